@@ -1,0 +1,38 @@
+"""eval_toolkit: is model B really better than model A?
+
+Fast, vectorised, bit-reproducible bootstrap statistics for comparing machine
+learning models, shaped like scikit-learn.  Public names are listed in
+``__all__`` and imported lazily, so ``import eval_toolkit`` stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+# public name -> private module that defines it
+_EXPORTS: dict[str, str] = {
+    "Scorer": "protocols",
+    "validate_scorer": "protocols",
+    "register_worker_state": "_parallel",
+    "unregister_worker_state": "_parallel",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,317 @@
+"""The single place where eval_toolkit creates a :class:`joblib.Parallel`.
+
+Every public function with an ``n_jobs`` parameter calls :func:`parallel_map`.
+The contract (doc/parallelism.rst) is the parallelism chapter's six principles
+plus two project decisions:
+
+* the default backend is loky, but an active ``joblib.parallel_config(backend=...)``
+  (for example ``"dask"``) is honoured, so the same call runs on a cluster;
+* callers dispatch *blocks* of work seeded from ``SeedSequence.spawn`` children,
+  so results never depend on ``n_jobs``, batching or backend.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import pickle
+import sys
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager
+from typing import Any, Literal, TypeVar
+
+import numpy as np
+
+from ._validation import check_n_jobs, check_option
+
+__all__ = ["register_worker_state", "unregister_worker_state"]
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: n_jobs=1 runs with at least this many items log one INFO hint per process.
+SEQUENTIAL_HINT_ITEMS = 1000
+
+_hint_emitted = False
+_state_callbacks: dict[str, Callable[[], tuple[Any, Callable[[Any], Any]]]] = {}
+
+
+def register_worker_state(
+    callback: Callable[[], tuple[Any, Callable[[Any], Any]]], *, name: str | None = None
+) -> str:
+    """Carry a piece of process-global state from the caller into parallel workers.
+
+    Worker processes start from import-time globals: anything the caller set at
+    run time (a library's global config, a registry, a monkey-patch) is missing
+    there.  ``callback`` runs in the caller each time :func:`parallel_map`
+    dispatches work and returns ``(value, setter)``; in the worker,
+    ``setter(value)`` runs before each task.  Both ``value`` and ``setter`` must
+    be picklable (a top-level function, not a lambda).  scikit-learn's global
+    config and the warnings filters are always carried; this hook is for
+    anything else (the design follows tpcp's ``register_global_parallel_callback``).
+
+    Parameters
+    ----------
+    callback : callable
+        ``callback() -> (value, setter)``, called in the parent process.
+    name : str, optional
+        Key under which the callback is stored; defaults to its qualified name.
+
+    Returns
+    -------
+    name : str
+        Pass it to :func:`unregister_worker_state` to remove the callback.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eval_toolkit import register_worker_state, unregister_worker_state
+    >>> def numpy_print_state():
+    ...     return np.get_printoptions(), _set_print_options
+    >>> def _set_print_options(options):
+    ...     np.set_printoptions(**options)
+    >>> key = register_worker_state(numpy_print_state)
+    >>> unregister_worker_state(key)
+    """
+    key = name if name is not None else getattr(callback, "__qualname__", repr(callback))
+    _state_callbacks[key] = callback
+    return key
+
+
+def unregister_worker_state(name: str) -> None:
+    """Remove a callback added with :func:`register_worker_state`."""
+    if name not in _state_callbacks:
+        raise KeyError(f"No worker-state callback is registered under {name!r}.")
+    del _state_callbacks[name]
+
+
+def _set_warning_filters(filters: list[tuple[Any, ...]]) -> None:
+    # Rebuilt through the public API, as sklearn.utils.parallel does; the
+    # enclosing catch_warnings() undoes it, so reused workers do not leak it.
+    warnings.resetwarnings()
+    for action, message, category, module, lineno in filters:
+        if message is None and module is None:
+            warnings.simplefilter(action, category, lineno, append=True)
+        else:
+            warnings.filterwarnings(
+                action,
+                getattr(message, "pattern", message) or "",
+                category,
+                getattr(module, "pattern", module) or "",
+                lineno,
+                append=True,
+            )
+
+
+def _current_warning_filters() -> list[tuple[Any, ...]]:
+    # Python >= 3.14 may keep filters in a context variable (concurrent-safe
+    # warnings); warnings._get_filters() is the accessor there.
+    get_filters = getattr(warnings, "_get_filters", None)
+    return list(get_filters() if get_filters is not None else warnings.filters)
+
+
+def _set_sklearn_config(config: dict[str, Any]) -> None:
+    import sklearn
+
+    sklearn.set_config(**config)
+
+
+def _capture_state() -> list[tuple[Callable[[Any], Any], Any]]:
+    """Snapshot, in the parent, every piece of state the workers must see."""
+    state: list[tuple[Callable[[Any], Any], Any]] = [
+        (_set_warning_filters, _current_warning_filters())
+    ]
+    # A parent that never imported scikit-learn has its default config, which
+    # the workers have anyway; importing it here would cost ~0.5 s.
+    if "sklearn" in sys.modules:
+        state.append((_set_sklearn_config, sys.modules["sklearn"].get_config()))
+    for callback in _state_callbacks.values():
+        value, setter = callback()
+        state.append((setter, value))
+    return state
+
+
+@contextmanager
+def _restored(state: list[tuple[Callable[[Any], Any], Any]]) -> Iterator[None]:
+    with ExitStack() as stack:
+        stack.enter_context(warnings.catch_warnings())
+        if "sklearn" in sys.modules or any(s is _set_sklearn_config for s, _ in state):
+            import sklearn
+
+            stack.enter_context(sklearn.config_context())
+        for setter, value in state:
+            setter(value)
+        yield
+
+
+def _run_task(
+    func: Callable[..., R],
+    state: list[tuple[Callable[[Any], Any], Any]],
+    item: Any,
+    /,
+    *args: Any,
+    **kwargs: Any,
+) -> R:
+    """Worker-side entry point: restore the parent's state, then call ``func``."""
+    with _restored(state):
+        return func(*args, item, **kwargs)
+
+
+class _NullSink:
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+
+class _SniffPickler(pickle.Pickler):
+    """Plain pickle that skips numeric array buffers.
+
+    Numeric ndarrays always pickle, so writing a 1 GB buffer to test them would
+    only waste time; object arrays may hold anything and are pickled.
+    """
+
+    def persistent_id(self, obj: Any) -> str | None:
+        if isinstance(obj, np.ndarray) and not obj.dtype.hasobject:
+            return "ndarray"
+        return None
+
+
+def sniff_pickle(obj: Any, what: str, context: str) -> None:
+    """Raise ``TypeError("<context>: <what> is not picklable ...")`` if ``obj`` is not."""
+    try:
+        _SniffPickler(_NullSink(), protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+    except Exception as exc:  # pickle raises PicklingError, TypeError, AttributeError...
+        raise TypeError(
+            f"{context}: {what} is not picklable (lambdas, closures "
+            "over local state, classes defined inside functions and objects holding "
+            "open files or sockets are not supported with n_jobs != 1). Define a named "
+            "top-level function or class, and open files or connections inside the "
+            f"work instead of storing them. Underlying error: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def check_picklable(fn: Callable[..., Any], items: Sequence[Any], description: str) -> None:
+    """Raise a helpful ``TypeError`` if the work cannot be shipped to a worker.
+
+    Uses plain :mod:`pickle` semantics (objects by reference): lambdas and
+    closures are rejected even where cloudpickle could ship them, because that
+    is fragile across backends and processes.  Named top-level functions and
+    classes, including those of ``__main__``, pass.
+    """
+    context = f"parallel_map of {description}"
+    func = fn.func if isinstance(fn, functools.partial) else fn
+    sniff_pickle(func, f"the callable {getattr(func, '__qualname__', repr(func))!r}", context)
+    if isinstance(fn, functools.partial):
+        for i, arg in enumerate(fn.args):
+            sniff_pickle(arg, f"positional argument {i} bound to the callable", context)
+        for key, arg in fn.keywords.items():
+            sniff_pickle(arg, f"keyword argument {key!r} bound to the callable", context)
+    if items:
+        sniff_pickle(items[0], "the first work item", context)
+    for setter, value in _capture_state():
+        sniff_pickle((setter, value), f"worker state registered via {setter!r}", context)
+
+
+def _is_local_backend() -> bool:
+    from joblib._parallel_backends import (
+        LokyBackend,
+        MultiprocessingBackend,
+        SequentialBackend,
+        ThreadingBackend,
+    )
+    from joblib.parallel import get_active_backend
+
+    backend, _ = get_active_backend()
+    return isinstance(
+        backend, (LokyBackend, MultiprocessingBackend, ThreadingBackend, SequentialBackend)
+    )
+
+
+def effective_n_jobs(n_jobs: int, description: str) -> int:
+    """Cap ``n_jobs`` at the local core count, with a WARNING (local backends only).
+
+    On a cluster backend such as Dask, cores are the cluster's, not this
+    machine's, so no cap applies there.
+    """
+    import joblib
+
+    n_cores = joblib.cpu_count()
+    if n_jobs > n_cores and _is_local_backend():
+        logger.warning(
+            "parallel_map of %s: n_jobs=%d exceeds the %d available cores; using %d.",
+            description,
+            n_jobs,
+            n_cores,
+            n_cores,
+        )
+        return n_cores
+    return n_jobs
+
+
+def _hint_sequential(n_items: int, description: str) -> None:
+    global _hint_emitted
+    if n_items >= SEQUENTIAL_HINT_ITEMS and not _hint_emitted:
+        _hint_emitted = True
+        logger.info(
+            "parallel_map of %s: %d work items run sequentially (n_jobs=1); "
+            "pass n_jobs=-1 to use all cores.",
+            description,
+            n_items,
+        )
+
+
+def parallel_map(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    n_jobs: int = 1,
+    description: str = "work",
+    return_as: Literal["list", "generator"] = "list",
+) -> list[R] | Iterator[R]:
+    """Apply ``fn`` to every item, in input order, sequentially or with joblib.
+
+    Parameters
+    ----------
+    fn : callable
+        ``fn(item) -> result``.  Bind shared data with :func:`functools.partial`:
+        its arguments are passed to joblib as separate arguments, so loky
+        memory-maps large arrays and Dask scatters them, once per call rather
+        than once per item.
+    items : iterable
+        Work units, typically ``SeedSequence`` children of blocks of resamples.
+    n_jobs : int, default=1
+        ``1`` runs a plain loop in this process; ``-1`` uses all cores;
+        ``2..cpu_count()`` that many workers; more than ``cpu_count()`` is capped
+        (WARNING).  ``0`` and values below ``-1`` raise ``ValueError``.
+    description : str, default="work"
+        Names the work in messages: ``"parallel_map of <description>: ..."``.
+    return_as : {"list", "generator"}, default="list"
+        ``"generator"`` yields results in order as they finish, so callers can
+        reduce them on the fly and bound memory.
+
+    Returns
+    -------
+    list or iterator
+        ``[fn(item) for item in items]`` (or a generator of it).
+    """
+    func_name = f"parallel_map of {description}"
+    n_jobs = check_n_jobs(n_jobs, func_name)
+    check_option(return_as, func_name, "return_as", ("list", "generator"))
+    items = list(items)
+    if n_jobs == 1:
+        _hint_sequential(len(items), description)
+        results = (fn(item) for item in items)
+        return list(results) if return_as == "list" else results
+    check_picklable(fn, items, description)
+    from joblib import Parallel, delayed
+
+    n_jobs = effective_n_jobs(n_jobs, description)
+    func, args, kwargs = (
+        (fn.func, fn.args, fn.keywords) if isinstance(fn, functools.partial) else (fn, (), {})
+    )
+    state = _capture_state()
+    logger.debug("parallel_map of %s: %d items, n_jobs=%d", description, len(items), n_jobs)
+    parallel = Parallel(n_jobs=n_jobs, return_as=return_as)
+    return parallel(delayed(_run_task)(func, state, item, *args, **kwargs) for item in items)

@@ -1,0 +1,149 @@
+"""Input validation shared by every public function.
+
+Public functions validate once, here, and pass standardised arrays on; the
+kernels and the engine never re-check.  Every message follows one template
+(scikit-learn's): "The 'x' parameter of f must be <constraint>. Got <value>
+instead."
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+__all__: list[str] = []
+
+
+def param_error(func: str, param: str, expected: str, got: Any) -> str:
+    """Return the one error message template used across the package."""
+    return f"The '{param}' parameter of {func} must be {expected}. Got {_short_repr(got)} instead."
+
+
+def _short_repr(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def check_int(value: Any, func: str, param: str, *, low: int, high: int | None = None) -> int:
+    """Check that ``value`` is an integer (not a bool) in ``[low, high]``."""
+    ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
+    if ok and value >= low and (high is None or value <= high):
+        return int(value)
+    bound = f">= {low}" if high is None else f"in [{low}, {high}]"
+    raise ValueError(param_error(func, param, f"an int {bound}", value))
+
+
+def check_n_jobs(n_jobs: Any, func: str) -> int:
+    """Check ``n_jobs``: a positive int or -1 (all cores); 0 is a typo."""
+    if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, (bool, np.bool_)):
+        if n_jobs == 0:
+            raise ValueError(
+                param_error(func, "n_jobs", "a positive int or -1 (use 1 or -1, not 0)", n_jobs)
+            )
+        if n_jobs >= 1 or n_jobs == -1:
+            return int(n_jobs)
+    raise ValueError(param_error(func, "n_jobs", "a positive int or -1 (all cores)", n_jobs))
+
+
+def check_open_unit(value: Any, func: str, param: str) -> float:
+    """Check a float strictly inside (0, 1), such as a confidence level."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
+    if ok and 0.0 < float(value) < 1.0:
+        return float(value)
+    raise ValueError(param_error(func, param, "a float in the open interval (0, 1)", value))
+
+
+def check_option(value: Any, func: str, param: str, options: tuple[str, ...]) -> str:
+    """Check that ``value`` is one of the string ``options``."""
+    if isinstance(value, str) and value in options:
+        return value
+    expected = "one of " + ", ".join(repr(o) for o in options)
+    raise ValueError(param_error(func, param, expected, value))
+
+
+def check_seed(seed: Any, func: str) -> int | np.random.SeedSequence:
+    """Accept a non-negative int or a ``SeedSequence`` (nothing stateful)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and seed >= 0:
+        return int(seed)
+    raise ValueError(
+        param_error(func, "seed", "a non-negative int or a numpy.random.SeedSequence", seed)
+    )
+
+
+def check_labels(y_true: Any, func: str, *, param: str = "y_true", pos_label: Any = None) -> np.ndarray:
+    """Return binary labels as a 1-D bool array (True = positive class).
+
+    Accepted without ``pos_label``: {0, 1}, {-1, 1} and booleans (1 / True is
+    positive).  Any other pair of values (for instance strings) needs
+    ``pos_label``, so that the positive class is never guessed.
+    """
+    y = np.asarray(y_true)
+    if y.ndim != 1:
+        raise ValueError(param_error(func, param, "a 1-D array of binary labels", f"shape {y.shape}"))
+    if y.size == 0:
+        raise ValueError(param_error(func, param, "a non-empty array", "an empty array"))
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError(param_error(func, param, "free of NaN and inf", "non-finite labels"))
+    values = np.unique(y)
+    if values.size > 2:
+        shown = values[:5].tolist()
+        raise ValueError(
+            param_error(func, param, "binary (two distinct values)", f"{values.size} values {shown}")
+        )
+    if pos_label is not None:
+        if values.size == 2 and pos_label not in values.tolist():
+            raise ValueError(param_error(func, "pos_label", f"one of {values.tolist()}", pos_label))
+        return y == pos_label
+    if y.dtype.kind == "b":
+        return y.copy()
+    if y.dtype.kind in "iuf" and set(values.tolist()) <= {0, 1}:
+        return y == 1
+    if y.dtype.kind in "iuf" and set(values.tolist()) <= {-1, 1}:
+        return y == 1
+    raise ValueError(
+        param_error(
+            func,
+            param,
+            "labels in {0, 1}, {-1, 1} or booleans (pass pos_label for other labels)",
+            f"values {values.tolist()}",
+        )
+    )
+
+
+def check_scores(
+    y_score: Any, func: str, *, param: str, n: int, probabilities: bool = False
+) -> np.ndarray:
+    """Return scores as a finite 1-D float64 array of length ``n``.
+
+    A 2-column array is read as ``predict_proba`` output (column 1 is the
+    positive class).  With ``probabilities=True`` values must lie in [0, 1].
+    """
+    s = np.asarray(y_score)
+    if s.ndim == 2 and s.shape[1] == 2:
+        s = s[:, 1]
+    if s.ndim != 1:
+        raise ValueError(param_error(func, param, "a 1-D array of scores", f"shape {s.shape}"))
+    if s.dtype.kind not in "biuf":
+        raise ValueError(param_error(func, param, "numeric", f"dtype {s.dtype}"))
+    if s.shape[0] != n:
+        raise ValueError(
+            param_error(func, param, f"of the same length as y_true ({n})", f"length {s.shape[0]}")
+        )
+    s = s.astype(np.float64)
+    if not np.all(np.isfinite(s)):
+        bad = int(np.sum(~np.isfinite(s)))
+        raise ValueError(param_error(func, param, "free of NaN and inf", f"{bad} non-finite values"))
+    if probabilities and (s.min() < 0.0 or s.max() > 1.0):
+        raise ValueError(
+            param_error(
+                func,
+                param,
+                "probabilities in [0, 1] for this metric",
+                f"values in [{s.min():.4g}, {s.max():.4g}]",
+            )
+        )
+    return s

@@ -1,0 +1,32 @@
+"""Shared fixtures for the eval_toolkit test suite."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture
+def fresh_loky():
+    """Shut the reusable loky executor down before and after the test.
+
+    loky reuses worker processes across ``Parallel`` calls, so a test that
+    mutates worker globals could otherwise leak state into the next one.
+    """
+    from joblib.externals.loky import get_reusable_executor
+
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)
+    yield
+    get_reusable_executor().shutdown(wait=True, kill_workers=True)
+
+
+@pytest.fixture
+def binary_data():
+    """Correlated scores of two models on 400 samples, with ties."""
+    rng = np.random.default_rng(np.random.SeedSequence(2024).spawn(1)[0])
+    n = 400
+    y = rng.integers(0, 2, n)
+    latent = y + rng.normal(0, 1.2, n)
+    score_a = np.round(1 / (1 + np.exp(-latent)), 2)
+    score_b = np.round(1 / (1 + np.exp(-(latent + 0.6 * y + rng.normal(0, 0.5, n)))), 2)
+    return y, score_a, score_b
