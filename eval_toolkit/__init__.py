@@ -17,6 +17,17 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 # public name -> private module that defines it
 _EXPORTS: dict[str, str] = {
+    "BootstrapCI": "_results",
+    "PairedBootstrapCI": "_results",
+    "MDEEstimate": "_results",
+    "DegenerateResampleWarning": "bootstrap",
+    "bootstrap_ci": "bootstrap",
+    "paired_bootstrap_diff": "bootstrap",
+    "paired_bootstrap_ece_diff": "bootstrap",
+    "paired_mde": "bootstrap",
+    "mde_from_ci": "bootstrap",
+    "DeLongResult": "delong",
+    "delong_test": "delong",
     "Scorer": "protocols",
     "validate_scorer": "protocols",
     "register_worker_state": "_parallel",

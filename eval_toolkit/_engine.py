@@ -1,0 +1,261 @@
+"""The bootstrap engine: blocks of resamples, seeded and dispatched.
+
+A *statistic* says which cell tables to resample and how to evaluate a chunk
+of resamples at once; the engine cuts ``n_resamples`` into blocks of
+``BLOCK_SIZE``, gives block b the b-th child of ``SeedSequence(seed)``, and
+maps blocks through :func:`~eval_toolkit._parallel.parallel_map`.  Output is
+therefore bit-identical for any ``n_jobs``, batching and backend, and the
+first r resamples do not depend on ``n_resamples``.
+
+Working memory per block is bounded by ``CHUNK_ENTRIES`` (2**22) entries per
+array: a block is drawn and evaluated in row chunks of at most
+``CHUNK_ENTRIES // n`` resamples, and never fewer than one, so one resample of
+n = 10**7 samples uses a few arrays of 10**7 entries (~80 MB each) per worker.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._kernels import Kernel, cell_scores, make_kernel
+from ._parallel import parallel_map
+from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
+
+__all__: list[str] = []
+
+
+@dataclass(frozen=True)
+class KernelOptions:
+    """Options of the named metric kernels."""
+
+    threshold: float = 0.5
+    n_bins: int = 10
+    strategy: str = "uniform"
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One model's kernel on its own (label, score) cells.
+
+    Joint cells (label, score_a[, score_b]) are folded into this arm's cells:
+    permute the joint columns so each arm cell's members are contiguous, then
+    sum runs with ``np.add.reduceat``; both steps are skipped when not needed.
+    """
+
+    kernel: Kernel
+    mapping: np.ndarray  # joint cell -> arm cell
+    perm: np.ndarray | None  # joint column order grouping arm cells; None = already grouped
+    starts: np.ndarray | None  # start of each arm cell's run; None = one joint cell each
+
+    @classmethod
+    def build(
+        cls, name: str, y: np.ndarray, key: np.ndarray, mult: np.ndarray, opts: KernelOptions
+    ) -> Arm:
+        """``y``, ``key``: per joint cell; arm cells are their distinct pairs."""
+        perm = np.lexsort((key, y))
+        y_sorted, key_sorted = y[perm], key[perm]
+        new_run = np.ones(perm.shape[0], dtype=bool)
+        new_run[1:] = (y_sorted[1:] != y_sorted[:-1]) | (key_sorted[1:] != key_sorted[:-1])
+        starts = np.flatnonzero(new_run)
+        mapping = np.empty(perm.shape[0], dtype=np.int64)
+        mapping[perm] = np.cumsum(new_run) - 1
+        kernel = make_kernel(
+            name,
+            y_sorted[starts].astype(bool),
+            key_sorted[starts],
+            np.add.reduceat(mult[perm], starts),
+            n_bins=opts.n_bins,
+            strategy=opts.strategy,
+            threshold=opts.threshold,
+        )
+        identity = bool(np.all(perm == np.arange(perm.shape[0])))
+        one_each = starts.shape[0] == perm.shape[0]
+        return cls(kernel, mapping, None if identity else perm, None if one_each else starts)
+
+    def counts(self, joint: np.ndarray) -> np.ndarray:
+        """Fold joint-cell counts (rows, k) into this arm's cell counts."""
+        grouped = joint if self.perm is None else joint[:, self.perm]
+        return grouped if self.starts is None else np.add.reduceat(grouped, self.starts, axis=1)
+
+
+def _infinitesimal_jackknife_se(counts: np.ndarray, psi: np.ndarray) -> np.ndarray:
+    n = counts.sum(axis=1)
+    return np.sqrt(np.einsum("ij,ij->i", counts, psi**2)) / n
+
+
+@dataclass(frozen=True)
+class KernelStatistic:
+    """Named metric of one or two arms (delta = arm 1 - arm 0) on shared joint cells."""
+
+    table: CellTable
+    arms: tuple[Arm, ...]
+    with_se: bool = False
+
+    @property
+    def tables(self) -> tuple[CellTable, ...]:
+        return (self.table,)
+
+    uses_indices = False
+
+    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
+        """Return (rows, n_arms [+ 1]) metric values [and the SE of the statistic]."""
+        joint = draws[0]
+        per_arm = [arm.counts(joint) for arm in self.arms]
+        columns = [arm.kernel(c) for arm, c in zip(self.arms, per_arm)]
+        if self.with_se:
+            columns.append(_infinitesimal_jackknife_se(joint, self._joint_influence(per_arm)))
+        return np.column_stack(columns)
+
+    def _joint_influence(self, per_arm: list[np.ndarray]) -> np.ndarray:
+        psi = [arm.kernel.influence(c)[:, arm.mapping] for arm, c in zip(self.arms, per_arm)]
+        return psi[0] if len(psi) == 1 else psi[1] - psi[0]
+
+    def point(self) -> float:
+        values = [arm.kernel.point() for arm in self.arms]
+        return values[0] if len(values) == 1 else values[1] - values[0]
+
+    def jackknife(self) -> tuple[np.ndarray, np.ndarray]:
+        """Leave-one-out values per joint cell and how many samples share each."""
+        loo = [arm.kernel.loo()[arm.mapping] for arm in self.arms]
+        values = loo[0] if len(loo) == 1 else loo[1] - loo[0]
+        return values, self.table.mult
+
+    def se_hat(self) -> float:
+        mult = self.table.mult[None, :].astype(np.float64)
+        per_arm = [arm.counts(mult) for arm in self.arms]
+        return float(_infinitesimal_jackknife_se(mult, self._joint_influence(per_arm))[0])
+
+
+def kernel_statistic(
+    name: str,
+    y: np.ndarray,
+    scores: Sequence[np.ndarray],
+    opts: KernelOptions,
+    *,
+    stratify: bool,
+    with_se: bool,
+) -> KernelStatistic:
+    """Build the cells of (y, key_a[, key_b]) and one kernel per arm."""
+    keys = [cell_scores(name, s, threshold=opts.threshold) for s in scores]
+    table, values = build_cells([y, *keys], y if stratify else None)
+    arms = tuple(
+        Arm.build(name, values[:, 0], values[:, 1 + i], table.mult, opts) for i in range(len(keys))
+    )
+    return KernelStatistic(table, arms, with_se)
+
+
+@dataclass(frozen=True)
+class GenericStatistic:
+    """A user's metric callable, called once per resample and arm on resampled arrays."""
+
+    metric: Callable[[np.ndarray, np.ndarray], float]
+    y: np.ndarray
+    scores: tuple[np.ndarray, ...]
+    table: CellTable
+    representatives: np.ndarray  # one sample index per distinct cell
+
+    uses_indices = True
+    with_se = False
+
+    @property
+    def tables(self) -> tuple[CellTable, ...]:
+        return (self.table,)
+
+    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
+        idx = draws[0]
+        out = np.empty((idx.shape[0], len(self.scores)))
+        for r, rows in enumerate(idx):
+            out[r] = [self._call(rows, s) for s in self.scores]
+        return out
+
+    def _call(self, rows: np.ndarray, score: np.ndarray) -> float:
+        y = self.y[rows]
+        try:
+            return float(self.metric(y, score[rows]))
+        except ValueError:
+            # A resample holding one class leaves most ranking metrics
+            # undefined; sklearn raises ValueError there.  It is a degenerate
+            # resample, counted and dropped, not an error in the user's metric.
+            if y.all() or not y.any():
+                return float("nan")
+            raise
+
+    def point(self) -> float:
+        full = np.arange(self.y.shape[0])
+        values = [self._call(full, s) for s in self.scores]
+        return values[0] if len(values) == 1 else values[1] - values[0]
+
+    def jackknife(self, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
+        """Leave-one-out values per distinct cell (the metric only sees the multiset)."""
+        chunks = np.array_split(self.representatives, max(1, len(self.representatives) // BLOCK_SIZE))
+        fn = functools.partial(_generic_loo_chunk, self)
+        parts = parallel_map(fn, chunks, n_jobs=n_jobs, description="jackknife of a custom metric")
+        return np.concatenate(parts), self.table.mult
+
+
+def _generic_loo_chunk(stat: GenericStatistic, removed: np.ndarray) -> np.ndarray:
+    n = stat.y.shape[0]
+    out = np.empty(removed.shape[0])
+    for i, sample in enumerate(removed):
+        keep = np.concatenate([np.arange(sample), np.arange(sample + 1, n)])
+        values = [stat._call(keep, s) for s in stat.scores]
+        out[i] = values[0] if len(values) == 1 else values[1] - values[0]
+    return out
+
+
+def generic_statistic(
+    metric: Callable[[np.ndarray, np.ndarray], float],
+    y: np.ndarray,
+    scores: Sequence[np.ndarray],
+    *,
+    stratify: bool,
+) -> GenericStatistic:
+    table, _ = build_cells([y, *scores], y if stratify else None)
+    inverse = np.empty(table.n_samples, dtype=np.int64)
+    for stratum in table.strata:
+        inverse[stratum.samples] = stratum.cells
+    _, representatives = np.unique(inverse, return_index=True)
+    return GenericStatistic(metric, y.astype(np.int64), tuple(scores), table, representatives)
+
+
+def run_block(statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:
+    """Compute one block of resamples; the work unit shipped to workers."""
+    seed_seq, rows = block
+    rng = np.random.default_rng(seed_seq)
+    chunk = min(table.chunk_rows() for table in statistic.tables)
+    parts = []
+    for start in range(0, rows, chunk):
+        size = min(chunk, rows - start)
+        if statistic.uses_indices:
+            draws = [table.draw_indices(rng, size) for table in statistic.tables]
+        else:
+            draws = [table.draw_counts(rng, size) for table in statistic.tables]
+        parts.append(statistic.evaluate(draws))
+    return np.concatenate(parts)
+
+
+def fresh_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
+    """A SeedSequence that has spawned nothing yet (spawn() mutates its caller)."""
+    if isinstance(seed, np.random.SeedSequence):
+        return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
+    return np.random.SeedSequence(seed)
+
+
+def bootstrap_distribution(
+    statistic,
+    n_resamples: int,
+    seed: int | np.random.SeedSequence,
+    *,
+    n_jobs: int,
+    description: str,
+) -> np.ndarray:
+    """Return the (n_resamples, n_columns) matrix of per-resample values."""
+    sizes = block_sizes(n_resamples)
+    children = fresh_seed_sequence(seed).spawn(len(sizes))
+    fn = functools.partial(run_block, statistic)
+    blocks = parallel_map(fn, list(zip(children, sizes)), n_jobs=n_jobs, description=description)
+    return np.concatenate(blocks)

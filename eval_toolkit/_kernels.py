@@ -1,0 +1,636 @@
+"""Vectorised count-based metric kernels for the bootstrap engine.
+
+The engine compresses an evaluation set into ``k`` distinct *cells*: pairs
+``(y_j, score_j)`` (``y_j`` bool, ``score_j`` float64), each with a full-data
+multiplicity ``mult_j``. A bootstrap resample is then a vector of counts over
+the cells (a multinomial draw, exactly equivalent to resampling indices), and a
+block of ``r`` resamples is an ``(r, k)`` count matrix.
+
+A kernel evaluates one metric on every row of such a matrix at once: row ``i``
+stands for the multiset in which cell ``j`` appears ``counts[i, j]`` times.
+Everything is vectorised over rows in ``O(r * k)`` time; the cells are sorted
+once, when the kernel is built. Kernels trust their input, validation belongs
+to the public layer. A metric that is undefined on a row (for example ROC AUC
+on a single-class resample, or any metric on an empty row) is NaN there.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+METRIC_NAMES: tuple[str, ...] = (
+    "roc_auc",
+    "average_precision",
+    "accuracy",
+    "balanced_accuracy",
+    "log_loss",
+    "brier",
+    "ece",
+    "f1",
+    "precision",
+    "recall",
+    "specificity",
+)
+THRESHOLD_METRICS = frozenset(
+    {"accuracy", "balanced_accuracy", "f1", "precision", "recall", "specificity"}
+)
+NEEDS_PROBABILITIES = frozenset({"log_loss", "brier", "ece"})
+NEEDS_BOTH_CLASSES = frozenset({"roc_auc", "average_precision", "balanced_accuracy"})
+
+# Largest number of count-matrix entries evaluated at once by the generic
+# leave-one-out fallback, to bound its memory.
+_LOO_CHUNK_ENTRIES = 2**22
+
+
+def cell_scores(name: str, score: np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
+    """Reduce scores to what metric `name` depends on.
+
+    Cells whose reduced scores coincide can be merged by the engine.
+
+    Parameters
+    ----------
+    name : str
+        Metric name, one of `METRIC_NAMES`.
+    score : ndarray of shape (n,)
+        Scores.
+    threshold : float, default=0.5
+        Decision threshold of the threshold metrics.
+
+    Returns
+    -------
+    ndarray of shape (n,)
+        ``(score >= threshold)`` as float64 for threshold metrics, otherwise
+        `score` itself.
+    """
+    if name in THRESHOLD_METRICS:
+        return (score >= threshold).astype(np.float64)
+    return score
+
+
+def make_kernel(
+    name: str,
+    y: np.ndarray,
+    score: np.ndarray,
+    mult: np.ndarray,
+    *,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+    threshold: float = 0.5,
+) -> Kernel:
+    """Build the kernel of metric `name` over a set of cells.
+
+    Parameters
+    ----------
+    name : str
+        Metric name, one of `METRIC_NAMES`.
+    y : ndarray of shape (k,), bool
+        Label of each cell.
+    score : ndarray of shape (k,), float64
+        Score of each cell. Cells are distinct ``(y, score)`` pairs, in any
+        order.
+    mult : ndarray of shape (k,), int64
+        Full-data multiplicity of each cell (>= 1).
+    n_bins : int, default=10
+        Number of bins (``ece`` only).
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Binning strategy (``ece`` only).
+    threshold : float, default=0.5
+        A sample is predicted positive iff ``score >= threshold`` (threshold
+        metrics only).
+
+    Returns
+    -------
+    Kernel
+        Kernel whose count columns follow the order of the given cells.
+    """
+    y = np.asarray(y, dtype=bool)
+    score = np.asarray(score, dtype=np.float64)
+    mult = np.asarray(mult, dtype=np.float64)
+    if name == "roc_auc":
+        return _RocAucKernel(y, score, mult)
+    if name == "average_precision":
+        return _AveragePrecisionKernel(y, score, mult)
+    if name == "ece":
+        ece_class = {"uniform": _UniformEceKernel, "quantile": _QuantileEceKernel}
+        return ece_class[strategy](y, score, mult, n_bins)
+    if name in {"log_loss", "brier"}:
+        return _MeanKernel(_PROBABILISTIC_LOSSES[name](y, score), mult)
+    predicted = score >= threshold
+    if name == "accuracy":
+        return _MeanKernel((predicted == y).astype(np.float64), mult)
+    return _CONFUSION_KERNELS[name](y, predicted, mult)
+
+
+class Kernel:
+    """Metric evaluated on count vectors over a fixed set of cells.
+
+    Parameters
+    ----------
+    mult : ndarray of shape (k,), float64
+        Full-data multiplicity of each cell.
+    """
+
+    def __init__(self, mult: np.ndarray) -> None:
+        self._mult = mult
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        """Evaluate the metric on each row of a count matrix.
+
+        Parameters
+        ----------
+        counts : ndarray of shape (r, k)
+            Non-negative integer counts (int64, or float64 holding integers),
+            columns in the cell order given to the constructor.
+
+        Returns
+        -------
+        ndarray of shape (r,), float64
+            Metric per row, NaN where undefined.
+        """
+        raise NotImplementedError
+
+    def point(self) -> float:
+        """Metric on the full data.
+
+        Returns
+        -------
+        float
+        """
+        return float(self(self._mult[np.newaxis, :])[0])
+
+    def loo(self) -> np.ndarray:
+        """Leave-one-out (jackknife) values.
+
+        Returns
+        -------
+        ndarray of shape (k,), float64
+            Entry ``j`` is the metric on the full data with one sample of cell
+            ``j`` removed.
+        """
+        k = self._mult.size
+        out = np.empty(k)
+        chunk = max(1, _LOO_CHUNK_ENTRIES // k)
+        for start in range(0, k, chunk):
+            cells = np.arange(start, min(start + chunk, k))
+            rows = np.repeat(self._mult[np.newaxis, :], cells.size, axis=0)
+            rows[np.arange(cells.size), cells] -= 1
+            out[cells] = self(rows)
+        return out
+
+    def influence(self, counts: np.ndarray) -> np.ndarray | None:
+        """Empirical influence values for the infinitesimal jackknife.
+
+        With ``psi = influence(counts)`` and row totals ``n``, the standard
+        error of row ``i`` is
+        ``sqrt(sum_j counts[i, j] * psi[i, j]**2) / n[i]``.
+
+        Parameters
+        ----------
+        counts : ndarray of shape (r, k)
+            Count matrix, as for `__call__`.
+
+        Returns
+        -------
+        ndarray of shape (r, k), float64, or None
+            Influence of one sample of each cell on each row, or None when the
+            metric has no influence function here.
+        """
+        return None
+
+
+class _MeanKernel(Kernel):
+    """Metric that is the mean of a per-sample value (accuracy, brier, log_loss).
+
+    Parameters
+    ----------
+    values : ndarray of shape (k,)
+        Per-sample value of each cell.
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    """
+
+    def __init__(self, values: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(mult)
+        self._values = values
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = _as_counts(counts)
+        # An elementwise product and row sum rather than a matrix product:
+        # BLAS may sum differently for a block than for a single row.
+        return _safe_divide((x * self._values).sum(axis=1), x.sum(axis=1))
+
+    def loo(self) -> np.ndarray:
+        total = (self._mult * self._values).sum()
+        return _safe_divide(total - self._values, self._mult.sum() - 1.0)
+
+    def influence(self, counts: np.ndarray) -> np.ndarray:
+        return self._values - self(counts)[:, np.newaxis]
+
+
+def _log_loss_values(y: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Per-sample log loss, clipped as scikit-learn does.
+
+    scikit-learn builds the two-column ``[1 - p, p]`` and clips it to
+    ``[eps, 1 - eps]``, so the negative class is clipped after ``1 - p``.
+    """
+    eps = np.finfo(np.float64).eps
+    prob_of_label = np.where(y, score, 1.0 - score)
+    return -np.log(np.clip(prob_of_label, eps, 1.0 - eps))
+
+
+def _brier_values(y: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Per-sample squared error of the positive-class probability."""
+    return (y - score) ** 2
+
+
+_PROBABILISTIC_LOSSES = {"log_loss": _log_loss_values, "brier": _brier_values}
+
+
+class _ConfusionKernel(Kernel):
+    """Metric computed from the confusion matrix at a fixed threshold.
+
+    Parameters
+    ----------
+    y : ndarray of shape (k,), bool
+        Label of each cell.
+    predicted : ndarray of shape (k,), bool
+        Predicted label of each cell.
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    """
+
+    def __init__(self, y: np.ndarray, predicted: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(mult)
+        # Columns tp, fp, fn, tn. Summing integer counts is exact, so a
+        # matrix product is safe here.
+        self._indicator = np.stack(
+            [y & predicted, ~y & predicted, y & ~predicted, ~y & ~predicted], axis=1
+        ).astype(np.float64)
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        tp, fp, fn, tn = (_as_counts(counts) @ self._indicator).T
+        return self._from_confusion(tp, fp, fn, tn)
+
+    def _from_confusion(
+        self, tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, tn: np.ndarray
+    ) -> np.ndarray:
+        """Metric from per-row confusion counts, NaN where undefined."""
+        raise NotImplementedError
+
+
+class _PrecisionKernel(_ConfusionKernel):
+    def _from_confusion(self, tp, fp, fn, tn):
+        return _safe_divide(tp, tp + fp)
+
+
+class _RecallKernel(_ConfusionKernel):
+    def _from_confusion(self, tp, fp, fn, tn):
+        return _safe_divide(tp, tp + fn)
+
+
+class _SpecificityKernel(_ConfusionKernel):
+    def _from_confusion(self, tp, fp, fn, tn):
+        return _safe_divide(tn, tn + fp)
+
+
+class _F1Kernel(_ConfusionKernel):
+    def _from_confusion(self, tp, fp, fn, tn):
+        return _safe_divide(2.0 * tp, 2.0 * tp + fp + fn)
+
+
+class _BalancedAccuracyKernel(_ConfusionKernel):
+    def _from_confusion(self, tp, fp, fn, tn):
+        return 0.5 * (_safe_divide(tp, tp + fn) + _safe_divide(tn, tn + fp))
+
+
+_CONFUSION_KERNELS: dict[str, type[_ConfusionKernel]] = {
+    "precision": _PrecisionKernel,
+    "recall": _RecallKernel,
+    "specificity": _SpecificityKernel,
+    "f1": _F1Kernel,
+    "balanced_accuracy": _BalancedAccuracyKernel,
+}
+
+
+class _SortedKernel(Kernel):
+    """Kernel working on cells sorted by score.
+
+    Parameters
+    ----------
+    score : ndarray of shape (k,)
+        Score of each cell.
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    descending : bool
+        Sort by decreasing rather than increasing score.
+    """
+
+    def __init__(self, score: np.ndarray, mult: np.ndarray, descending: bool) -> None:
+        super().__init__(mult)
+        self._order = np.argsort(-score if descending else score, kind="stable")
+        self._sorted_score = score[self._order]
+
+    def _sorted_counts(self, counts: np.ndarray) -> np.ndarray:
+        """Count matrix as float64 with columns in sorted cell order."""
+        return _columns(_as_counts(counts), self._order)
+
+    def _unsort(self, values: np.ndarray) -> np.ndarray:
+        """Map the last axis of `values` from sorted back to constructor order."""
+        out = np.empty_like(values)
+        out[..., self._order] = values
+        return out
+
+
+class _RocAucKernel(_SortedKernel):
+    """ROC AUC with ties counted 1/2, via DeLong placement values.
+
+    Parameters
+    ----------
+    y : ndarray of shape (k,), bool
+        Label of each cell.
+    score : ndarray of shape (k,)
+        Score of each cell.
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    """
+
+    def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(score, mult, descending=False)
+        positive = y[self._order]
+        self._pos_mask = positive.astype(np.float64)
+        self._pos = np.flatnonzero(positive)
+        self._neg = np.flatnonzero(~positive)
+        first, last = _tie_groups(self._sorted_score)
+        # Columns of a zero-padded cumulative sum that count the cells
+        # strictly below / at or below each cell's score.
+        self._below = first
+        self._at_or_below = last + 1
+
+    def _placements(
+        self, x: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Class totals and unnormalised placement values of each row.
+
+        Parameters
+        ----------
+        x : ndarray of shape (r, k)
+            Counts in sorted cell order.
+
+        Returns
+        -------
+        n_pos, n_neg : ndarray of shape (r,)
+            Number of positives and negatives.
+        neg_placement : ndarray of shape (r, n_positive_cells)
+            For each positive cell, negatives below it plus half those tied.
+        pos_placement : ndarray of shape (r, n_negative_cells)
+            For each negative cell, positives above it plus half those tied.
+        """
+        x_pos = x * self._pos_mask
+        cum_pos = _padded_cumsum(x_pos)
+        cum_neg = _padded_cumsum(x - x_pos)
+        n_pos = cum_pos[:, -1]
+        n_neg = cum_neg[:, -1]
+        pos, neg = self._pos, self._neg
+        neg_placement = 0.5 * (
+            _columns(cum_neg, self._below[pos]) + _columns(cum_neg, self._at_or_below[pos])
+        )
+        pos_placement = n_pos[:, np.newaxis] - 0.5 * (
+            _columns(cum_pos, self._below[neg]) + _columns(cum_pos, self._at_or_below[neg])
+        )
+        return n_pos, n_neg, neg_placement, pos_placement
+
+    def _auc_numerator(self, x: np.ndarray, neg_placement: np.ndarray) -> np.ndarray:
+        """Number of correctly ordered (positive, negative) pairs, ties 1/2."""
+        return (_columns(x, self._pos) * neg_placement).sum(axis=1)
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = self._sorted_counts(counts)
+        n_pos, n_neg, neg_placement, _ = self._placements(x)
+        return _safe_divide(self._auc_numerator(x, neg_placement), n_pos * n_neg)
+
+    def loo(self) -> np.ndarray:
+        x = self._mult[self._order][np.newaxis, :]
+        n_pos, n_neg, neg_placement, pos_placement = self._placements(x)
+        numerator = self._auc_numerator(x, neg_placement)
+        out = np.empty(x.shape[1])
+        out[self._pos] = _safe_divide(numerator - neg_placement[0], (n_pos - 1) * n_neg)
+        out[self._neg] = _safe_divide(numerator - pos_placement[0], n_pos * (n_neg - 1))
+        return self._unsort(out)
+
+    def influence(self, counts: np.ndarray) -> np.ndarray:
+        x = self._sorted_counts(counts)
+        n_pos, n_neg, neg_placement, pos_placement = self._placements(x)
+        auc = _safe_divide(self._auc_numerator(x, neg_placement), n_pos * n_neg)
+        n, n_pos, n_neg, auc = (
+            v[:, np.newaxis] for v in (n_pos + n_neg, n_pos, n_neg, auc)
+        )
+        psi = np.empty_like(x)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            psi[:, self._pos] = (neg_placement / n_neg - auc) * n / n_pos
+            psi[:, self._neg] = (pos_placement / n_pos - auc) * n / n_neg
+        # A single-class row has no AUC, hence no influence either.
+        psi[np.isnan(auc[:, 0])] = np.nan
+        return self._unsort(psi)
+
+
+class _AveragePrecisionKernel(_SortedKernel):
+    """Average precision, step-wise over distinct thresholds (ties grouped).
+
+    Parameters
+    ----------
+    y : ndarray of shape (k,), bool
+        Label of each cell.
+    score : ndarray of shape (k,)
+        Score of each cell.
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    """
+
+    def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(score, mult, descending=True)
+        self._pos_mask = y[self._order].astype(np.float64)
+        self._pos = np.flatnonzero(y[self._order])
+        # Each positive cell raises recall at the threshold equal to its
+        # score, where precision counts every cell of its tie group.
+        _, last = _tie_groups(self._sorted_score)
+        self._threshold_end = last[self._pos] + 1
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = self._sorted_counts(counts)
+        true_pos = _columns(_padded_cumsum(x * self._pos_mask), self._threshold_end)
+        predicted_pos = _columns(_padded_cumsum(x), self._threshold_end)
+        # Where a positive cell has count 0 it adds no recall; its precision
+        # may be 0 / 0 and must not turn the sum into NaN.
+        precision = np.divide(
+            true_pos,
+            predicted_pos,
+            out=np.zeros_like(true_pos),
+            where=predicted_pos > 0,
+        )
+        recall_gain = _columns(x, self._pos)
+        return _safe_divide((recall_gain * precision).sum(axis=1), recall_gain.sum(axis=1))
+
+
+class _EceKernel(_SortedKernel):
+    """Expected calibration error, ``sum over bins |sum(score) - sum(y)| / n``.
+
+    Bins follow ``sklearn.calibration.calibration_curve``: a sample goes to
+    bin ``searchsorted(inner_edges, score)``, so a score equal to an edge falls
+    in the lower bin. Bins are contiguous ranges of score-sorted cells, given
+    per row by "cut" indices: the number of cells with ``score <= edge``.
+
+    Parameters
+    ----------
+    y : ndarray of shape (k,), bool
+        Label of each cell.
+    score : ndarray of shape (k,)
+        Score of each cell, in [0, 1].
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    n_bins : int
+        Number of bins.
+    """
+
+    def __init__(
+        self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int
+    ) -> None:
+        super().__init__(score, mult, descending=False)
+        self._gap = (score - y)[self._order]
+        self._n_bins = n_bins
+
+    def _cuts(self, x: np.ndarray) -> np.ndarray:
+        """Cut indices of the inner bin edges, shape (r or 1, n_bins - 1)."""
+        raise NotImplementedError
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = self._sorted_counts(counts)
+        r, k = x.shape
+        cum_gap = _padded_cumsum(x * self._gap)
+        cuts = np.broadcast_to(self._cuts(x), (r, self._n_bins - 1))
+        bounds = np.concatenate(
+            [np.zeros((r, 1), dtype=np.intp), cuts, np.full((r, 1), k, dtype=np.intp)],
+            axis=1,
+        )
+        bin_gap = np.diff(np.take_along_axis(cum_gap, bounds, axis=1), axis=1)
+        return _safe_divide(np.abs(bin_gap).sum(axis=1), x.sum(axis=1))
+
+
+class _UniformEceKernel(_EceKernel):
+    """ECE with ``n_bins`` equal-width bins on [0, 1]."""
+
+    def __init__(
+        self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int
+    ) -> None:
+        super().__init__(y, score, mult, n_bins)
+        # Edges as in the installed scikit-learn (>= 1.5): linspace(0, 1),
+        # without the 1e-8 widening of older releases.
+        inner_edges = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+        self._fixed_cuts = np.searchsorted(self._sorted_score, inner_edges, side="right")
+
+    def _cuts(self, x: np.ndarray) -> np.ndarray:
+        return self._fixed_cuts[np.newaxis, :]
+
+
+class _QuantileEceKernel(_EceKernel):
+    """ECE with bin edges at the percentiles of each resample.
+
+    Edges replicate ``np.percentile(s, np.linspace(0, 1, n_bins + 1) * 100)``
+    (linear interpolation) bit for bit, so that scores equal to an edge are
+    binned exactly as the reference does.
+    """
+
+    def __init__(
+        self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int
+    ) -> None:
+        super().__init__(y, score, mult, n_bins)
+        # Same arithmetic as np.percentile: percent, then divided by 100.
+        self._quantiles = (np.linspace(0.0, 1.0, n_bins + 1) * 100 / 100)[1:-1]
+
+    def _cuts(self, x: np.ndarray) -> np.ndarray:
+        n = x.sum(axis=1)[:, np.newaxis]
+        last = np.maximum(n - 1.0, 0.0)
+        position = last * self._quantiles
+        below = np.floor(position)
+        lower = self._order_statistic(x, np.minimum(below, last))
+        upper = self._order_statistic(x, np.minimum(below + 1.0, last))
+        edges = _lerp(lower, upper, position - below)
+        return np.searchsorted(self._sorted_score, edges, side="right")
+
+    def _order_statistic(self, x: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """Score of rank `index` (0-based) in each row's expanded sample.
+
+        Parameters
+        ----------
+        x : ndarray of shape (r, k)
+            Counts in sorted cell order.
+        index : ndarray of shape (r, m)
+            Ranks, float64 holding integers.
+
+        Returns
+        -------
+        ndarray of shape (r, m)
+        """
+        r, k = x.shape
+        # One searchsorted over all rows: shifting row i by i * stride keeps
+        # the concatenated cumulative counts sorted and the rows apart.
+        stride = x.sum(axis=1).max() + 1.0
+        shift = (np.arange(r) * stride)[:, np.newaxis]
+        flat_cum = (np.cumsum(x, axis=1) + shift).ravel()
+        flat_cell = np.searchsorted(flat_cum, index + shift, side="right")
+        # Empty rows (NaN anyway) would point past their own row.
+        cell = np.minimum(flat_cell - (np.arange(r) * k)[:, np.newaxis], k - 1)
+        return self._sorted_score[cell]
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """Linear interpolation with NumPy's quantile arithmetic (monotone, exact ends)."""
+    diff = b - a
+    return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
+
+
+def _tie_groups(sorted_score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """First and last index of the tie group of each entry of a sorted array.
+
+    Parameters
+    ----------
+    sorted_score : ndarray of shape (k,)
+        Monotone scores.
+
+    Returns
+    -------
+    first, last : ndarray of shape (k,), intp
+    """
+    new_group = np.ones(sorted_score.size, dtype=bool)
+    new_group[1:] = sorted_score[1:] != sorted_score[:-1]
+    starts = np.flatnonzero(new_group)
+    group = np.cumsum(new_group) - 1
+    ends = np.append(starts[1:], sorted_score.size) - 1
+    return starts[group], ends[group]
+
+
+def _as_counts(counts: np.ndarray) -> np.ndarray:
+    """Count matrix as C-ordered float64.
+
+    Row sums of a C-ordered array are computed row by row, so a row's value
+    does not depend on the other rows of the block (nor on the input layout).
+    """
+    return np.ascontiguousarray(counts, dtype=np.float64)
+
+
+def _columns(x: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """Columns `index` of `x`, C-ordered (``x[:, index]`` is Fortran-ordered)."""
+    return np.take(x, index, axis=1)
+
+
+def _padded_cumsum(x: np.ndarray) -> np.ndarray:
+    """Cumulative sum along rows with a leading zero column, shape (r, k + 1)."""
+    out = np.zeros((x.shape[0], x.shape[1] + 1))
+    np.cumsum(x, axis=1, out=out[:, 1:])
+    return out
+
+
+def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den``, NaN where ``den == 0`` (metric undefined)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = num / den
+    return np.where(den == 0, np.nan, ratio)

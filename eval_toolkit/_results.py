@@ -1,0 +1,168 @@
+"""Result types of the bootstrap functions: frozen dataclasses."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["BootstrapCI", "PairedBootstrapCI", "MDEEstimate"]
+
+_METHOD_LABELS = {"percentile": "percentile", "basic": "basic", "bca": "BCa", "studentized": "studentized"}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class _ToDict:
+    def to_dict(self) -> dict[str, Any]:
+        """Return the fields as plain Python values (the distribution is left out)."""
+        out = asdict(self)  # type: ignore[call-overload]
+        out.pop("distribution", None)
+        return {k: _plain(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True, repr=True)
+class BootstrapCI(_ToDict):
+    """Bootstrap confidence interval of one model's metric.
+
+    Attributes
+    ----------
+    point_estimate : float
+        The metric on the full data.
+    ci_low, ci_high : float
+        Interval endpoints.
+    confidence : float
+        Nominal coverage, e.g. 0.95.
+    n_resamples : int
+        Resamples used (degenerate ones excluded).
+    method : str
+        ``"percentile"``, ``"basic"``, ``"bca"`` or ``"studentized"``.
+    std_error : float
+        Standard deviation of the bootstrap distribution.
+    n_degenerate : int
+        Resamples on which the metric was undefined (dropped).
+    n_samples : int
+        Number of samples in the data.
+    metric : str
+        Name of the metric.
+    distribution : ndarray
+        The bootstrap distribution (not shown in ``repr``).
+    """
+
+    point_estimate: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    n_resamples: int
+    method: str
+    std_error: float
+    n_degenerate: int
+    n_samples: int = 0
+    metric: str = "metric"
+    distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.metric} = {self.point_estimate:.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}], "
+            f"{self.confidence:.0%} {_METHOD_LABELS[self.method]}, {self.n_resamples} resamples"
+        )
+
+
+@dataclass(frozen=True, repr=True)
+class PairedBootstrapCI(_ToDict):
+    """Paired bootstrap comparison of two models, delta = metric(B) - metric(A).
+
+    Attributes
+    ----------
+    delta : float
+        metric(B) - metric(A) on the full data.
+    ci_low, ci_high : float
+        Interval endpoints for delta.
+    overlaps_zero : bool
+        Whether the interval contains 0 (no significant difference at
+        ``1 - confidence``).
+    confidence : float
+        Nominal coverage.
+    n_resamples : int
+        Resamples used (degenerate ones excluded).
+    method : str
+        CI method.
+    std_error : float
+        Standard deviation of the bootstrap distribution of delta.
+    p_value : float
+        Two-sided bootstrap p-value for delta = 0 (percentile inversion with
+        the (1 + count) / (1 + B) correction, so never exactly 0).
+    n_degenerate : int
+        Resamples on which either metric was undefined (dropped).
+    n_samples : int
+        Number of samples in the data.
+    metric : str
+        Name of the metric.
+    distribution : ndarray
+        Bootstrap distribution of delta (not shown in ``repr``).
+    """
+
+    delta: float
+    ci_low: float
+    ci_high: float
+    overlaps_zero: bool
+    confidence: float
+    n_resamples: int
+    method: str
+    std_error: float
+    p_value: float
+    n_degenerate: int
+    n_samples: int = 0
+    metric: str = "metric"
+    distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    def __str__(self) -> str:
+        return (
+            f"B - A {self.metric} = {self.delta:+.3f} [{self.ci_low:.3f}, {self.ci_high:.3f}], "
+            f"p = {self.p_value:.3g}, {self.confidence:.0%} {_METHOD_LABELS[self.method]}, "
+            f"{self.n_resamples} resamples"
+        )
+
+
+@dataclass(frozen=True, repr=True)
+class MDEEstimate(_ToDict):
+    """Minimum detectable effect of a paired comparison.
+
+    ``mde = (z_{1 - alpha/2} + z_{power}) * sigma_delta``: the smallest true
+    difference a two-sided test at level ``alpha`` detects with probability
+    ``power``, given the paired bootstrap standard error ``sigma_delta``.
+
+    Attributes
+    ----------
+    mde : float
+        Minimum detectable effect, in metric units.
+    sigma_delta : float
+        Bootstrap standard error of delta.
+    delta_observed : float
+        Observed delta = metric(B) - metric(A).
+    alpha : float
+        Two-sided significance level.
+    power : float
+        Target power.
+    n_resamples : int
+        Resamples behind ``sigma_delta``.
+    n : int
+        Number of samples.
+    """
+
+    mde: float
+    sigma_delta: float
+    delta_observed: float
+    alpha: float
+    power: float
+    n_resamples: int
+    n: int
+
+    def __str__(self) -> str:
+        return (
+            f"MDE = {self.mde:.4f} (alpha = {self.alpha:g}, power = {self.power:.0%}, "
+            f"sigma_delta = {self.sigma_delta:.4f}, observed delta = {self.delta_observed:+.4f})"
+        )

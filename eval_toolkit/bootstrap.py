@@ -1,0 +1,608 @@
+"""Bootstrap confidence intervals and paired model comparisons.
+
+Named metrics run on vectorised count kernels: the data are compressed to
+distinct (label, score) cells and each resample is a vector of cell counts,
+an exact equivalent of index resampling (see ``eval_toolkit._resample``).
+Any other callable ``metric(y_true, y_score) -> float`` runs on resampled
+index arrays, one call per resample, still in parallel blocks and
+bit-reproducibly.
+
+Every function takes ``n_jobs`` (default 1, sequential) and ``seed``; results
+are bit-identical for any ``n_jobs``, batching and joblib backend.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+
+from . import _engine
+from ._intervals import (
+    CI_METHODS,
+    basic_interval,
+    bca_interval,
+    bootstrap_p_value,
+    percentile_interval,
+    studentized_interval,
+)
+from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
+from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI
+from ._validation import (
+    check_int,
+    check_labels,
+    check_n_jobs,
+    check_open_unit,
+    check_option,
+    check_scores,
+    check_seed,
+    param_error,
+)
+
+__all__ = [
+    "DegenerateResampleWarning",
+    "bootstrap_ci",
+    "paired_bootstrap_diff",
+    "paired_bootstrap_ece_diff",
+    "paired_mde",
+    "mde_from_ci",
+]
+
+MetricLike = Union[str, Callable[[np.ndarray, np.ndarray], float]]
+
+#: Metrics whose per-resample standard error has a closed form (influence values).
+STUDENTIZED_METRICS = ("roc_auc", "accuracy", "brier", "log_loss")
+
+_WARN_DEGENERATE = 0.01
+_MAX_DEGENERATE = 0.5
+
+
+class DegenerateResampleWarning(UserWarning):
+    """More than 1% of resamples left the metric undefined and were dropped."""
+
+
+@dataclass(frozen=True)
+class _Problem:
+    """Validated inputs of one bootstrap call."""
+
+    func: str
+    y: np.ndarray
+    scores: tuple[np.ndarray, ...]
+    metric_name: str | None
+    metric_fn: Callable[[np.ndarray, np.ndarray], float] | None
+    label: str
+    n_resamples: int
+    confidence: float
+    method: str
+    seed: int | np.random.SeedSequence
+    n_jobs: int
+    stratify: bool
+
+
+def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
+    """scikit-learn metric functions that have an exact fast kernel."""
+    from sklearn import metrics
+
+    score_based = {
+        metrics.roc_auc_score: "roc_auc",
+        metrics.average_precision_score: "average_precision",
+        metrics.log_loss: "log_loss",
+        metrics.brier_score_loss: "brier",
+    }
+    # Label-based metrics take predictions; they match the thresholded kernels
+    # only when the "scores" are already 0/1 predictions.
+    label_based = {
+        metrics.accuracy_score: "accuracy",
+        metrics.balanced_accuracy_score: "balanced_accuracy",
+        metrics.f1_score: "f1",
+        metrics.precision_score: "precision",
+        metrics.recall_score: "recall",
+    }
+    return score_based, label_based
+
+
+def _resolve_metric(
+    metric: Any, func: str, scores: tuple[np.ndarray, ...]
+) -> tuple[str | None, Callable | None, str]:
+    """Return (kernel name or None, callable or None, display label)."""
+    if isinstance(metric, str):
+        check_option(metric, func, "metric", METRIC_NAMES)
+        return metric, None, metric
+    if not callable(metric):
+        expected = "one of " + ", ".join(map(repr, METRIC_NAMES)) + " or a callable"
+        raise ValueError(param_error(func, "metric", expected, metric))
+    label = getattr(metric, "__name__", type(metric).__name__)
+    score_based, label_based = _sklearn_dispatch()
+    if metric in score_based:
+        return score_based[metric], None, label
+    if metric in label_based and all(np.isin(s, (0.0, 1.0)).all() for s in scores):
+        return label_based[metric], None, label
+    return None, metric, label
+
+
+def _problem_iv(
+    func: str,
+    y_true: Any,
+    raw_scores: dict[str, Any],
+    metric: Any,
+    *,
+    n_resamples: Any,
+    confidence: Any,
+    method: Any,
+    seed: Any,
+    n_jobs: Any,
+    stratify: Any,
+    pos_label: Any,
+) -> _Problem:
+    """Validate everything once; the engine assumes valid input from here on."""
+    y = check_labels(y_true, func, pos_label=pos_label)
+    scores = tuple(
+        check_scores(s, func, param=name, n=y.shape[0]) for name, s in raw_scores.items()
+    )
+    name, fn, label = _resolve_metric(metric, func, scores)
+    if name in NEEDS_PROBABILITIES:
+        for param, s in zip(raw_scores, scores):
+            check_scores(s, func, param=param, n=y.shape[0], probabilities=True)
+    method = check_option(method, func, "method", CI_METHODS)
+    if method == "studentized" and name not in STUDENTIZED_METRICS:
+        raise ValueError(
+            param_error(
+                func,
+                "method",
+                "'percentile', 'basic' or 'bca' for this metric ('studentized' needs a "
+                f"closed-form standard error: {', '.join(STUDENTIZED_METRICS)})",
+                method,
+            )
+        )
+    if not isinstance(stratify, (bool, np.bool_)):
+        raise ValueError(param_error(func, "stratify", "a bool", stratify))
+    return _Problem(
+        func=func,
+        y=y,
+        scores=scores,
+        metric_name=name,
+        metric_fn=fn,
+        label=label,
+        n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
+        confidence=check_open_unit(confidence, func, "confidence"),
+        method=method,
+        seed=check_seed(seed, func),
+        n_jobs=check_n_jobs(n_jobs, func),
+        stratify=bool(stratify),
+    )
+
+
+def _statistic(problem: _Problem, opts: _engine.KernelOptions):
+    if problem.metric_name is None:
+        return _engine.generic_statistic(
+            problem.metric_fn, problem.y, problem.scores, stratify=problem.stratify
+        )
+    return _engine.kernel_statistic(
+        problem.metric_name,
+        problem.y,
+        problem.scores,
+        opts,
+        stratify=problem.stratify,
+        with_se=problem.method == "studentized",
+    )
+
+
+def _check_point(problem: _Problem, point: float) -> None:
+    if np.isfinite(point):
+        return
+    present = sorted(set(problem.y.tolist()))
+    got = "only the positive class" if present == [True] else "only the negative class"
+    if len(present) == 2:
+        got = "labels for which it is undefined"
+    raise ValueError(
+        param_error(problem.func, "y_true", f"such that {problem.label} is defined on the full data "
+                    "(both classes present, and predicted positives for precision)", got)
+    )
+
+
+def _drop_degenerate(problem: _Problem, values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Drop resamples where any arm's metric is undefined; warn or raise on many."""
+    valid = np.all(np.isfinite(values), axis=1)
+    n_degenerate = int(values.shape[0] - valid.sum())
+    share = n_degenerate / values.shape[0]
+    advice = "pass stratify=True to resample within each class, or use more data"
+    if share > _MAX_DEGENERATE:
+        raise ValueError(
+            f"{problem.func}: {n_degenerate} of {values.shape[0]} resamples ({share:.0%}) left "
+            f"{problem.label} undefined (e.g. a single class); more than half is too many to "
+            f"drop without bias. {advice.capitalize()}."
+        )
+    if share > _WARN_DEGENERATE:
+        warnings.warn(
+            f"{problem.func}: {n_degenerate} of {values.shape[0]} resamples ({share:.1%}) left "
+            f"{problem.label} undefined and were dropped; {advice}.",
+            DegenerateResampleWarning,
+            stacklevel=3,
+        )
+    return values[valid], n_degenerate
+
+
+def _interval(problem: _Problem, statistic, theta_b: np.ndarray, se_b, point: float) -> tuple[float, float]:
+    conf = problem.confidence
+    if problem.method == "percentile":
+        return percentile_interval(theta_b, conf)
+    if problem.method == "basic":
+        return basic_interval(theta_b, point, conf)
+    if problem.method == "studentized":
+        return studentized_interval(theta_b, se_b, point, statistic.se_hat(), conf)
+    if problem.metric_name is None:
+        jack, weights = statistic.jackknife(problem.n_jobs)
+    else:
+        jack, weights = statistic.jackknife()
+    return bca_interval(theta_b, point, jack, weights, conf)
+
+
+def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
+    """Shared body: statistic, distribution, degenerate handling, interval."""
+    statistic = _statistic(problem, opts)
+    point = statistic.point()
+    _check_point(problem, point)
+    values = _engine.bootstrap_distribution(
+        statistic, problem.n_resamples, problem.seed, n_jobs=problem.n_jobs, description=description
+    )
+    n_arms = len(problem.scores)
+    values, n_degenerate = _drop_degenerate(problem, values)
+    theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
+    se_b = values[:, n_arms] if statistic.with_se else None
+    low, high = _interval(problem, statistic, theta_b, se_b, point)
+    return point, theta_b, (low, high), n_degenerate
+
+
+def bootstrap_ci(
+    y_true: Any,
+    y_score: Any,
+    metric: MetricLike,
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    method: str = "bca",
+    seed: int | np.random.SeedSequence = 42,
+    n_jobs: int = 1,
+    stratify: bool = False,
+    pos_label: Any = None,
+) -> BootstrapCI:
+    """Bootstrap confidence interval for one model's metric.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Binary labels: {0, 1}, {-1, 1}, booleans, or any two values with
+        ``pos_label``.
+    y_score : array-like of shape (n,) or (n, 2)
+        Scores (``predict_proba`` output: column 1 is the positive class).
+    metric : str or callable
+        One of ``"roc_auc"``, ``"average_precision"``, ``"accuracy"``,
+        ``"balanced_accuracy"``, ``"log_loss"``, ``"brier"``, ``"ece"``,
+        ``"f1"``, ``"precision"``, ``"recall"``, ``"specificity"`` (threshold
+        metrics predict positive when ``score >= 0.5``), the matching
+        scikit-learn function (dispatched to the same fast kernel), or any
+        callable ``metric(y_true, y_score) -> float`` (generic path).
+    n_resamples : int, default=1000
+        Number of bootstrap resamples.
+    confidence : float, default=0.95
+        Confidence level, in (0, 1).
+    method : {"bca", "percentile", "basic", "studentized"}, default="bca"
+        Interval method.  ``"studentized"`` is available for ``roc_auc``,
+        ``accuracy``, ``brier`` and ``log_loss``.
+    seed : int or numpy.random.SeedSequence, default=42
+        Root of all random streams.
+    n_jobs : int, default=1
+        ``1`` runs sequentially; ``-1`` uses all cores; results do not depend
+        on it.
+    stratify : bool, default=False
+        Resample within each class (keeps both classes in every resample).
+        Without it, resamples where the metric is undefined are dropped and
+        counted in ``n_degenerate`` (warning above 1%, error above 50%).
+    pos_label : object, optional
+        The positive label, needed unless labels are {0, 1}, {-1, 1} or bool.
+
+    Returns
+    -------
+    BootstrapCI
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eval_toolkit import bootstrap_ci
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 500)
+    >>> score = np.clip(0.3 * y + rng.uniform(0, 0.7, 500), 0, 1)
+    >>> ci = bootstrap_ci(y, score, "roc_auc", n_resamples=500)
+    >>> round(ci.point_estimate, 3), ci.ci_low < ci.point_estimate < ci.ci_high
+    (0.715, True)
+    """
+    func = "bootstrap_ci"
+    problem = _problem_iv(
+        func, y_true, {"y_score": y_score}, metric, n_resamples=n_resamples,
+        confidence=confidence, method=method, seed=seed, n_jobs=n_jobs, stratify=stratify,
+        pos_label=pos_label,
+    )
+    point, theta_b, (low, high), n_deg = _run(problem, _engine.KernelOptions(), "bootstrap CI")
+    return BootstrapCI(
+        point_estimate=float(point),
+        ci_low=low,
+        ci_high=high,
+        confidence=problem.confidence,
+        n_resamples=int(theta_b.shape[0]),
+        method=problem.method,
+        std_error=float(np.std(theta_b, ddof=1)) if theta_b.shape[0] > 1 else float("nan"),
+        n_degenerate=n_deg,
+        n_samples=int(problem.y.shape[0]),
+        metric=problem.label,
+        distribution=theta_b,
+    )
+
+
+def _paired(
+    func: str,
+    y_true: Any,
+    y_score_a: Any,
+    y_score_b: Any,
+    metric: Any,
+    opts: _engine.KernelOptions,
+    **kwargs: Any,
+) -> PairedBootstrapCI:
+    problem = _problem_iv(
+        func, y_true, {"y_score_a": y_score_a, "y_score_b": y_score_b}, metric, **kwargs
+    )
+    point, delta_b, (low, high), n_deg = _run(problem, opts, f"{func} ({problem.label})")
+    return PairedBootstrapCI(
+        delta=float(point),
+        ci_low=low,
+        ci_high=high,
+        overlaps_zero=bool(low <= 0.0 <= high),
+        confidence=problem.confidence,
+        n_resamples=int(delta_b.shape[0]),
+        method=problem.method,
+        std_error=float(np.std(delta_b, ddof=1)) if delta_b.shape[0] > 1 else float("nan"),
+        p_value=bootstrap_p_value(delta_b),
+        n_degenerate=n_deg,
+        n_samples=int(problem.y.shape[0]),
+        metric=problem.label,
+        distribution=delta_b,
+    )
+
+
+def paired_bootstrap_diff(
+    y_true: Any,
+    y_score_a: Any,
+    y_score_b: Any,
+    metric: MetricLike,
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed: int | np.random.SeedSequence = 42,
+    n_jobs: int = 1,
+    stratify: bool = False,
+    pos_label: Any = None,
+) -> PairedBootstrapCI:
+    """Paired bootstrap of delta = metric(B) - metric(A) on the same samples.
+
+    Both arms are evaluated on the same resample of rows in every replicate,
+    so the correlation between the two models' errors is kept and the interval
+    is much narrower than comparing two separate intervals.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Binary labels (see :func:`bootstrap_ci`).
+    y_score_a, y_score_b : array-like of shape (n,) or (n, 2)
+        Scores of model A (reference) and model B (candidate).
+    metric : str or callable
+        As in :func:`bootstrap_ci`.
+    n_resamples : int, default=1000
+        Number of bootstrap resamples.
+    confidence : float, default=0.95
+        Confidence level, in (0, 1).
+    method : {"percentile", "basic", "bca", "studentized"}, default="percentile"
+        Interval method for delta.
+    seed : int or numpy.random.SeedSequence, default=42
+        Root of all random streams.
+    n_jobs : int, default=1
+        ``1`` runs sequentially; ``-1`` uses all cores; results do not depend
+        on it.
+    stratify : bool, default=False
+        Resample within each class (see :func:`bootstrap_ci`).
+    pos_label : object, optional
+        The positive label for non-standard labels.
+
+    Returns
+    -------
+    PairedBootstrapCI
+        ``p_value`` is the two-sided bootstrap p-value for delta = 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eval_toolkit import paired_bootstrap_diff
+    >>> rng = np.random.default_rng(1)
+    >>> y = rng.integers(0, 2, 1000)
+    >>> a = np.clip(0.2 * y + rng.uniform(0, 0.8, 1000), 0, 1)
+    >>> b = np.clip(0.3 * y + rng.uniform(0, 0.7, 1000), 0, 1)
+    >>> res = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=500)
+    >>> res.delta > 0, res.overlaps_zero
+    (True, False)
+    """
+    return _paired(
+        "paired_bootstrap_diff", y_true, y_score_a, y_score_b, metric, _engine.KernelOptions(),
+        n_resamples=n_resamples, confidence=confidence, method=method, seed=seed, n_jobs=n_jobs,
+        stratify=stratify, pos_label=pos_label,
+    )
+
+
+def paired_bootstrap_ece_diff(
+    y_true: Any,
+    y_score_a: Any,
+    y_score_b: Any,
+    *,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed: int | np.random.SeedSequence = 42,
+    n_jobs: int = 1,
+    stratify: bool = False,
+    pos_label: Any = None,
+) -> PairedBootstrapCI:
+    """Paired bootstrap of the expected calibration error difference ECE(B) - ECE(A).
+
+    ECE = sum over bins of |sum(score) - sum(label)| / n, with scikit-learn's
+    ``calibration_curve`` binning.  With ``strategy="quantile"`` the bin edges
+    are recomputed on every resample (they are part of the estimator), so the
+    interval includes the variability of the binning.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Binary labels.
+    y_score_a, y_score_b : array-like of shape (n,) or (n, 2)
+        Predicted probabilities, in [0, 1].
+    n_bins : int, default=10
+        Number of bins.
+    strategy : {"uniform", "quantile"}, default="uniform"
+        Equal-width bins on [0, 1], or bins with equal counts.
+    n_resamples, confidence, method, seed, n_jobs, stratify, pos_label
+        As in :func:`paired_bootstrap_diff`.
+
+    Returns
+    -------
+    PairedBootstrapCI
+        A negative delta means B is better calibrated.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eval_toolkit import paired_bootstrap_ece_diff
+    >>> rng = np.random.default_rng(2)
+    >>> p = rng.uniform(0, 1, 2000)
+    >>> y = rng.uniform(0, 1, 2000) < p
+    >>> res = paired_bootstrap_ece_diff(y, p ** 2, p, n_resamples=300)
+    >>> res.delta < 0, res.overlaps_zero
+    (True, False)
+    """
+    func = "paired_bootstrap_ece_diff"
+    opts = _engine.KernelOptions(
+        n_bins=check_int(n_bins, func, "n_bins", low=1),
+        strategy=check_option(strategy, func, "strategy", ("uniform", "quantile")),
+    )
+    return _paired(
+        func, y_true, y_score_a, y_score_b, "ece", opts, n_resamples=n_resamples,
+        confidence=confidence, method=method, seed=seed, n_jobs=n_jobs, stratify=stratify,
+        pos_label=pos_label,
+    )
+
+
+def mde_from_ci(ci: PairedBootstrapCI, *, alpha: float = 0.05, power: float = 0.80) -> MDEEstimate:
+    """Minimum detectable effect from a paired bootstrap result.
+
+    ``mde = (z_{1 - alpha/2} + z_{power}) * sigma`` with ``sigma`` the
+    bootstrap standard error of delta: the smallest true difference that a
+    two-sided level-``alpha`` z-test on this many samples detects with
+    probability ``power`` (normal approximation, same variance under the
+    alternative).
+
+    Parameters
+    ----------
+    ci : PairedBootstrapCI
+        Result of :func:`paired_bootstrap_diff` (or its variants).
+    alpha : float, default=0.05
+        Two-sided significance level.
+    power : float, default=0.80
+        Target power.
+
+    Returns
+    -------
+    MDEEstimate
+
+    Examples
+    --------
+    >>> from eval_toolkit import PairedBootstrapCI, mde_from_ci
+    >>> ci = PairedBootstrapCI(0.01, -0.01, 0.03, True, 0.95, 1000, "percentile", 0.01, 0.3, 0, 500)
+    >>> round(mde_from_ci(ci).mde, 4)
+    0.028
+    """
+    from scipy.special import ndtri
+
+    func = "mde_from_ci"
+    if not isinstance(ci, PairedBootstrapCI):
+        raise ValueError(param_error(func, "ci", "a PairedBootstrapCI", type(ci).__name__))
+    alpha = check_open_unit(alpha, func, "alpha")
+    power = check_open_unit(power, func, "power")
+    multiplier = ndtri(1 - alpha / 2) + ndtri(power)
+    return MDEEstimate(
+        mde=float(multiplier * ci.std_error),
+        sigma_delta=ci.std_error,
+        delta_observed=ci.delta,
+        alpha=alpha,
+        power=power,
+        n_resamples=ci.n_resamples,
+        n=ci.n_samples,
+    )
+
+
+def paired_mde(
+    y_true: Any,
+    y_score_a: Any,
+    y_score_b: Any,
+    metric: MetricLike,
+    *,
+    alpha: float = 0.05,
+    power: float = 0.80,
+    n_resamples: int = 1000,
+    seed: int | np.random.SeedSequence = 42,
+    n_jobs: int = 1,
+    stratify: bool = False,
+    pos_label: Any = None,
+) -> MDEEstimate:
+    """Minimum detectable effect of comparing A and B on this evaluation set.
+
+    Runs :func:`paired_bootstrap_diff` for the standard error of delta, then
+    :func:`mde_from_ci`.  Use it to tell "no difference" from "this test set is
+    too small to see one".
+
+    Parameters
+    ----------
+    y_true, y_score_a, y_score_b, metric
+        As in :func:`paired_bootstrap_diff`.
+    alpha : float, default=0.05
+        Two-sided significance level.
+    power : float, default=0.80
+        Target power.
+    n_resamples, seed, n_jobs, stratify, pos_label
+        As in :func:`paired_bootstrap_diff`.
+
+    Returns
+    -------
+    MDEEstimate
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eval_toolkit import paired_mde
+    >>> rng = np.random.default_rng(3)
+    >>> y = rng.integers(0, 2, 2000)
+    >>> a = (rng.uniform(size=2000) < 0.8) == y
+    >>> b = (rng.uniform(size=2000) < 0.8) == y
+    >>> est = paired_mde(y, a.astype(float), b.astype(float), "accuracy", n_resamples=500)
+    >>> 0.02 < est.mde < 0.05
+    True
+    """
+    func = "paired_mde"
+    alpha = check_open_unit(alpha, func, "alpha")
+    power = check_open_unit(power, func, "power")
+    ci = _paired(
+        func, y_true, y_score_a, y_score_b, metric, _engine.KernelOptions(),
+        n_resamples=n_resamples, confidence=0.95, method="percentile", seed=seed, n_jobs=n_jobs,
+        stratify=stratify, pos_label=pos_label,
+    )
+    return mde_from_ci(ci, alpha=alpha, power=power)

@@ -1,0 +1,354 @@
+"""Tests of the count-based metric kernels against scikit-learn on expanded data."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+from sklearn import metrics
+from sklearn.calibration import calibration_curve
+
+from eval_toolkit import _kernels
+from eval_toolkit._kernels import (
+    METRIC_NAMES,
+    THRESHOLD_METRICS,
+    cell_scores,
+    make_kernel,
+)
+
+# (metric, ece strategy): every metric once, plus the second ECE strategy.
+VARIANTS = [(name, "uniform") for name in METRIC_NAMES] + [("ece", "quantile")]
+VARIANT_IDS = [f"{name}-{strategy}" if name == "ece" else name for name, strategy in VARIANTS]
+MEAN_METRICS = ("accuracy", "brier", "log_loss")
+
+# Scores with many ties, including the exact uniform bin edges of several
+# n_bins, so that edge conventions are exercised.
+SCORE_POOL = sorted(
+    {round(0.1 * i, 1) for i in range(11)}
+    | {0.25, 0.75}
+    | {float(e) for n_bins in (3, 5, 7, 10) for e in np.linspace(0.0, 1.0, n_bins + 1)}
+)
+SCORES = st.one_of(
+    st.sampled_from(SCORE_POOL),
+    st.floats(0.0, 1.0, allow_nan=False, allow_subnormal=False),
+)
+THRESHOLDS = st.sampled_from([0.5, 0.1, 0.25, 0.3, 0.7, 0.75, 1.0])
+TOL = 1e-12
+
+
+@st.composite
+def cells(draw, max_samples: int = 30):
+    """Distinct (y, score) cells in shuffled order, with multiplicities."""
+    n = draw(st.integers(1, max_samples))
+    y = draw(arrays(bool, n))
+    score = draw(arrays(np.float64, n, elements=SCORES))
+    pairs = np.unique(np.column_stack([y, score]), axis=0)
+    order = np.array(draw(st.permutations(range(len(pairs)))), dtype=np.intp)
+    pairs = pairs[order]
+    mult = draw(arrays(np.int64, len(pairs), elements=st.integers(1, 5)))
+    return pairs[:, 0].astype(bool), pairs[:, 1], mult
+
+
+@st.composite
+def cells_and_counts(draw, max_samples: int = 30, max_random_rows: int = 2):
+    """Cells plus a count matrix mixing random and degenerate rows."""
+    y, score, mult = draw(cells(max_samples))
+    k = len(y)
+    n_random = draw(st.integers(1, max_random_rows))
+    random_rows = draw(arrays(np.int64, (n_random, k), elements=st.integers(0, 4)))
+    single = np.zeros(k, dtype=np.int64)
+    single[draw(st.integers(0, k - 1))] = draw(st.integers(1, 3))
+    # The full-data row is covered by the point() tests.
+    special_rows = [np.zeros(k, dtype=np.int64), mult * y, mult * ~y, single]
+    return y, score, mult, np.vstack([random_rows, *special_rows])
+
+
+def _expand(y: np.ndarray, score: np.ndarray, counts: np.ndarray):
+    return np.repeat(y, counts).astype(int), np.repeat(score, counts)
+
+
+def _ece_reference(
+    y: np.ndarray, s: np.ndarray, n_bins: int, strategy: str
+) -> float:
+    """ECE with calibration_curve's binning, written plainly."""
+    if strategy == "quantile":
+        bins = np.percentile(s, np.linspace(0, 1, n_bins + 1) * 100)
+    else:
+        bins = np.linspace(0.0, 1.0, n_bins + 1)
+    binids = np.searchsorted(bins[1:-1], s)
+    bin_score = np.bincount(binids, weights=s, minlength=n_bins)
+    bin_true = np.bincount(binids, weights=y, minlength=n_bins)
+    return float(np.abs(bin_score - bin_true).sum() / len(s))
+
+
+def _undefined(name: str, y: np.ndarray, s: np.ndarray, threshold: float) -> bool:
+    """The NaN rules of the kernels, on expanded samples."""
+    pred = s >= threshold
+    n_pos, n_neg = int(y.sum()), int((1 - y).sum())
+    if len(y) == 0:
+        return True
+    if name in ("roc_auc", "balanced_accuracy"):
+        return n_pos == 0 or n_neg == 0
+    if name in ("average_precision", "recall"):
+        return n_pos == 0
+    if name == "specificity":
+        return n_neg == 0
+    if name == "precision":
+        return not pred.any()
+    if name == "f1":
+        return not (pred.any() or n_pos)
+    return False
+
+
+def _reference(
+    name: str,
+    y: np.ndarray,
+    s: np.ndarray,
+    *,
+    threshold: float = 0.5,
+    n_bins: int = 10,
+    strategy: str = "uniform",
+) -> float:
+    """scikit-learn's value on expanded samples; NaN where the kernel's is."""
+    if _undefined(name, y, s, threshold):
+        return math.nan
+    pred = (s >= threshold).astype(int)
+    if name == "roc_auc":
+        return metrics.roc_auc_score(y, s)
+    if name == "average_precision":
+        return metrics.average_precision_score(y, s)
+    if name == "log_loss":
+        return metrics.log_loss(y, s, labels=[0, 1])
+    if name == "brier":
+        return metrics.brier_score_loss(y, s)
+    if name == "ece":
+        return _ece_reference(y, s, n_bins, strategy)
+    if name == "accuracy":
+        return metrics.accuracy_score(y, pred)
+    if name == "balanced_accuracy":
+        return metrics.balanced_accuracy_score(y, pred)
+    if name == "f1":
+        return metrics.f1_score(y, pred)
+    if name == "precision":
+        return metrics.precision_score(y, pred)
+    if name == "recall":
+        return metrics.recall_score(y, pred)
+    return metrics.recall_score(y, pred, pos_label=0)
+
+
+def _assert_matches(actual: float, expected: float) -> None:
+    if math.isnan(expected):
+        assert math.isnan(actual)
+    else:
+        assert math.isclose(actual, expected, rel_tol=TOL, abs_tol=TOL), (actual, expected)
+
+
+def _delong_variance(y: np.ndarray, s: np.ndarray) -> float:
+    """DeLong variance of the AUC, O(P * N), 1/P and 1/N normalisation."""
+    pos, neg = s[y == 1], s[y == 0]
+    psi = (pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])
+    auc = psi.mean()
+    v10, v01 = psi.mean(axis=1), psi.mean(axis=0)
+    return np.mean((v10 - auc) ** 2) / len(pos) + np.mean((v01 - auc) ** 2) / len(neg)
+
+
+@pytest.mark.parametrize(("name", "strategy"), VARIANTS, ids=VARIANT_IDS)
+@settings(max_examples=200, deadline=None)
+@given(data=cells_and_counts(), n_bins=st.integers(1, 12), threshold=THRESHOLDS)
+def test_call_matches_sklearn(name, strategy, data, n_bins, threshold):
+    y, score, mult, counts = data
+    kernel = make_kernel(
+        name, y, score, mult, n_bins=n_bins, strategy=strategy, threshold=threshold
+    )
+    values = kernel(counts)
+    assert values.shape == (len(counts),) and values.dtype == np.float64
+    for row, value in zip(counts, values):
+        expected = _reference(
+            name, *_expand(y, score, row), threshold=threshold, n_bins=n_bins, strategy=strategy
+        )
+        _assert_matches(value, expected)
+
+
+@pytest.mark.parametrize(("name", "strategy"), VARIANTS, ids=VARIANT_IDS)
+@settings(max_examples=50, deadline=None)
+@given(data=cells(), n_bins=st.integers(1, 12), threshold=THRESHOLDS)
+def test_point_matches_sklearn(name, strategy, data, n_bins, threshold):
+    y, score, mult = data
+    kernel = make_kernel(
+        name, y, score, mult, n_bins=n_bins, strategy=strategy, threshold=threshold
+    )
+    expected = _reference(
+        name, *_expand(y, score, mult), threshold=threshold, n_bins=n_bins, strategy=strategy
+    )
+    _assert_matches(kernel.point(), expected)
+
+
+@pytest.mark.parametrize(("name", "strategy"), VARIANTS, ids=VARIANT_IDS)
+@settings(max_examples=40, deadline=None)
+@given(data=cells(max_samples=15), n_bins=st.integers(1, 12), threshold=THRESHOLDS)
+def test_loo_matches_deletion(name, strategy, data, n_bins, threshold):
+    y, score, mult = data
+    kernel = make_kernel(
+        name, y, score, mult, n_bins=n_bins, strategy=strategy, threshold=threshold
+    )
+    loo = kernel.loo()
+    assert loo.shape == (len(y),)
+    for j in range(len(y)):
+        deleted = mult.copy()
+        deleted[j] -= 1
+        expected = _reference(
+            name, *_expand(y, score, deleted), threshold=threshold, n_bins=n_bins, strategy=strategy
+        )
+        _assert_matches(loo[j], expected)
+
+
+@pytest.mark.parametrize(("name", "strategy"), VARIANTS, ids=VARIANT_IDS)
+def test_generic_loo_is_chunk_independent(name, strategy, monkeypatch):
+    rng = np.random.default_rng(0)
+    y, score = rng.random(40) < 0.4, rng.random(40)
+    mult = rng.integers(1, 4, 40)
+    kernel = make_kernel(name, y, score, mult, strategy=strategy)
+    generic = _kernels.Kernel.loo(kernel)
+    np.testing.assert_allclose(kernel.loo(), generic, rtol=TOL, atol=TOL)
+    monkeypatch.setattr(_kernels, "_LOO_CHUNK_ENTRIES", 7 * 40)
+    np.testing.assert_array_equal(_kernels.Kernel.loo(kernel), generic)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=cells_and_counts())
+def test_roc_auc_influence_gives_delong_variance(data):
+    y, score, mult, counts = data
+    kernel = make_kernel("roc_auc", y, score, mult)
+    psi = kernel.influence(counts)
+    assert psi.shape == counts.shape
+    n = counts.sum(axis=1)
+    for row, row_psi, row_n in zip(counts, psi, n):
+        y_row, s_row = _expand(y, score, row)
+        if _undefined("roc_auc", y_row, s_row, 0.5):
+            assert np.isnan(row_psi).all()
+            continue
+        se2 = np.sum(row * row_psi**2) / row_n**2
+        assert math.isclose(se2, _delong_variance(y_row, s_row), rel_tol=1e-10, abs_tol=TOL)
+
+
+@pytest.mark.parametrize("name", MEAN_METRICS)
+@settings(max_examples=100, deadline=None)
+@given(data=cells_and_counts(), threshold=THRESHOLDS)
+def test_mean_influence_gives_variance_over_n(name, data, threshold):
+    y, score, mult, counts = data
+    kernel = make_kernel(name, y, score, mult, threshold=threshold)
+    psi = kernel.influence(counts)
+    values = make_kernel(name, y, score, np.ones_like(mult), threshold=threshold)._values
+    for row, row_psi in zip(counts, psi):
+        n = row.sum()
+        if n == 0:
+            assert np.isnan(row_psi).all()
+            continue
+        per_sample = np.repeat(values, row)
+        se2 = np.sum(row * row_psi**2) / n**2
+        assert math.isclose(se2, per_sample.var() / n, rel_tol=1e-10, abs_tol=TOL)
+
+
+@pytest.mark.parametrize(
+    "name", [m for m in METRIC_NAMES if m not in MEAN_METRICS and m != "roc_auc"]
+)
+def test_influence_unavailable(name):
+    kernel = make_kernel(name, np.array([True, False]), np.array([0.7, 0.2]), np.array([1, 1]))
+    assert kernel.influence(np.ones((3, 2), dtype=np.int64)) is None
+
+
+@pytest.mark.parametrize("name", METRIC_NAMES)
+def test_cell_scores(name):
+    score = np.array([0.0, 0.2, 0.3, 0.5, 0.9, 1.0])
+    reduced = cell_scores(name, score, threshold=0.3)
+    if name in THRESHOLD_METRICS:
+        np.testing.assert_array_equal(reduced, [0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+        assert reduced.dtype == np.float64
+    else:
+        np.testing.assert_array_equal(reduced, score)
+
+
+@pytest.mark.parametrize("name", sorted(THRESHOLD_METRICS))
+@settings(max_examples=50, deadline=None)
+@given(data=cells_and_counts(), threshold=THRESHOLDS)
+def test_merged_threshold_cells_give_same_values(name, data, threshold):
+    y, score, mult, counts = data
+    reduced = cell_scores(name, score, threshold=threshold)
+    merged, inverse = np.unique(np.column_stack([y, reduced]), axis=0, return_inverse=True)
+    inverse = inverse.ravel()
+    merge = np.zeros((len(y), len(merged)), dtype=np.int64)
+    merge[np.arange(len(y)), inverse] = 1
+    kernel = make_kernel(
+        name, merged[:, 0].astype(bool), merged[:, 1], mult @ merge, threshold=threshold
+    )
+    raw = make_kernel(name, y, score, mult, threshold=threshold)
+    np.testing.assert_allclose(kernel(counts @ merge), raw(counts), rtol=TOL, atol=TOL)
+
+
+def _fixed_cells(k: int, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    y = rng.random(k) < 0.3
+    score = np.where(rng.random(k) < 0.5, np.round(rng.random(k), 1), rng.random(k))
+    cells_ = np.unique(np.column_stack([y, score]), axis=0)
+    cells_ = cells_[rng.permutation(len(cells_))]
+    mult = rng.integers(1, 6, len(cells_))
+    return cells_[:, 0].astype(bool), cells_[:, 1], mult, rng
+
+
+@pytest.mark.parametrize(("name", "strategy"), VARIANTS, ids=VARIANT_IDS)
+def test_pickle_round_trip(name, strategy):
+    y, score, mult, rng = _fixed_cells(200)
+    kernel = make_kernel(name, y, score, mult, strategy=strategy, n_bins=7, threshold=0.4)
+    clone = pickle.loads(pickle.dumps(kernel))
+    counts = rng.multinomial(mult.sum(), mult / mult.sum(), size=16)
+    np.testing.assert_array_equal(clone(counts), kernel(counts))
+    np.testing.assert_array_equal(clone.loo(), kernel.loo())
+    assert clone.point() == kernel.point() or math.isnan(kernel.point())
+
+
+@pytest.mark.parametrize(("name", "strategy"), VARIANTS, ids=VARIANT_IDS)
+@pytest.mark.parametrize("k", [5, 300])
+def test_rows_are_evaluated_independently(name, strategy, k):
+    y, score, mult, rng = _fixed_cells(k, seed=k)
+    kernel = make_kernel(name, y, score, mult, strategy=strategy, n_bins=9)
+    counts = rng.multinomial(mult.sum(), mult / mult.sum(), size=40)
+    counts[3] = 0
+    counts[5] = mult * y
+    block = kernel(counts)
+    stacked = np.concatenate([kernel(counts[i : i + 1]) for i in range(len(counts))])
+    np.testing.assert_array_equal(block, stacked)
+    np.testing.assert_array_equal(kernel(counts.astype(np.float64)), block)
+    np.testing.assert_array_equal(kernel(np.asfortranarray(counts)), block)
+    psi = kernel.influence(counts)
+    if psi is not None:
+        rows = np.vstack([kernel.influence(counts[i : i + 1]) for i in range(len(counts))])
+        np.testing.assert_array_equal(psi, rows)
+
+
+@pytest.mark.parametrize("strategy", ["uniform", "quantile"])
+@settings(max_examples=100, deadline=None)
+@given(data=cells(), n_bins=st.integers(1, 12))
+def test_ece_reference_matches_calibration_curve(strategy, data, n_bins):
+    y, s = _expand(*data)
+    prob_true, prob_pred = calibration_curve(y, s, n_bins=n_bins, strategy=strategy)
+    if strategy == "quantile":
+        edges = np.percentile(s, np.linspace(0, 1, n_bins + 1) * 100)
+    else:
+        edges = np.linspace(0.0, 1.0, n_bins + 1)
+    totals = np.bincount(np.searchsorted(edges[1:-1], s), minlength=n_bins)
+    weights = totals[totals > 0] / len(s)
+    expected = float(np.sum(weights * np.abs(prob_true - prob_pred)))
+    assert math.isclose(_ece_reference(y, s, n_bins, strategy), expected, abs_tol=TOL)
+
+
+def test_ece_score_on_uniform_edge_falls_in_lower_bin():
+    # 0.2 is an inner edge of 5 uniform bins: it belongs to bin [0, 0.2].
+    y = np.array([False, True])
+    score = np.array([0.2, 0.3])
+    kernel = make_kernel("ece", y, score, np.array([1, 1]), n_bins=5)
+    assert kernel.point() == pytest.approx((0.2 + 0.7) / 2, abs=TOL)
