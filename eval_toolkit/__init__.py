@@ -28,6 +28,7 @@ _EXPORTS: dict[str, str] = {
     "mde_from_ci": "bootstrap",
     "DeLongResult": "delong",
     "delong_test": "delong",
+    "paired_bootstrap_op_point_diff": "operating_points",
     "Scorer": "protocols",
     "validate_scorer": "protocols",
     "register_worker_state": "_parallel",

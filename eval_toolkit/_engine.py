@@ -38,24 +38,24 @@ class KernelOptions:
 
 
 @dataclass(frozen=True)
-class Arm:
-    """One model's kernel on its own (label, score) cells.
+class Fold:
+    """Map joint cells (label, score_a[, score_b]) to one arm's (label, score) cells.
 
-    Joint cells (label, score_a[, score_b]) are folded into this arm's cells:
-    permute the joint columns so each arm cell's members are contiguous, then
-    sum runs with ``np.add.reduceat``; both steps are skipped when not needed.
+    The joint columns are permuted so that each arm cell's members are
+    contiguous, then runs are summed with ``np.add.reduceat``; both steps are
+    skipped when not needed.  Arm cells are sorted by (label, score).
     """
 
-    kernel: Kernel
+    y: np.ndarray  # label of each arm cell
+    key: np.ndarray  # score of each arm cell
+    mult: np.ndarray  # full-data multiplicity of each arm cell
     mapping: np.ndarray  # joint cell -> arm cell
     perm: np.ndarray | None  # joint column order grouping arm cells; None = already grouped
     starts: np.ndarray | None  # start of each arm cell's run; None = one joint cell each
 
     @classmethod
-    def build(
-        cls, name: str, y: np.ndarray, key: np.ndarray, mult: np.ndarray, opts: KernelOptions
-    ) -> Arm:
-        """``y``, ``key``: per joint cell; arm cells are their distinct pairs."""
+    def build(cls, y: np.ndarray, key: np.ndarray, mult: np.ndarray) -> Fold:
+        """``y``, ``key``, ``mult``: per joint cell."""
         perm = np.lexsort((key, y))
         y_sorted, key_sorted = y[perm], key[perm]
         new_run = np.ones(perm.shape[0], dtype=bool)
@@ -63,23 +63,39 @@ class Arm:
         starts = np.flatnonzero(new_run)
         mapping = np.empty(perm.shape[0], dtype=np.int64)
         mapping[perm] = np.cumsum(new_run) - 1
-        kernel = make_kernel(
-            name,
-            y_sorted[starts].astype(bool),
-            key_sorted[starts],
-            np.add.reduceat(mult[perm], starts),
-            n_bins=opts.n_bins,
-            strategy=opts.strategy,
-            threshold=opts.threshold,
-        )
         identity = bool(np.all(perm == np.arange(perm.shape[0])))
-        one_each = starts.shape[0] == perm.shape[0]
-        return cls(kernel, mapping, None if identity else perm, None if one_each else starts)
+        return cls(
+            y=y_sorted[starts].astype(bool),
+            key=key_sorted[starts],
+            mult=np.add.reduceat(mult[perm], starts),
+            mapping=mapping,
+            perm=None if identity else perm,
+            starts=None if starts.shape[0] == perm.shape[0] else starts,
+        )
 
     def counts(self, joint: np.ndarray) -> np.ndarray:
-        """Fold joint-cell counts (rows, k) into this arm's cell counts."""
+        """Fold joint-cell counts (rows, k) into arm-cell counts (rows, k_arm)."""
         grouped = joint if self.perm is None else joint[:, self.perm]
         return grouped if self.starts is None else np.add.reduceat(grouped, self.starts, axis=1)
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One model's metric kernel on its folded cells."""
+
+    fold: Fold
+    kernel: Kernel
+
+    @classmethod
+    def build(
+        cls, name: str, y: np.ndarray, key: np.ndarray, mult: np.ndarray, opts: KernelOptions
+    ) -> Arm:
+        fold = Fold.build(y, key, mult)
+        kernel = make_kernel(
+            name, fold.y, fold.key, fold.mult,
+            n_bins=opts.n_bins, strategy=opts.strategy, threshold=opts.threshold,
+        )
+        return cls(fold, kernel)
 
 
 def _infinitesimal_jackknife_se(counts: np.ndarray, psi: np.ndarray) -> np.ndarray:
@@ -104,29 +120,32 @@ class KernelStatistic:
     def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
         """Return (rows, n_arms [+ 1]) metric values [and the SE of the statistic]."""
         joint = draws[0]
-        per_arm = [arm.counts(joint) for arm in self.arms]
+        per_arm = [arm.fold.counts(joint) for arm in self.arms]
         columns = [arm.kernel(c) for arm, c in zip(self.arms, per_arm)]
         if self.with_se:
             columns.append(_infinitesimal_jackknife_se(joint, self._joint_influence(per_arm)))
         return np.column_stack(columns)
 
     def _joint_influence(self, per_arm: list[np.ndarray]) -> np.ndarray:
-        psi = [arm.kernel.influence(c)[:, arm.mapping] for arm, c in zip(self.arms, per_arm)]
+        psi = [arm.kernel.influence(c)[:, arm.fold.mapping] for arm, c in zip(self.arms, per_arm)]
         return psi[0] if len(psi) == 1 else psi[1] - psi[0]
 
     def point(self) -> float:
         values = [arm.kernel.point() for arm in self.arms]
         return values[0] if len(values) == 1 else values[1] - values[0]
 
-    def jackknife(self) -> tuple[np.ndarray, np.ndarray]:
-        """Leave-one-out values per joint cell and how many samples share each."""
-        loo = [arm.kernel.loo()[arm.mapping] for arm in self.arms]
+    def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Leave-one-out values per joint cell and how many samples share each.
+
+        Closed forms in the kernels, so ``n_jobs`` is not needed.
+        """
+        loo = [arm.kernel.loo()[arm.fold.mapping] for arm in self.arms]
         values = loo[0] if len(loo) == 1 else loo[1] - loo[0]
-        return values, self.table.mult
+        return [(values, self.table.mult)]
 
     def se_hat(self) -> float:
         mult = self.table.mult[None, :].astype(np.float64)
-        per_arm = [arm.counts(mult) for arm in self.arms]
+        per_arm = [arm.fold.counts(mult) for arm in self.arms]
         return float(_infinitesimal_jackknife_se(mult, self._joint_influence(per_arm))[0])
 
 
@@ -189,12 +208,12 @@ class GenericStatistic:
         values = [self._call(full, s) for s in self.scores]
         return values[0] if len(values) == 1 else values[1] - values[0]
 
-    def jackknife(self, n_jobs: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
         """Leave-one-out values per distinct cell (the metric only sees the multiset)."""
         chunks = np.array_split(self.representatives, max(1, len(self.representatives) // BLOCK_SIZE))
         fn = functools.partial(_generic_loo_chunk, self)
         parts = parallel_map(fn, chunks, n_jobs=n_jobs, description="jackknife of a custom metric")
-        return np.concatenate(parts), self.table.mult
+        return [(np.concatenate(parts), self.table.mult)]
 
 
 def _generic_loo_chunk(stat: GenericStatistic, removed: np.ndarray) -> np.ndarray:

@@ -29,21 +29,21 @@ def basic_interval(theta_b: np.ndarray, theta_hat: float, confidence: float) -> 
 def bca_interval(
     theta_b: np.ndarray,
     theta_hat: float,
-    jackknife: np.ndarray,
-    weights: np.ndarray,
+    jackknife: list[tuple[np.ndarray, np.ndarray]],
     confidence: float,
 ) -> tuple[float, float]:
     """BCa interval.
 
     The bias correction counts ties as one half, z0 = Phi^-1((#less + #equal/2) / B):
     threshold metrics have very discrete bootstrap distributions, where the
-    usual #less / B is biased.  The acceleration is the jackknife skewness of
-    the leave-one-out values, each weighted by how many samples share it.
+    usual #less / B is biased.  ``jackknife`` holds, per independently
+    resampled data set, the leave-one-out values of its distinct cells and how
+    many samples share each.
     """
     n_b = theta_b.shape[0]
     below = np.count_nonzero(theta_b < theta_hat) + 0.5 * np.count_nonzero(theta_b == theta_hat)
     z0 = ndtri(below / n_b)
-    accel = jackknife_acceleration(jackknife, weights)
+    accel = jackknife_acceleration(jackknife)
     alpha = (1.0 - confidence) / 2.0
     z = ndtri(np.array([alpha, 1 - alpha]))
     adjusted = ndtr(z0 + (z0 + z) / (1 - accel * (z0 + z)))
@@ -55,12 +55,20 @@ def bca_interval(
     return float(low), float(high)
 
 
-def jackknife_acceleration(jackknife: np.ndarray, weights: np.ndarray) -> float:
-    """Efron's acceleration a = sum d^3 / (6 (sum d^2)^1.5), d = mean - theta_(i)."""
-    mean = np.average(jackknife, weights=weights)
-    d = mean - jackknife
-    denom = 6.0 * np.sum(weights * d**2) ** 1.5
-    return float(np.sum(weights * d**3) / denom) if denom > 0 else 0.0
+def jackknife_acceleration(groups: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """Efron's acceleration from leave-one-out values, one group per data set.
+
+    a = sum U^3 / (6 (sum U^2)^1.5) with U = (n - 1)(mean - theta_(i)) summed
+    over the samples of every independently resampled data set, as in
+    scipy.stats.bootstrap (Efron 1987, eq. 6.6).
+    """
+    num = den = 0.0
+    for values, weights in groups:
+        n = weights.sum()
+        u = (n - 1) * (np.average(values, weights=weights) - values)
+        num += float(np.sum(weights * u**3))
+        den += float(np.sum(weights * u**2))
+    return num / (6.0 * den**1.5) if den > 0 else 0.0
 
 
 def studentized_interval(

@@ -215,9 +215,8 @@ class _MeanKernel(Kernel):
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         x = _as_counts(counts)
-        # An elementwise product and row sum rather than a matrix product:
-        # BLAS may sum differently for a block than for a single row.
-        return _safe_divide((x * self._values).sum(axis=1), x.sum(axis=1))
+        # Not a matrix product: BLAS may sum a block differently from a row.
+        return _safe_divide(_row_sum(x * self._values), x.sum(axis=1))
 
     def loo(self) -> np.ndarray:
         total = (self._mult * self._values).sum()
@@ -401,7 +400,7 @@ class _RocAucKernel(_SortedKernel):
 
     def _auc_numerator(self, x: np.ndarray, neg_placement: np.ndarray) -> np.ndarray:
         """Number of correctly ordered (positive, negative) pairs, ties 1/2."""
-        return (_columns(x, self._pos) * neg_placement).sum(axis=1)
+        return _row_sum(_columns(x, self._pos) * neg_placement)
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         x = self._sorted_counts(counts)
@@ -468,7 +467,7 @@ class _AveragePrecisionKernel(_SortedKernel):
             where=predicted_pos > 0,
         )
         recall_gain = _columns(x, self._pos)
-        return _safe_divide((recall_gain * precision).sum(axis=1), recall_gain.sum(axis=1))
+        return _safe_divide(_row_sum(recall_gain * precision), recall_gain.sum(axis=1))
 
 
 class _EceKernel(_SortedKernel):
@@ -512,7 +511,7 @@ class _EceKernel(_SortedKernel):
             axis=1,
         )
         bin_gap = np.diff(np.take_along_axis(cum_gap, bounds, axis=1), axis=1)
-        return _safe_divide(np.abs(bin_gap).sum(axis=1), x.sum(axis=1))
+        return _safe_divide(_row_sum(np.abs(bin_gap)), x.sum(axis=1))
 
 
 class _UniformEceKernel(_EceKernel):
@@ -525,7 +524,7 @@ class _UniformEceKernel(_EceKernel):
         # Edges as in the installed scikit-learn (>= 1.5): linspace(0, 1),
         # without the 1e-8 widening of older releases.
         inner_edges = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
-        self._fixed_cuts = np.searchsorted(self._sorted_score, inner_edges, side="right")
+        self._fixed_cuts = np.searchsorted(self._sorted_score, inner_edges, side="left")
 
     def _cuts(self, x: np.ndarray) -> np.ndarray:
         return self._fixed_cuts[np.newaxis, :]
@@ -609,17 +608,22 @@ def _tie_groups(sorted_score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _as_counts(counts: np.ndarray) -> np.ndarray:
-    """Count matrix as C-ordered float64.
-
-    Row sums of a C-ordered array are computed row by row, so a row's value
-    does not depend on the other rows of the block (nor on the input layout).
-    """
+    """Count matrix as C-ordered float64 (integer counts are exact)."""
     return np.ascontiguousarray(counts, dtype=np.float64)
 
 
 def _columns(x: np.ndarray, index: np.ndarray) -> np.ndarray:
     """Columns `index` of `x`, C-ordered (``x[:, index]`` is Fortran-ordered)."""
     return np.take(x, index, axis=1)
+
+
+def _row_sum(x: np.ndarray) -> np.ndarray:
+    """Sum along rows, bit-identical whatever the other rows and the layout.
+
+    NumPy sums each row of a C-ordered array pairwise, as it would a single
+    row; on other layouts it may accumulate across rows in another order.
+    """
+    return np.ascontiguousarray(x).sum(axis=1)
 
 
 def _padded_cumsum(x: np.ndarray) -> np.ndarray:

@@ -233,11 +233,7 @@ def _interval(problem: _Problem, statistic, theta_b: np.ndarray, se_b, point: fl
         return basic_interval(theta_b, point, conf)
     if problem.method == "studentized":
         return studentized_interval(theta_b, se_b, point, statistic.se_hat(), conf)
-    if problem.metric_name is None:
-        jack, weights = statistic.jackknife(problem.n_jobs)
-    else:
-        jack, weights = statistic.jackknife()
-    return bca_interval(theta_b, point, jack, weights, conf)
+    return bca_interval(theta_b, point, statistic.jackknife(problem.n_jobs), conf)
 
 
 def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):

@@ -17,13 +17,14 @@ References
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 from scipy.stats import norm
 
+from ._results import _ToDict
 from ._validation import check_labels, check_open_unit, check_scores, param_error
 
 __all__ = ["DeLongResult", "delong_test"]
@@ -32,8 +33,11 @@ _FUNC = "delong_test"
 
 
 @dataclass(frozen=True)
-class DeLongResult:
+class DeLongResult(_ToDict):
     """Result of :func:`delong_test`.
+
+    ``to_dict()`` returns the fields as plain Python numbers; ``str()`` gives a
+    one-line summary.
 
     Attributes
     ----------
@@ -66,10 +70,6 @@ class DeLongResult:
     confidence: float
     n_positive: int
     n_negative: int
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the fields as a dict of plain Python numbers."""
-        return asdict(self)
 
     def __str__(self) -> str:
         p = f"{self.p_value:.3f}" if self.p_value >= 1e-3 else f"{self.p_value:.1e}"
@@ -113,7 +113,7 @@ def _placements(positive: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, n
     under model ``k`` (ties count 1/2); ``V01[k, j]`` is the fraction of
     positives that outrank negative ``j``, see [1].  Sun & Xu [2] get them as
     differences of midranks (over all samples minus within the class); one
-    argsort per model yields the same counts directly, about 3x faster than
+    argsort per model yields the same counts directly, ~2.5x faster than
     three ``rankdata`` calls.
     """
     m = int(positive.sum())

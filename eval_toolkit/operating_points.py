@@ -1,0 +1,512 @@
+"""Operating points: a threshold chosen on validation data, applied to test data.
+
+Threshold selectors (:class:`AtSpecificity`, :class:`AtSensitivity`,
+:class:`AtFPR`, :class:`AtPrecision`, :class:`MaxF1`, :class:`YoudenJ`) and
+operating-point metrics (:class:`Sensitivity`, :class:`Specificity`,
+:class:`Precision`, :class:`F1`, :class:`FPR`) are small picklable objects.
+Each works on plain arrays (``selector(y, score) -> threshold``,
+``metric(y, score, threshold) -> value``) and, inside the bootstrap, on whole
+blocks of resampled count tables at once.
+
+A sample is predicted positive when ``score >= threshold``.  A threshold is
+always one of the observed scores, or ``+inf`` (predict nothing positive) when
+no observed score meets the target.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from . import _engine
+from ._intervals import basic_interval, bca_interval, bootstrap_p_value, percentile_interval
+from ._resample import CellTable, build_cells
+from ._results import PairedBootstrapCI
+from ._validation import (
+    check_int,
+    check_labels,
+    check_n_jobs,
+    check_open_unit,
+    check_option,
+    check_scores,
+    check_seed,
+    param_error,
+)
+
+__all__ = [
+    "AtSpecificity",
+    "AtSensitivity",
+    "AtFPR",
+    "AtPrecision",
+    "MaxF1",
+    "YoudenJ",
+    "Sensitivity",
+    "Specificity",
+    "Precision",
+    "F1",
+    "FPR",
+    "paired_bootstrap_op_point_diff",
+]
+
+
+def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den > 0, num / np.where(den > 0, den, 1), np.nan)
+
+
+def _level_counts(y: np.ndarray, score: np.ndarray, counts: np.ndarray, levels: np.ndarray):
+    """Positive and negative counts per score level, shape (rows, L)."""
+    at = np.searchsorted(levels, score)
+    pos = np.zeros((counts.shape[0], levels.shape[0]))
+    neg = np.zeros((counts.shape[0], levels.shape[0]))
+    # Cells are distinct (label, score) pairs, so within one label each level
+    # appears once and plain fancy assignment cannot collide.
+    pos[:, at[y]] = counts[:, y]
+    neg[:, at[~y]] = counts[:, ~y]
+    return pos, neg
+
+
+def _at_or_above(per_level: np.ndarray) -> np.ndarray:
+    """Counts at or above each level, with a final column 0 for threshold +inf."""
+    out = np.zeros((per_level.shape[0], per_level.shape[1] + 1))
+    out[:, :-1] = np.cumsum(per_level[:, ::-1], axis=1)[:, ::-1]
+    return out
+
+
+class ThresholdSelector:
+    """Base class: choose a threshold from labels and scores.
+
+    Subclasses implement ``_choose(tp, fp, n_pos, n_neg)``: given, for every
+    candidate threshold (the score levels in increasing order, then +inf),
+    the true and false positives of each row, return the chosen candidate
+    index per row, or -1 where the criterion is undefined.
+    """
+
+    def __call__(self, y_true: Any, y_score: Any) -> float:
+        """Threshold chosen on ``(y_true, y_score)``."""
+        y = check_labels(y_true, type(self).__name__)
+        s = check_scores(y_score, type(self).__name__, param="y_score", n=y.shape[0])
+        levels = np.unique(s)
+        pos, neg = _level_counts(y, s, np.ones((1, s.shape[0])), levels)
+        return float(self.thresholds(levels, pos, neg)[0])
+
+    def thresholds(self, levels: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
+        """Vectorised choice: per-level counts (rows, L) -> thresholds (rows,)."""
+        tp, fp = _at_or_above(pos), _at_or_above(neg)
+        index = self._choose(tp, fp, tp[:, 0], fp[:, 0])
+        candidates = np.append(levels, np.inf)
+        return np.where(index >= 0, candidates[np.maximum(index, 0)], np.nan)
+
+    def _choose(self, tp, fp, n_pos, n_neg) -> np.ndarray:
+        raise NotImplementedError  # abstract: every concrete selector overrides it
+
+
+def _first_true(mask: np.ndarray, defined: np.ndarray) -> np.ndarray:
+    """Index of the first True per row (-1 where none or undefined)."""
+    index = np.argmax(mask, axis=1)
+    return np.where(defined & mask.any(axis=1), index, -1)
+
+
+def _last_true(mask: np.ndarray, defined: np.ndarray) -> np.ndarray:
+    width = mask.shape[1]
+    index = width - 1 - np.argmax(mask[:, ::-1], axis=1)
+    return np.where(defined & mask.any(axis=1), index, -1)
+
+
+@dataclass(frozen=True)
+class AtSpecificity(ThresholdSelector):
+    """Lowest threshold whose specificity is at least ``target`` (maximises sensitivity).
+
+    Examples
+    --------
+    >>> from eval_toolkit.operating_points import AtSpecificity
+    >>> AtSpecificity(0.5)([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.35
+    """
+
+    target: float = 0.95
+
+    def _choose(self, tp, fp, n_pos, n_neg):
+        spec = _divide(n_neg[:, None] - fp, n_neg[:, None])
+        return _first_true(spec >= self.target - 1e-12, n_neg > 0)
+
+
+@dataclass(frozen=True)
+class AtFPR(ThresholdSelector):
+    """Lowest threshold whose false-positive rate is at most ``target``.
+
+    Examples
+    --------
+    >>> from eval_toolkit.operating_points import AtFPR
+    >>> AtFPR(0.5)([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.35
+    """
+
+    target: float = 0.05
+
+    def _choose(self, tp, fp, n_pos, n_neg):
+        fpr = _divide(fp, n_neg[:, None])
+        return _first_true(fpr <= self.target + 1e-12, n_neg > 0)
+
+
+@dataclass(frozen=True)
+class AtSensitivity(ThresholdSelector):
+    """Highest threshold whose sensitivity (recall) is at least ``target`` (maximises specificity).
+
+    Examples
+    --------
+    >>> from eval_toolkit.operating_points import AtSensitivity
+    >>> AtSensitivity(1.0)([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.35
+    """
+
+    target: float = 0.95
+
+    def _choose(self, tp, fp, n_pos, n_neg):
+        sens = _divide(tp, n_pos[:, None])
+        return _last_true(sens >= self.target - 1e-12, n_pos > 0)
+
+
+@dataclass(frozen=True)
+class AtPrecision(ThresholdSelector):
+    """Lowest threshold whose precision is at least ``target`` (maximises recall).
+
+    Examples
+    --------
+    >>> from eval_toolkit.operating_points import AtPrecision
+    >>> AtPrecision(1.0)([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.8
+    """
+
+    target: float = 0.9
+
+    def _choose(self, tp, fp, n_pos, n_neg):
+        precision = _divide(tp, tp + fp)
+        return _first_true(precision >= self.target - 1e-12, n_pos > 0)
+
+
+@dataclass(frozen=True)
+class MaxF1(ThresholdSelector):
+    """Threshold maximising F1 (the lowest one among ties).
+
+    Examples
+    --------
+    >>> from eval_toolkit.operating_points import MaxF1
+    >>> MaxF1()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.35
+    """
+
+    def _choose(self, tp, fp, n_pos, n_neg):
+        f1 = np.nan_to_num(_divide(2 * tp, tp + fp + n_pos[:, None]), nan=-1.0)
+        return np.where(n_pos > 0, np.argmax(f1, axis=1), -1)
+
+
+@dataclass(frozen=True)
+class YoudenJ(ThresholdSelector):
+    """Threshold maximising Youden's J = sensitivity + specificity - 1 (lowest among ties).
+
+    Examples
+    --------
+    >>> from eval_toolkit.operating_points import YoudenJ
+    >>> YoudenJ()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.8
+    """
+
+    def _choose(self, tp, fp, n_pos, n_neg):
+        j = np.nan_to_num(_divide(tp, n_pos[:, None]) - _divide(fp, n_neg[:, None]), nan=-2.0)
+        return np.where((n_pos > 0) & (n_neg > 0), np.argmax(j, axis=1), -1)
+
+
+class OperatingPointMetric:
+    """Base class: a metric of the confusion matrix at a given threshold."""
+
+    def __call__(self, y_true: Any, y_score: Any, threshold: float) -> float:
+        """Metric of ``(y_true, y_score >= threshold)``."""
+        y = check_labels(y_true, type(self).__name__)
+        s = check_scores(y_score, type(self).__name__, param="y_score", n=y.shape[0])
+        pred = s >= threshold
+        tp, fp = np.sum(pred & y), np.sum(pred & ~y)
+        fn, tn = np.sum(~pred & y), np.sum(~pred & ~y)
+        return float(self.from_confusion(*(np.array([float(v)]) for v in (tp, fp, fn, tn)))[0])
+
+    def from_confusion(self, tp, fp, fn, tn) -> np.ndarray:
+        raise NotImplementedError  # abstract: every concrete metric overrides it
+
+
+@dataclass(frozen=True)
+class Sensitivity(OperatingPointMetric):
+    """True-positive rate (recall): tp / (tp + fn)."""
+
+    def from_confusion(self, tp, fp, fn, tn):
+        return _divide(tp, tp + fn)
+
+
+@dataclass(frozen=True)
+class Specificity(OperatingPointMetric):
+    """True-negative rate: tn / (tn + fp)."""
+
+    def from_confusion(self, tp, fp, fn, tn):
+        return _divide(tn, tn + fp)
+
+
+@dataclass(frozen=True)
+class FPR(OperatingPointMetric):
+    """False-positive rate: fp / (fp + tn)."""
+
+    def from_confusion(self, tp, fp, fn, tn):
+        return _divide(fp, fp + tn)
+
+
+@dataclass(frozen=True)
+class Precision(OperatingPointMetric):
+    """Positive predictive value: tp / (tp + fp)."""
+
+    def from_confusion(self, tp, fp, fn, tn):
+        return _divide(tp, tp + fp)
+
+
+@dataclass(frozen=True)
+class F1(OperatingPointMetric):
+    """F1 score: 2 tp / (2 tp + fp + fn)."""
+
+    def from_confusion(self, tp, fp, fn, tn):
+        return _divide(2 * tp, 2 * tp + fp + fn)
+
+
+@dataclass(frozen=True)
+class _ArmData:
+    """One arm's folds of the validation and test joint cells."""
+
+    val: _engine.Fold
+    test: _engine.Fold
+    val_levels: np.ndarray
+    test_levels: np.ndarray
+
+
+@dataclass(frozen=True)
+class OpPointStatistic:
+    """Two-level statistic: thresholds refit per arm on the validation resample, applied to test."""
+
+    val_table: CellTable
+    test_table: CellTable
+    arms: tuple[_ArmData, ...]
+    threshold_fn: ThresholdSelector
+    metric_fn: OperatingPointMetric
+
+    uses_indices = False
+    with_se = False
+
+    @property
+    def tables(self) -> tuple[CellTable, ...]:
+        return (self.val_table, self.test_table)
+
+    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
+        val_counts, test_counts = draws
+        return np.column_stack([self._arm_metric(arm, val_counts, test_counts) for arm in self.arms])
+
+    def _arm_metric(self, arm: _ArmData, val_counts: np.ndarray, test_counts: np.ndarray) -> np.ndarray:
+        v = arm.val.counts(val_counts)
+        pos, neg = _level_counts(arm.val.y, arm.val.key, v, arm.val_levels)
+        thresholds = self.threshold_fn.thresholds(arm.val_levels, pos, neg)
+        t = arm.test.counts(test_counts)
+        pos, neg = _level_counts(arm.test.y, arm.test.key, t, arm.test_levels)
+        tp_all, fp_all = _at_or_above(pos), _at_or_above(neg)
+        at = np.searchsorted(arm.test_levels, np.nan_to_num(thresholds, nan=np.inf))[:, None]
+        tp = np.take_along_axis(tp_all, at, axis=1)[:, 0]
+        fp = np.take_along_axis(fp_all, at, axis=1)[:, 0]
+        fn, tn = tp_all[:, 0] - tp, fp_all[:, 0] - fp
+        values = self.metric_fn.from_confusion(tp, fp, fn, tn)
+        return np.where(np.isnan(thresholds), np.nan, values)
+
+    def point(self) -> float:
+        values = self.evaluate([self.val_table.mult[None, :], self.test_table.mult[None, :]])[0]
+        return float(values[1] - values[0])
+
+    def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Leave-one-out deltas per distinct validation cell and per distinct test cell."""
+        groups = []
+        for which, table in enumerate(self.tables):
+            fn = functools.partial(_op_point_loo_chunk, self, which)
+            chunks = np.array_split(np.arange(table.n_cells), max(1, table.n_cells // 256))
+            parts = parallel_loo(fn, chunks, n_jobs)
+            groups.append((np.concatenate(parts), table.mult))
+        return groups
+
+
+def parallel_loo(fn: Callable, chunks: list[np.ndarray], n_jobs: int) -> list[np.ndarray]:
+    from ._parallel import parallel_map
+
+    return parallel_map(fn, chunks, n_jobs=n_jobs, description="jackknife of an operating point")
+
+
+def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -> np.ndarray:
+    full = [stat.val_table.mult.astype(np.float64), stat.test_table.mult.astype(np.float64)]
+    rows = [np.tile(m, (cells.shape[0], 1)) for m in full]
+    rows[which][np.arange(cells.shape[0]), cells] -= 1
+    values = stat.evaluate(rows)
+    return values[:, 1] - values[:, 0]
+
+
+def _op_point_statistic(val_y, val_scores, test_y, test_scores, threshold_fn, metric_fn, stratify):
+    val_table, val_values = build_cells([val_y, *val_scores], val_y if stratify else None)
+    test_table, test_values = build_cells([test_y, *test_scores], test_y if stratify else None)
+    arms = []
+    for i in range(len(val_scores)):
+        val_fold = _engine.Fold.build(val_values[:, 0], val_values[:, 1 + i], val_table.mult)
+        test_fold = _engine.Fold.build(test_values[:, 0], test_values[:, 1 + i], test_table.mult)
+        arms.append(
+            _ArmData(val_fold, test_fold, np.unique(val_fold.key), np.unique(test_fold.key))
+        )
+    return OpPointStatistic(val_table, test_table, tuple(arms), threshold_fn, metric_fn)
+
+
+def _op_point_iv(func, val, test, threshold_fn, metric_fn, n_resamples, confidence, method,
+                 seed, n_jobs, stratify, pos_label):
+    if not isinstance(threshold_fn, ThresholdSelector):
+        raise ValueError(param_error(
+            func, "threshold_fn",
+            "a threshold selector from eval_toolkit.operating_points (AtSpecificity, "
+            "AtSensitivity, AtFPR, AtPrecision, MaxF1, YoudenJ)", threshold_fn))
+    if not isinstance(metric_fn, OperatingPointMetric):
+        raise ValueError(param_error(
+            func, "metric_fn",
+            "an operating-point metric from eval_toolkit.operating_points (Sensitivity, "
+            "Specificity, Precision, F1, FPR)", metric_fn))
+    out = []
+    for prefix, (y, a, b) in (("val", val), ("test", test)):
+        labels = check_labels(y, func, param=f"{prefix}_y", pos_label=pos_label)
+        scores = tuple(
+            check_scores(s, func, param=f"{prefix}_score_{arm}", n=labels.shape[0])
+            for arm, s in (("a", a), ("b", b))
+        )
+        out.append((labels, scores))
+    method = check_option(method, func, "method", ("percentile", "basic", "bca"))
+    if not isinstance(stratify, (bool, np.bool_)):
+        raise ValueError(param_error(func, "stratify", "a bool", stratify))
+    return (
+        out,
+        check_int(n_resamples, func, "n_resamples", low=1),
+        check_open_unit(confidence, func, "confidence"),
+        method,
+        check_seed(seed, func),
+        check_n_jobs(n_jobs, func),
+    )
+
+
+def paired_bootstrap_op_point_diff(
+    val_y: Any,
+    val_score_a: Any,
+    val_score_b: Any,
+    test_y: Any,
+    test_score_a: Any,
+    test_score_b: Any,
+    threshold_fn: ThresholdSelector,
+    metric_fn: OperatingPointMetric,
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed: int | np.random.SeedSequence = 42,
+    n_jobs: int = 1,
+    stratify: bool = False,
+    pos_label: Any = None,
+) -> PairedBootstrapCI:
+    """Paired two-level bootstrap of an operating-point metric with a transferred threshold.
+
+    In every resample, the validation set and the test set are resampled
+    independently (the same rows for both models within each set); each
+    model's threshold is refit on the validation resample with
+    ``threshold_fn`` and applied to the test resample, where ``metric_fn`` is
+    measured.  The interval therefore includes the uncertainty of choosing the
+    threshold, which a fixed-threshold bootstrap ignores.
+
+    Parameters
+    ----------
+    val_y, val_score_a, val_score_b : array-like of shape (n_val,)
+        Validation labels and both models' scores (thresholds are chosen here).
+    test_y, test_score_a, test_score_b : array-like of shape (n_test,)
+        Test labels and scores (the metric is measured here).
+    threshold_fn : ThresholdSelector
+        E.g. ``AtSpecificity(0.95)``, ``AtSensitivity(0.9)``, ``AtFPR(0.1)``,
+        ``AtPrecision(0.8)``, ``MaxF1()``, ``YoudenJ()``.
+    metric_fn : OperatingPointMetric
+        E.g. ``Sensitivity()``, ``Specificity()``, ``Precision()``, ``F1()``,
+        ``FPR()``.
+    n_resamples : int, default=1000
+        Number of two-level resamples.
+    confidence : float, default=0.95
+        Confidence level.
+    method : {"percentile", "basic", "bca"}, default="percentile"
+        Interval method; BCa uses a two-sample jackknife (validation and test
+        cells), as ``scipy.stats.bootstrap`` does for several samples.
+    seed : int or numpy.random.SeedSequence, default=42
+        Root of all random streams.
+    n_jobs : int, default=1
+        ``1`` runs sequentially; ``-1`` uses all cores; results do not depend on it.
+    stratify : bool, default=False
+        Resample within each class in both sets.
+    pos_label : object, optional
+        Positive label for non-standard labels.
+
+    Returns
+    -------
+    PairedBootstrapCI
+        delta = metric(B) - metric(A) on the test set at each model's own
+        transferred threshold.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eval_toolkit import paired_bootstrap_op_point_diff
+    >>> from eval_toolkit.operating_points import AtSpecificity, Sensitivity
+    >>> rng = np.random.default_rng(0)
+    >>> def split(n):
+    ...     y = rng.integers(0, 2, n)
+    ...     return y, y + rng.normal(0, 1.0, n), y + rng.normal(0, 0.7, n)
+    >>> res = paired_bootstrap_op_point_diff(
+    ...     *split(2000), *split(2000), AtSpecificity(0.9), Sensitivity(), n_resamples=300)
+    >>> res.delta > 0, res.overlaps_zero
+    (True, False)
+    """
+    func = "paired_bootstrap_op_point_diff"
+    data, n_resamples, confidence, method, seed, n_jobs = _op_point_iv(
+        func, (val_y, val_score_a, val_score_b), (test_y, test_score_a, test_score_b),
+        threshold_fn, metric_fn, n_resamples, confidence, method, seed, n_jobs, stratify,
+        pos_label,
+    )
+    (vy, vs), (ty, ts) = data
+    statistic = _op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, bool(stratify))
+    point = statistic.point()
+    if not np.isfinite(point):
+        raise ValueError(param_error(
+            func, "threshold_fn", f"defined on the full data with {metric_fn!r}",
+            f"{threshold_fn!r}, whose threshold or metric is undefined here"))
+    values = _engine.bootstrap_distribution(
+        statistic, n_resamples, seed, n_jobs=n_jobs, description=f"{func} ({threshold_fn!r})"
+    )
+    valid = np.all(np.isfinite(values), axis=1)
+    n_degenerate = int(values.shape[0] - valid.sum())
+    if n_degenerate > values.shape[0] // 2:
+        raise ValueError(
+            f"{func}: {n_degenerate} of {values.shape[0]} resamples left the operating point "
+            "undefined; pass stratify=True or use more data."
+        )
+    delta_b = values[valid, 1] - values[valid, 0]
+    if method == "percentile":
+        low, high = percentile_interval(delta_b, confidence)
+    elif method == "basic":
+        low, high = basic_interval(delta_b, point, confidence)
+    else:
+        low, high = bca_interval(delta_b, point, statistic.jackknife(n_jobs), confidence)
+    return PairedBootstrapCI(
+        delta=point, ci_low=low, ci_high=high, overlaps_zero=bool(low <= 0 <= high),
+        confidence=confidence, n_resamples=int(delta_b.shape[0]), method=method,
+        std_error=float(np.std(delta_b, ddof=1)) if delta_b.shape[0] > 1 else float("nan"),
+        p_value=bootstrap_p_value(delta_b), n_degenerate=n_degenerate,
+        n_samples=int(ty.shape[0]), metric=f"{type(metric_fn).__name__} at {threshold_fn!r}",
+        distribution=delta_b,
+    )
