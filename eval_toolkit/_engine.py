@@ -271,10 +271,13 @@ def bootstrap_distribution(
     *,
     n_jobs: int,
     description: str,
+    progress: bool = False,
 ) -> np.ndarray:
     """Return the (n_resamples, n_columns) matrix of per-resample values."""
     sizes = block_sizes(n_resamples)
     children = fresh_seed_sequence(seed).spawn(len(sizes))
     fn = functools.partial(run_block, statistic)
-    blocks = parallel_map(fn, list(zip(children, sizes)), n_jobs=n_jobs, description=description)
+    blocks = parallel_map(
+        fn, list(zip(children, sizes)), n_jobs=n_jobs, description=description, progress=progress
+    )
     return np.concatenate(blocks)

@@ -262,6 +262,16 @@ def _hint_sequential(n_items: int, description: str) -> None:
         )
 
 
+def _tagged(func: Callable[..., R], index: int, /, *args: Any, **kwargs: Any) -> tuple[int, R]:
+    return index, func(*args, **kwargs)
+
+
+def _progress_bar(total: int, description: str) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=description, file=sys.stderr, unit="task")
+
+
 def parallel_map(
     fn: Callable[[T], R],
     items: Iterable[T],
@@ -269,6 +279,7 @@ def parallel_map(
     n_jobs: int = 1,
     description: str = "work",
     return_as: Literal["list", "generator"] = "list",
+    progress: bool = False,
 ) -> list[R] | Iterator[R]:
     """Apply ``fn`` to every item, in input order, sequentially or with joblib.
 
@@ -290,6 +301,10 @@ def parallel_map(
     return_as : {"list", "generator"}, default="list"
         ``"generator"`` yields results in order as they finish, so callers can
         reduce them on the fly and bound memory.
+    progress : bool, default=False
+        Show a tqdm bar on stderr counting *finished* items (with a list
+        result, items are collected as they complete, in any order, then put
+        back in input order).
 
     Returns
     -------
@@ -302,7 +317,9 @@ def parallel_map(
     items = list(items)
     if n_jobs == 1:
         _hint_sequential(len(items), description)
-        results = (fn(item) for item in items)
+        results: Iterator[R] = (fn(item) for item in items)
+        if progress:
+            results = _counted(results, len(items), description)
         return list(results) if return_as == "list" else results
     check_picklable(fn, items, description)
     from joblib import Parallel, delayed
@@ -313,5 +330,29 @@ def parallel_map(
     )
     state = _capture_state()
     logger.debug("parallel_map of %s: %d items, n_jobs=%d", description, len(items), n_jobs)
+    if progress and return_as == "list":
+        return _unordered_with_progress(func, state, items, args, kwargs, n_jobs, description)
     parallel = Parallel(n_jobs=n_jobs, return_as=return_as)
-    return parallel(delayed(_run_task)(func, state, item, *args, **kwargs) for item in items)
+    out = parallel(delayed(_run_task)(func, state, item, *args, **kwargs) for item in items)
+    return _counted(out, len(items), description) if progress else out
+
+
+def _counted(results: Iterable[R], total: int, description: str) -> Iterator[R]:
+    with _progress_bar(total, description) as bar:
+        for result in results:
+            bar.update(1)
+            yield result
+
+
+def _unordered_with_progress(func, state, items, args, kwargs, n_jobs, description) -> list[Any]:
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    tasks = (
+        delayed(_run_task)(functools.partial(_tagged, func, i), state, item, *args, **kwargs)
+        for i, item in enumerate(items)
+    )
+    out: list[Any] = [None] * len(items)
+    for index, result in _counted(parallel(tasks), len(items), description):
+        out[index] = result
+    return out

@@ -80,6 +80,7 @@ class _Problem:
     seed: int | np.random.SeedSequence
     n_jobs: int
     stratify: bool
+    progress: bool
 
 
 def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
@@ -136,6 +137,7 @@ def _problem_iv(
     n_jobs: Any,
     stratify: Any,
     pos_label: Any,
+    progress: Any = False,
 ) -> _Problem:
     """Validate everything once; the engine assumes valid input from here on."""
     y = check_labels(y_true, func, pos_label=pos_label)
@@ -172,6 +174,7 @@ def _problem_iv(
         seed=check_seed(seed, func),
         n_jobs=check_n_jobs(n_jobs, func),
         stratify=bool(stratify),
+        progress=bool(progress),
     )
 
 
@@ -242,7 +245,8 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
     point = statistic.point()
     _check_point(problem, point)
     values = _engine.bootstrap_distribution(
-        statistic, problem.n_resamples, problem.seed, n_jobs=problem.n_jobs, description=description
+        statistic, problem.n_resamples, problem.seed, n_jobs=problem.n_jobs,
+        description=description, progress=problem.progress,
     )
     n_arms = len(problem.scores)
     values, n_degenerate = _drop_degenerate(problem, values)
@@ -264,6 +268,7 @@ def bootstrap_ci(
     n_jobs: int = 1,
     stratify: bool = False,
     pos_label: Any = None,
+    progress: bool = False,
 ) -> BootstrapCI:
     """Bootstrap confidence interval for one model's metric.
 
@@ -299,6 +304,8 @@ def bootstrap_ci(
         counted in ``n_degenerate`` (warning above 1%, error above 50%).
     pos_label : object, optional
         The positive label, needed unless labels are {0, 1}, {-1, 1} or bool.
+    progress : bool, default=False
+        Show a progress bar (tqdm, on stderr) counting finished blocks.
 
     Returns
     -------
@@ -319,7 +326,7 @@ def bootstrap_ci(
     problem = _problem_iv(
         func, y_true, {"y_score": y_score}, metric, n_resamples=n_resamples,
         confidence=confidence, method=method, seed=seed, n_jobs=n_jobs, stratify=stratify,
-        pos_label=pos_label,
+        pos_label=pos_label, progress=progress,
     )
     point, theta_b, (low, high), n_deg = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
@@ -380,6 +387,7 @@ def paired_bootstrap_diff(
     n_jobs: int = 1,
     stratify: bool = False,
     pos_label: Any = None,
+    progress: bool = False,
 ) -> PairedBootstrapCI:
     """Paired bootstrap of delta = metric(B) - metric(A) on the same samples.
 
@@ -410,6 +418,8 @@ def paired_bootstrap_diff(
         Resample within each class (see :func:`bootstrap_ci`).
     pos_label : object, optional
         The positive label for non-standard labels.
+    progress : bool, default=False
+        Show a progress bar (tqdm, on stderr) counting finished blocks.
 
     Returns
     -------
@@ -431,7 +441,7 @@ def paired_bootstrap_diff(
     return _paired(
         "paired_bootstrap_diff", y_true, y_score_a, y_score_b, metric, _engine.KernelOptions(),
         n_resamples=n_resamples, confidence=confidence, method=method, seed=seed, n_jobs=n_jobs,
-        stratify=stratify, pos_label=pos_label,
+        stratify=stratify, pos_label=pos_label, progress=progress,
     )
 
 
@@ -449,6 +459,7 @@ def paired_bootstrap_ece_diff(
     n_jobs: int = 1,
     stratify: bool = False,
     pos_label: Any = None,
+    progress: bool = False,
 ) -> PairedBootstrapCI:
     """Paired bootstrap of the expected calibration error difference ECE(B) - ECE(A).
 
@@ -467,7 +478,7 @@ def paired_bootstrap_ece_diff(
         Number of bins.
     strategy : {"uniform", "quantile"}, default="uniform"
         Equal-width bins on [0, 1], or bins with equal counts.
-    n_resamples, confidence, method, seed, n_jobs, stratify, pos_label
+    n_resamples, confidence, method, seed, n_jobs, stratify, pos_label, progress
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -494,7 +505,7 @@ def paired_bootstrap_ece_diff(
     return _paired(
         func, y_true, y_score_a, y_score_b, "ece", opts, n_resamples=n_resamples,
         confidence=confidence, method=method, seed=seed, n_jobs=n_jobs, stratify=stratify,
-        pos_label=pos_label,
+        pos_label=pos_label, progress=progress,
     )
 
 

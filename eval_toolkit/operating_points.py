@@ -414,6 +414,7 @@ def paired_bootstrap_op_point_diff(
     n_jobs: int = 1,
     stratify: bool = False,
     pos_label: Any = None,
+    progress: bool = False,
 ) -> PairedBootstrapCI:
     """Paired two-level bootstrap of an operating-point metric with a transferred threshold.
 
@@ -451,6 +452,8 @@ def paired_bootstrap_op_point_diff(
         Resample within each class in both sets.
     pos_label : object, optional
         Positive label for non-standard labels.
+    progress : bool, default=False
+        Show a progress bar (tqdm, on stderr) counting finished blocks.
 
     Returns
     -------
@@ -486,7 +489,8 @@ def paired_bootstrap_op_point_diff(
             func, "threshold_fn", f"defined on the full data with {metric_fn!r}",
             f"{threshold_fn!r}, whose threshold or metric is undefined here"))
     values = _engine.bootstrap_distribution(
-        statistic, n_resamples, seed, n_jobs=n_jobs, description=f"{func} ({threshold_fn!r})"
+        statistic, n_resamples, seed, n_jobs=n_jobs, description=f"{func} ({threshold_fn!r})",
+        progress=bool(progress),
     )
     valid = np.all(np.isfinite(values), axis=1)
     n_degenerate = int(values.shape[0] - valid.sum())
