@@ -524,7 +524,7 @@ class _UniformEceKernel(_EceKernel):
         # Edges as in the installed scikit-learn (>= 1.5): linspace(0, 1),
         # without the 1e-8 widening of older releases.
         inner_edges = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
-        self._fixed_cuts = np.searchsorted(self._sorted_score, inner_edges, side="left")
+        self._fixed_cuts = np.searchsorted(self._sorted_score, inner_edges, side="right")
 
     def _cuts(self, x: np.ndarray) -> np.ndarray:
         return self._fixed_cuts[np.newaxis, :]
@@ -547,7 +547,7 @@ class _QuantileEceKernel(_EceKernel):
 
     def _cuts(self, x: np.ndarray) -> np.ndarray:
         n = x.sum(axis=1)[:, np.newaxis]
-        last = np.maximum(n - 1.0, 0.0)
+        last = n
         position = last * self._quantiles
         below = np.floor(position)
         lower = self._order_statistic(x, np.minimum(below, last))
