@@ -16,6 +16,7 @@ no observed score meets the target.
 from __future__ import annotations
 
 import functools
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -77,7 +78,7 @@ def _at_or_above(per_level: np.ndarray) -> np.ndarray:
     return out
 
 
-class ThresholdSelector:
+class ThresholdSelector(ABC):
     """Base class: choose a threshold from labels and scores.
 
     Subclasses implement ``_choose(tp, fp, n_pos, n_neg)``: given, for every
@@ -90,19 +91,33 @@ class ThresholdSelector:
         """Threshold chosen on ``(y_true, y_score)``."""
         y = check_labels(y_true, type(self).__name__)
         s = check_scores(y_score, type(self).__name__, param="y_score", n=y.shape[0])
-        levels = np.unique(s)
-        pos, neg = _level_counts(y, s, np.ones((1, s.shape[0])), levels)
+        levels, level = np.unique(s, return_inverse=True)
+        pos = np.bincount(level[y], minlength=levels.shape[0])[None, :]
+        neg = np.bincount(level[~y], minlength=levels.shape[0])[None, :]
         return float(self.thresholds(levels, pos, neg)[0])
 
     def thresholds(self, levels: np.ndarray, pos: np.ndarray, neg: np.ndarray) -> np.ndarray:
         """Vectorised choice: per-level counts (rows, L) -> thresholds (rows,)."""
         tp, fp = _at_or_above(pos), _at_or_above(neg)
         index = self._choose(tp, fp, tp[:, 0], fp[:, 0])
+        # A level absent from this resample predicts exactly like the next
+        # present one; report that one, so thresholds are always observed scores.
+        present = _next_present(pos + neg)
+        moved = np.take_along_axis(present, np.maximum(index, 0)[:, None], axis=1)[:, 0]
         candidates = np.append(levels, np.inf)
-        return np.where(index >= 0, candidates[np.maximum(index, 0)], np.nan)
+        return np.where(index >= 0, candidates[moved], np.nan)
 
+    @abstractmethod
     def _choose(self, tp, fp, n_pos, n_neg) -> np.ndarray:
-        raise NotImplementedError  # abstract: every concrete selector overrides it
+        """Chosen candidate index per row."""
+
+
+def _next_present(per_level: np.ndarray) -> np.ndarray:
+    """For each candidate index, the first index at or above it with a nonzero count (+inf last)."""
+    rows, width = per_level.shape
+    index = np.where(per_level > 0, np.arange(width), width)
+    index = np.concatenate([index, np.full((rows, 1), width)], axis=1)
+    return np.minimum.accumulate(index[:, ::-1], axis=1)[:, ::-1]
 
 
 def _first_true(mask: np.ndarray, defined: np.ndarray) -> np.ndarray:
@@ -221,7 +236,7 @@ class YoudenJ(ThresholdSelector):
         return np.where((n_pos > 0) & (n_neg > 0), np.argmax(j, axis=1), -1)
 
 
-class OperatingPointMetric:
+class OperatingPointMetric(ABC):
     """Base class: a metric of the confusion matrix at a given threshold."""
 
     def __call__(self, y_true: Any, y_score: Any, threshold: float) -> float:
@@ -233,8 +248,9 @@ class OperatingPointMetric:
         fn, tn = np.sum(~pred & y), np.sum(~pred & ~y)
         return float(self.from_confusion(*(np.array([float(v)]) for v in (tp, fp, fn, tn)))[0])
 
+    @abstractmethod
     def from_confusion(self, tp, fp, fn, tn) -> np.ndarray:
-        raise NotImplementedError  # abstract: every concrete metric overrides it
+        """Metric from per-row confusion counts (NaN where undefined)."""
 
 
 @dataclass(frozen=True)

@@ -335,10 +335,6 @@ def _fmt(value: float, spec: str = ".3f") -> str:
     return format(value, spec) if math.isfinite(value) else "nan"
 
 
-def _fmt_p(p: float) -> str:
-    return "<0.001" if p < 0.001 else _fmt(p)
-
-
 def _row_cells(report: ComparisonReport, row: ComparisonRow, with_slice: bool) -> list[str]:
     ci = row.ci
     winner = {"A": report.name_a, "B": report.name_b, None: "-"}[row.better]
@@ -347,15 +343,14 @@ def _row_cells(report: ComparisonReport, row: ComparisonRow, with_slice: bool) -
         cells.append(row.slice)
     return cells + [
         _fmt(row.value_a), _fmt(row.value_b), _fmt(ci.delta, "+.3f"),
-        f"[{_fmt(ci.ci_low, '+.3f')}, {_fmt(ci.ci_high, '+.3f')}]", _fmt_p(ci.p_value),
-        _fmt(row.mde().mde), winner,
+        f"[{_fmt(ci.ci_low, '+.3f')}, {_fmt(ci.ci_high, '+.3f')}]", _fmt(row.mde().mde), winner,
     ]
 
 
 def _headers(report: ComparisonReport, with_slice: bool) -> list[str]:
     confidence = report.rows[0].ci.confidence if report.rows else 0.95
     return ["metric"] + (["slice"] if with_slice else []) + [
-        "A", "B", "B - A", f"{confidence:.0%} CI", "p", "MDE", "better",
+        "A", "B", "B - A", f"{confidence:.0%} CI", "MDE", "better",
     ]
 
 
@@ -381,9 +376,9 @@ def _text_table(report: ComparisonReport) -> str:
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    footer = ("MDE: smallest true difference detectable with 80% power at this confidence; "
+    footer = ("MDE: the smallest true difference these data detect with 80% power.  "
               "better: the model favoured when the CI excludes 0.")
-    return "\n".join([f"{report.title}: {_summary(report)}", "", *lines, "", footer])
+    return "\n".join([report.title, _summary(report), "", *lines, "", footer])
 
 
 def _html_results_table(report: ComparisonReport) -> str:

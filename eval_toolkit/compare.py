@@ -1,0 +1,676 @@
+"""scikit-learn meta-estimators for bootstrap model comparison.
+
+:class:`PairedBootstrap` compares two scorers on the same samples and
+:class:`Bootstrap` gives one scorer's confidence interval.  Both are
+``BaseEstimator`` subclasses shaped like scikit-learn's ``FrozenEstimator``:
+``__init__`` stores parameters, ``fit`` validates them, gets the scorers'
+predictions and runs the functional API (:func:`~eval_toolkit.paired_bootstrap_diff`,
+:func:`~eval_toolkit.bootstrap_ci`, :func:`~eval_toolkit.paired_bootstrap_op_point_diff`),
+which resamples through ``parallel_map``; results are bit-identical for any
+``n_jobs``.
+
+Two modes:
+
+* ``refit=False`` (default): the scorers are already fitted models.  ``fit``
+  only evaluates them; ``clone`` keeps them (``__sklearn_clone__``), so a
+  clone's ``fit`` gives an identical result.
+* ``refit=True``: the scorers are estimators to train.  ``fit(X, y)`` trains
+  clones on ``(X, y)``; the bootstrap runs on out-of-fold predictions
+  (``cross_val_predict`` over ``cv``), never on the training predictions,
+  which would be optimistic.  ``score(X_test, y_test)`` is the point estimate on
+  held-out data, so ``cross_validate`` and ``GridSearchCV`` work directly.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.utils.validation import check_is_fitted
+
+from . import _engine
+from . import bootstrap as _bootstrap
+from ._intervals import CI_METHODS
+from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
+from ._results import BootstrapCI, PairedBootstrapCI
+from ._validation import (
+    check_int,
+    check_labels,
+    check_n_jobs,
+    check_open_unit,
+    check_option,
+    check_scores,
+    check_seed,
+    param_error,
+)
+from .operating_points import (
+    OperatingPointMetric,
+    ThresholdSelector,
+    paired_bootstrap_op_point_diff,
+)
+from .protocols import validate_scorer
+
+__all__ = ["Bootstrap", "OperatingPoint", "PairedBootstrap"]
+
+#: Entropy word appended to the seed for the validation/test split of an
+#: OperatingPoint.  The bootstrap engine only draws from *spawned children* of
+#: ``SeedSequence(seed)``, so ``SeedSequence([seed, 1])`` is a separate stream:
+#: changing ``n_resamples`` never moves the split, and vice versa.
+_SPLIT_STREAM = 1
+
+_OP_POINT_METHODS = ("percentile", "basic", "bca")
+
+
+@dataclass(frozen=True)
+class OperatingPoint:
+    """Operating-point metric spec for :class:`PairedBootstrap`'s ``metric``.
+
+    ``fit`` splits its data, stratified by label, into a validation part
+    (``validation_size``) where each model's threshold is chosen with
+    ``threshold_fn``, and a test part where ``metric_fn`` is measured at that
+    threshold; the two-level bootstrap of
+    :func:`~eval_toolkit.paired_bootstrap_op_point_diff` then includes the
+    uncertainty of choosing the threshold.  The split is seeded from
+    ``SeedSequence([seed, 1])``, a stream the bootstrap never uses.
+
+    Parameters
+    ----------
+    threshold_fn : ThresholdSelector
+        E.g. ``AtSpecificity(0.95)``, ``AtSensitivity(0.9)``, ``MaxF1()``.
+    metric_fn : OperatingPointMetric
+        E.g. ``Sensitivity()``, ``Precision()``, ``F1()``.
+    validation_size : float, default=0.5
+        Share of the samples used to choose thresholds, in (0, 1).
+
+    Examples
+    --------
+    >>> from eval_toolkit.compare import OperatingPoint
+    >>> from eval_toolkit.operating_points import AtSpecificity, Sensitivity
+    >>> OperatingPoint(AtSpecificity(0.95), Sensitivity())
+    OperatingPoint(threshold_fn=AtSpecificity(target=0.95), metric_fn=Sensitivity(), validation_size=0.5)
+    """
+
+    threshold_fn: ThresholdSelector
+    metric_fn: OperatingPointMetric
+    validation_size: float = 0.5
+
+    def __post_init__(self) -> None:
+        func = "OperatingPoint"
+        if not isinstance(self.threshold_fn, ThresholdSelector):
+            raise ValueError(param_error(
+                func, "threshold_fn", "a threshold selector from eval_toolkit.operating_points "
+                "(AtSpecificity, AtSensitivity, AtFPR, AtPrecision, MaxF1, YoudenJ)",
+                self.threshold_fn))
+        if not isinstance(self.metric_fn, OperatingPointMetric):
+            raise ValueError(param_error(
+                func, "metric_fn", "an operating-point metric from eval_toolkit.operating_points "
+                "(Sensitivity, Specificity, Precision, F1, FPR)", self.metric_fn))
+        check_open_unit(self.validation_size, func, "validation_size")
+
+    def split(self, y: np.ndarray, seed: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted (validation, test) row indices: stratified, seeded from ``seed``."""
+        from sklearn.model_selection import train_test_split
+
+        val, test = train_test_split(
+            np.arange(y.shape[0]), train_size=self.validation_size, stratify=y,
+            random_state=_split_random_state(seed),
+        )
+        return np.sort(val), np.sort(test)
+
+    def point_delta(self, y: np.ndarray, scores: list[np.ndarray], seed: Any) -> float:
+        """metric(B) - metric(A) on the test part, thresholds chosen on the validation part."""
+        val, test = self.split(y, seed)
+        values = [
+            self.metric_fn(y[test], s[test], self.threshold_fn(y[val], s[val])) for s in scores
+        ]
+        return float(values[1] - values[0])
+
+
+def _split_random_state(seed: int | np.random.SeedSequence) -> int:
+    root = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+    words = np.atleast_1d(np.asarray(root.entropy, dtype=object)).tolist()
+    stream = np.random.SeedSequence([*words, _SPLIT_STREAM], spawn_key=root.spawn_key)
+    return int(stream.generate_state(1)[0])
+
+
+def _n_rows(X: Any) -> int:
+    shape = getattr(X, "shape", None)
+    return int(shape[0]) if shape is not None else len(X)
+
+
+def _positive_column(
+    proba: Any, classes: Any, pos_label: Any, func: str, param: str
+) -> np.ndarray:
+    """The positive-class scores from ``predict_proba`` output (binary problems only)."""
+    proba = np.asarray(proba)
+    if proba.ndim == 1:
+        return proba
+    if proba.ndim != 2 or proba.shape[1] != 2:
+        raise ValueError(param_error(
+            func, param, "a Scorer whose predict_proba returns shape (n,) or (n, 2) "
+            "(binary problems only)", f"predictions of shape {proba.shape}"))
+    if pos_label is None or classes is None:
+        return proba[:, 1]
+    classes = list(np.asarray(classes).tolist())
+    if pos_label not in classes:
+        raise ValueError(param_error(func, "pos_label", f"one of {param}'s classes {classes}",
+                                     pos_label))
+    return proba[:, classes.index(pos_label)]
+
+
+def _metric_point(func: str, y: Any, scores: dict[str, np.ndarray], metric: Any,
+                  pos_label: Any) -> float:
+    """The functional API's point estimate (no resampling): one value or B - A."""
+    labels = check_labels(y, func, pos_label=pos_label)
+    arrays = tuple(check_scores(s, func, param=p, n=labels.shape[0]) for p, s in scores.items())
+    name, fn, _ = _bootstrap._resolve_metric(metric, func, arrays)
+    if name in NEEDS_PROBABILITIES:
+        for param, s in zip(scores, arrays):
+            check_scores(s, func, param=param, n=labels.shape[0], probabilities=True)
+    if name is None:
+        statistic = _engine.generic_statistic(fn, labels, arrays, stratify=False)
+    else:
+        statistic = _engine.kernel_statistic(
+            name, labels, arrays, _engine.KernelOptions(), stratify=False, with_se=False
+        )
+    return float(statistic.point())
+
+
+class _BaseBootstrap(BaseEstimator):
+    """Shared machinery; subclasses set ``_SCORERS`` and implement ``_bootstrap``."""
+
+    _SCORERS: tuple[str, ...] = ()
+
+    # ----- validation: everything is checked before any model is trained or called
+    def _params_iv(self) -> None:
+        func = type(self).__name__
+        if not isinstance(self.refit, (bool, np.bool_)):
+            raise ValueError(param_error(func, "refit", "a bool", self.refit))
+        for name in self._SCORERS:
+            self._scorer_iv(func, name, getattr(self, name))
+        self._metric_iv(func)
+        check_int(self.n_resamples, func, "n_resamples", low=1)
+        check_open_unit(self.confidence, func, "confidence")
+        check_seed(self.seed, func)
+        check_n_jobs(self.n_jobs, func)
+        if not isinstance(self.stratify, (bool, np.bool_)):
+            raise ValueError(param_error(func, "stratify", "a bool", self.stratify))
+        if self.refit and not _is_cv(self.cv):
+            raise ValueError(param_error(
+                func, "cv", "an int >= 2 or a cross-validation splitter", self.cv))
+
+    def _scorer_iv(self, func: str, name: str, scorer: Any) -> None:
+        validate_scorer(scorer, name=name)
+        if self.refit and not (hasattr(scorer, "fit") and hasattr(scorer, "get_params")):
+            raise TypeError(param_error(
+                func, name, "a scikit-learn estimator (with fit and get_params) when "
+                "refit=True", scorer))
+
+    def _metric_iv(self, func: str) -> None:
+        metric = self.metric
+        if isinstance(metric, OperatingPoint):
+            check_option(self.method, func, "method", _OP_POINT_METHODS)
+            return
+        if isinstance(metric, str):
+            check_option(metric, func, "metric", METRIC_NAMES)
+        elif not callable(metric):
+            expected = ("one of " + ", ".join(map(repr, METRIC_NAMES))
+                        + ", a callable or an OperatingPoint")
+            raise ValueError(param_error(func, "metric", expected, metric))
+        method = check_option(self.method, func, "method", CI_METHODS)
+        if method == "studentized" and isinstance(metric, str) \
+                and metric not in _bootstrap.STUDENTIZED_METRICS:
+            raise ValueError(param_error(
+                func, "method", "'percentile', 'basic' or 'bca' for this metric ('studentized' "
+                f"needs one of {', '.join(_bootstrap.STUDENTIZED_METRICS)})", method))
+
+    # ----- fitting
+    def fit(self, X: Any, y: Any) -> _BaseBootstrap:
+        """Validate, get the scorers' predictions on ``(X, y)`` and bootstrap.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Input of the scorers' ``predict_proba``.
+        y : array-like of shape (n_samples,)
+            Binary labels.
+
+        Returns
+        -------
+        self : object
+            The fitted meta-estimator.
+        """
+        self._params_iv()
+        func = type(self).__name__
+        labels = np.asarray(y)
+        check_labels(labels, func, param="y", pos_label=self.pos_label)
+        if _n_rows(X) != labels.shape[0]:
+            raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
+                                         f"{_n_rows(X)} rows"))
+        self._record_input(X)
+        scores = self._fit_scorers(X, y)
+        self.result_ = self._bootstrap(labels, scores)
+        return self
+
+    def _record_input(self, X: Any) -> None:
+        shape = getattr(X, "shape", None)
+        if shape is not None and len(shape) == 2:
+            self.n_features_in_ = int(shape[1])
+        columns = getattr(X, "columns", None)
+        if columns is not None and all(isinstance(c, str) for c in columns):
+            self.feature_names_in_ = np.asarray(columns, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+
+    def _fit_scorers(self, X: Any, y: Any) -> list[np.ndarray]:
+        """Set the fitted ``<scorer>_`` attributes; return the scores to bootstrap."""
+        if not self.refit:
+            for name in self._SCORERS:
+                setattr(self, f"{name}_", getattr(self, name))
+            return [self._scores(name, X) for name in self._SCORERS]
+        from sklearn.model_selection import check_cv, cross_val_predict
+
+        # One list of splits for every scorer, so the out-of-fold predictions
+        # stay paired even with a shuffling splitter.
+        splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        scores = []
+        for name in self._SCORERS:
+            fitted = clone(getattr(self, name)).fit(X, y)
+            setattr(self, f"{name}_", fitted)
+            oof = cross_val_predict(clone(getattr(self, name)), X, y, cv=splits,
+                                    method="predict_proba")
+            scores.append(self._positive(name, oof))
+        return scores
+
+    def _scores(self, name: str, X: Any) -> np.ndarray:
+        return self._positive(name, getattr(self, f"{name}_").predict_proba(X))
+
+    def _positive(self, name: str, proba: Any) -> np.ndarray:
+        classes = getattr(getattr(self, f"{name}_"), "classes_", None)
+        return _positive_column(proba, classes, self.pos_label, type(self).__name__, name)
+
+    def _options(self) -> dict[str, Any]:
+        return dict(n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
+                    seed=self.seed, n_jobs=self.n_jobs, stratify=bool(self.stratify),
+                    pos_label=self.pos_label)
+
+    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]):
+        raise NotImplementedError  # abstract: each subclass calls its functional API
+
+    # ----- fitted use
+    def score(self, X: Any, y: Any) -> float:
+        """Point estimate on ``(X, y)`` with the fitted scorers, without resampling.
+
+        The same statistic as ``result_`` (for :class:`PairedBootstrap`,
+        delta = metric(B) - metric(A)), so ``cross_validate`` and
+        ``GridSearchCV`` see held-out values and stay fast.  Greater is better
+        only for metrics where higher is better: for ``"log_loss"``,
+        ``"brier"`` and ``"ece"`` negate it before maximising.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Held-out input.
+        y : array-like of shape (n_samples,)
+            Held-out binary labels.
+
+        Returns
+        -------
+        float
+            The point estimate; ``nan`` (with an ``UndefinedMetricWarning``) when
+            the metric is undefined on ``(X, y)``, e.g. a single class.
+        """
+        check_is_fitted(self)
+        labels = np.asarray(y)
+        scores = [self._scores(name, X) for name in self._SCORERS]
+        if isinstance(self.metric, OperatingPoint):
+            value = self.metric.point_delta(
+                check_labels(labels, type(self).__name__, param="y", pos_label=self.pos_label),
+                scores, self.seed)
+        else:
+            params = ("y_score_a", "y_score_b") if len(scores) == 2 else ("y_score",)
+            value = _metric_point(type(self).__name__, labels, dict(zip(params, scores)),
+                                  self.metric, self.pos_label)
+        if not np.isfinite(value):
+            warnings.warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on "
+                          "these data (e.g. a single class); returning nan.",
+                          UndefinedMetricWarning, stacklevel=2)
+        return value
+
+    def summary(self) -> str:
+        """The result as one human sentence, e.g. ``B - A roc_auc = +0.021 [...]``."""
+        check_is_fitted(self)
+        return str(self.result_)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``result_`` as plain Python values (the bootstrap distribution left out)."""
+        check_is_fitted(self)
+        return self.result_.to_dict()
+
+    def to_frame(self):
+        """``result_`` as a one-row :class:`pandas.DataFrame`.
+
+        Raises
+        ------
+        ImportError
+            If pandas is not installed (``pip install "eval_toolkit[dataframe]"``).
+        """
+        check_is_fitted(self)
+        try:
+            import pandas as pd
+        except ImportError as exc:
+            raise ImportError(
+                f"{type(self).__name__}.to_frame() needs pandas; install it with "
+                "pip install \"eval_toolkit[dataframe]\" (the 'dataframe' extra), or use "
+                "to_dict()."
+            ) from exc
+        return pd.DataFrame([self.to_dict()])
+
+    # ----- scikit-learn protocols
+    def __sklearn_clone__(self) -> _BaseBootstrap:
+        new = super().__sklearn_clone__()
+        if not self.refit:
+            # Prefit scorers are the models under evaluation: a default clone
+            # would return unfitted copies.  Share them, as FrozenEstimator does.
+            for name in self._SCORERS:
+                setattr(new, name, getattr(self, name))
+        return new
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "result_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.input_tags.allow_nan = all(
+            _allows_nan(getattr(self, name)) for name in self._SCORERS
+        )
+        return tags
+
+    def set_params(self, **params: Any) -> _BaseBootstrap:
+        """Set parameters; nested scorer parameters (``scorer_b__C``) need ``refit=True``.
+
+        Parameters
+        ----------
+        **params : dict
+            Parameter names mapped to their new values.
+
+        Returns
+        -------
+        self : object
+            This meta-estimator.
+        """
+        refit = params.get("refit", getattr(self, "refit", False))
+        nested = [k for k in params if k.split("__", 1)[0] in self._SCORERS and "__" in k]
+        if nested and not refit:
+            # Prefit scorers are shared with clones and never retrained: the
+            # change would alter the caller's model and not the result.
+            raise ValueError(param_error(
+                type(self).__name__, nested[0], "set only with refit=True (prefit scorers are "
+                "never retrained, so the change would have no effect)", params[nested[0]]))
+        return super().set_params(**params)
+
+
+def _is_cv(cv: Any) -> bool:
+    if isinstance(cv, numbers.Integral) and not isinstance(cv, (bool, np.bool_)):
+        return cv >= 2
+    return hasattr(cv, "split") and hasattr(cv, "get_n_splits")
+
+
+def _allows_nan(scorer: Any) -> bool:
+    if not hasattr(scorer, "__sklearn_tags__"):
+        return False
+    from sklearn.utils import get_tags
+
+    return bool(get_tags(scorer).input_tags.allow_nan)
+
+
+class PairedBootstrap(_BaseBootstrap):
+    """Paired bootstrap comparison of two scorers: delta = metric(B) - metric(A).
+
+    A scikit-learn meta-estimator around
+    :func:`~eval_toolkit.paired_bootstrap_diff` (any metric it takes, including
+    ``"ece"``) and :func:`~eval_toolkit.paired_bootstrap_op_point_diff` (an
+    :class:`OperatingPoint`).  Both models are scored on the same resampled
+    rows, which keeps the correlation of their errors.
+
+    Parameters
+    ----------
+    scorer_a, scorer_b : Scorer
+        Model A (reference) and model B (candidate): objects with
+        ``predict_proba(X)`` returning shape (n,) or (n, 2), picklable.  Fitted
+        models when ``refit=False``; scikit-learn estimators to train when
+        ``refit=True``.
+    metric : str, callable or OperatingPoint, default="roc_auc"
+        Any metric of :func:`~eval_toolkit.paired_bootstrap_diff` (``"ece"``
+        uses 10 uniform bins), or an :class:`OperatingPoint`.
+    n_resamples : int, default=1000
+        Number of bootstrap resamples.
+    confidence : float, default=0.95
+        Confidence level, in (0, 1).
+    method : {"bca", "percentile", "basic", "studentized"}, default="bca"
+        Interval method (``"studentized"`` only for ``roc_auc``, ``accuracy``,
+        ``brier``, ``log_loss``; not for an ``OperatingPoint``).
+    seed : int or numpy.random.SeedSequence, default=42
+        Root of all random streams (bootstrap and, for an ``OperatingPoint``,
+        the validation/test split).
+    n_jobs : int, default=1
+        Workers for the resampling; results do not depend on it.
+    refit : bool, default=False
+        Train clones of the scorers in ``fit`` (see the module docstring).
+    cv : int or cross-validation splitter, default=5
+        With ``refit=True``: folds of the out-of-fold predictions that are
+        bootstrapped (an int means ``StratifiedKFold(cv)``).  Ignored otherwise.
+    stratify : bool, default=False
+        Resample within each class.
+    pos_label : object, optional
+        The positive label, needed unless labels are {0, 1}, {-1, 1} or bool;
+        selects the matching ``predict_proba`` column through ``classes_``.
+
+    Attributes
+    ----------
+    result_ : PairedBootstrapCI
+        The full result.
+    delta_ : float
+        metric(B) - metric(A).
+    ci_ : tuple of float
+        ``(ci_low, ci_high)``.
+    p_value_ : float
+        Two-sided bootstrap p-value for delta = 0.
+    scorer_a_, scorer_b_ : Scorer
+        The scorers used: the given ones, or clones trained on ``(X, y)``.
+    n_features_in_ : int
+        Number of columns of ``X`` (when ``X`` is 2-D).
+    feature_names_in_ : ndarray of str
+        Column names of ``X``, when it has string column names.
+
+    See Also
+    --------
+    Bootstrap : One scorer's confidence interval.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import train_test_split
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from eval_toolkit.compare import PairedBootstrap
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
+    >>> a = make_pipeline(StandardScaler(), LogisticRegression(C=0.01)).fit(X_train, y_train)
+    >>> b = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_train, y_train)
+    >>> pb = PairedBootstrap(a, b, n_resamples=500).fit(X_test, y_test)
+    >>> print(pb.summary())  # doctest: +SKIP
+    B - A roc_auc = +0.004 [-0.002, 0.011], p = 0.21, 95% BCa, 500 resamples
+    >>> pb.ci_[0] <= pb.delta_ <= pb.ci_[1]
+    True
+    """
+
+    _SCORERS = ("scorer_a", "scorer_b")
+
+    def __init__(
+        self,
+        scorer_a: Any,
+        scorer_b: Any,
+        *,
+        metric: Any = "roc_auc",
+        n_resamples: int = 1000,
+        confidence: float = 0.95,
+        method: str = "bca",
+        seed: int | np.random.SeedSequence = 42,
+        n_jobs: int = 1,
+        refit: bool = False,
+        cv: Any = 5,
+        stratify: bool = False,
+        pos_label: Any = None,
+    ) -> None:
+        self.scorer_a = scorer_a
+        self.scorer_b = scorer_b
+        self.metric = metric
+        self.n_resamples = n_resamples
+        self.confidence = confidence
+        self.method = method
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.stratify = stratify
+        self.pos_label = pos_label
+
+    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]) -> PairedBootstrapCI:
+        if isinstance(self.metric, OperatingPoint):
+            result = self._op_point(y, scores)
+        else:
+            result = _bootstrap.paired_bootstrap_diff(y, *scores, self.metric, **self._options())
+        self.delta_ = result.delta
+        self.ci_ = (result.ci_low, result.ci_high)
+        self.p_value_ = result.p_value
+        return result
+
+    def _op_point(self, y: np.ndarray, scores: list[np.ndarray]) -> PairedBootstrapCI:
+        spec = self.metric
+        labels = check_labels(y, type(self).__name__, param="y", pos_label=self.pos_label)
+        val, test = spec.split(labels, self.seed)
+        options = self._options()
+        options["pos_label"] = None  # labels are already booleans
+        return paired_bootstrap_op_point_diff(
+            labels[val], scores[0][val], scores[1][val],
+            labels[test], scores[0][test], scores[1][test],
+            spec.threshold_fn, spec.metric_fn, **options,
+        )
+
+
+class Bootstrap(_BaseBootstrap):
+    """Bootstrap confidence interval of one scorer's metric.
+
+    A scikit-learn meta-estimator around :func:`~eval_toolkit.bootstrap_ci`;
+    parameters and modes as in :class:`PairedBootstrap`.
+
+    Parameters
+    ----------
+    scorer : Scorer
+        The model: an object with ``predict_proba(X)``, picklable.  Fitted when
+        ``refit=False``; a scikit-learn estimator to train when ``refit=True``.
+    metric : str or callable, default="roc_auc"
+        Any metric of :func:`~eval_toolkit.bootstrap_ci`, including ``"ece"``.
+        Operating points are compared with :class:`PairedBootstrap` only.
+    n_resamples : int, default=1000
+        Number of bootstrap resamples.
+    confidence : float, default=0.95
+        Confidence level, in (0, 1).
+    method : {"bca", "percentile", "basic", "studentized"}, default="bca"
+        Interval method.
+    seed : int or numpy.random.SeedSequence, default=42
+        Root of all random streams.
+    n_jobs : int, default=1
+        Workers for the resampling; results do not depend on it.
+    refit : bool, default=False
+        Train a clone of the scorer in ``fit``; the bootstrap then runs on
+        out-of-fold predictions.
+    cv : int or cross-validation splitter, default=5
+        Folds of the out-of-fold predictions when ``refit=True``.
+    stratify : bool, default=False
+        Resample within each class.
+    pos_label : object, optional
+        The positive label for non-standard labels.
+
+    Attributes
+    ----------
+    result_ : BootstrapCI
+        The full result.
+    estimate_ : float
+        The metric on the data.
+    ci_ : tuple of float
+        ``(ci_low, ci_high)``.
+    scorer_ : Scorer
+        The scorer used: the given one, or a clone trained on ``(X, y)``.
+    n_features_in_ : int
+        Number of columns of ``X`` (when ``X`` is 2-D).
+    feature_names_in_ : ndarray of str
+        Column names of ``X``, when it has string column names.
+
+    See Also
+    --------
+    PairedBootstrap : Compare two scorers on the same samples.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_breast_cancer
+    >>> from sklearn.ensemble import HistGradientBoostingClassifier
+    >>> from eval_toolkit.compare import Bootstrap
+    >>> X, y = load_breast_cancer(return_X_y=True)
+    >>> bs = Bootstrap(HistGradientBoostingClassifier(max_iter=20), refit=True,
+    ...                n_resamples=300).fit(X, y)
+    >>> print(bs.summary())  # doctest: +SKIP
+    roc_auc = 0.990 [0.981, 0.995], 95% BCa, 300 resamples
+    >>> 0.9 < bs.estimate_ < 1.0
+    True
+    """
+
+    _SCORERS = ("scorer",)
+
+    def __init__(
+        self,
+        scorer: Any,
+        *,
+        metric: Any = "roc_auc",
+        n_resamples: int = 1000,
+        confidence: float = 0.95,
+        method: str = "bca",
+        seed: int | np.random.SeedSequence = 42,
+        n_jobs: int = 1,
+        refit: bool = False,
+        cv: Any = 5,
+        stratify: bool = False,
+        pos_label: Any = None,
+    ) -> None:
+        self.scorer = scorer
+        self.metric = metric
+        self.n_resamples = n_resamples
+        self.confidence = confidence
+        self.method = method
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self.refit = refit
+        self.cv = cv
+        self.stratify = stratify
+        self.pos_label = pos_label
+
+    def _metric_iv(self, func: str) -> None:
+        if isinstance(self.metric, OperatingPoint):
+            raise ValueError(param_error(
+                func, "metric", "a metric name or callable (compare operating points with "
+                "PairedBootstrap)", self.metric))
+        super()._metric_iv(func)
+
+    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]) -> BootstrapCI:
+        result = _bootstrap.bootstrap_ci(y, scores[0], self.metric, **self._options())
+        self.estimate_ = result.point_estimate
+        self.ci_ = (result.ci_low, result.ci_high)
+        return result

@@ -1,0 +1,205 @@
+"""Tests for eval_toolkit.operating_points."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn import metrics
+
+from eval_toolkit import paired_bootstrap_op_point_diff
+from eval_toolkit.operating_points import (
+    F1,
+    FPR,
+    AtFPR,
+    AtPrecision,
+    AtSensitivity,
+    AtSpecificity,
+    MaxF1,
+    Precision,
+    Sensitivity,
+    Specificity,
+    YoudenJ,
+)
+
+SELECTORS = [AtSpecificity(0.8), AtSensitivity(0.7), AtFPR(0.25), AtPrecision(0.6), MaxF1(),
+             YoudenJ()]
+METRICS = [Sensitivity(), Specificity(), Precision(), F1(), FPR()]
+
+
+def _confusion(y, s, t):
+    pred = s >= t
+    return (np.sum(pred & y), np.sum(pred & ~y), np.sum(~pred & y), np.sum(~pred & ~y))
+
+
+def _reference_threshold(selector, y, s):
+    """Brute force over every candidate threshold, in increasing order."""
+    y = y.astype(bool)
+    candidates = list(np.unique(s)) + [np.inf]
+    n_pos, n_neg = y.sum(), (~y).sum()
+    rows = []
+    for t in candidates:
+        tp, fp, fn, tn = _confusion(y, s, t)
+        sens = tp / n_pos if n_pos else np.nan
+        spec = tn / n_neg if n_neg else np.nan
+        prec = tp / (tp + fp) if tp + fp else np.nan
+        f1 = 2 * tp / (2 * tp + fp + fn) if (2 * tp + fp + fn) else np.nan
+        rows.append((t, sens, spec, prec, f1))
+    name = type(selector).__name__
+    if name == "AtSpecificity":
+        ok = [t for t, _, spec, _, _ in rows if spec >= selector.target - 1e-12]
+        return ok[0] if n_neg and ok else np.nan
+    if name == "AtFPR":
+        ok = [t for t, _, spec, _, _ in rows if 1 - spec <= selector.target + 1e-12]
+        return ok[0] if n_neg and ok else np.nan
+    if name == "AtSensitivity":
+        ok = [t for t, sens, _, _, _ in rows if sens >= selector.target - 1e-12]
+        return ok[-1] if n_pos and ok else np.nan
+    if name == "AtPrecision":
+        ok = [t for t, _, _, prec, _ in rows if prec >= selector.target - 1e-12]
+        return ok[0] if n_pos and ok else np.nan
+    if name == "MaxF1":
+        if not n_pos:
+            return np.nan
+        scores = [f if np.isfinite(f) else -1 for *_, f in rows]
+        return rows[int(np.argmax(scores))][0]
+    if not (n_pos and n_neg):
+        return np.nan
+    j = [sens + spec - 1 for _, sens, spec, _, _ in rows]
+    return rows[int(np.argmax(j))][0]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    data=st.lists(
+        st.tuples(st.booleans(), st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.6, 0.75, 0.9, 1.0])),
+        min_size=1, max_size=40,
+    ),
+    which=st.integers(0, len(SELECTORS) - 1),
+)
+def test_selectors_match_brute_force(data, which):
+    y = np.array([d[0] for d in data])
+    s = np.array([d[1] for d in data])
+    selector = SELECTORS[which]
+    got = selector(y.astype(int), s)
+    ref = _reference_threshold(selector, y, s)
+    assert (np.isnan(got) and np.isnan(ref)) or got == ref
+
+
+def test_metrics_match_sklearn():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    s = np.round(rng.uniform(size=200), 1)
+    pred = s >= 0.6
+    assert Sensitivity()(y, s, 0.6) == pytest.approx(metrics.recall_score(y, pred))
+    assert Specificity()(y, s, 0.6) == pytest.approx(metrics.recall_score(y, pred, pos_label=0))
+    assert Precision()(y, s, 0.6) == pytest.approx(metrics.precision_score(y, pred))
+    assert F1()(y, s, 0.6) == pytest.approx(metrics.f1_score(y, pred))
+    assert FPR()(y, s, 0.6) == pytest.approx(1 - metrics.recall_score(y, pred, pos_label=0))
+
+
+def test_selector_on_sklearn_roc_curve():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 500)
+    s = y + rng.normal(0, 1, 500)
+    t = AtSpecificity(0.9)(y, s)
+    fpr, tpr, thr = metrics.roc_curve(y, s, drop_intermediate=False)
+    ok = fpr <= 0.1 + 1e-12
+    assert t == thr[ok][np.argmax(tpr[ok])]
+
+
+def test_objects_pickle():
+    for obj in SELECTORS + METRICS:
+        assert pickle.loads(pickle.dumps(obj)) == obj
+
+
+def _split(rng, n, gap):
+    y = rng.integers(0, 2, n)
+    return y, np.round(y + rng.normal(0, 1.0, n), 2), np.round(y * gap + rng.normal(0, 1.0, n), 2)
+
+
+@pytest.fixture
+def op_data():
+    rng = np.random.default_rng(np.random.SeedSequence([5, 5]))
+    return _split(rng, 600, 1.4), _split(rng, 700, 1.4)
+
+
+def test_point_estimate_is_threshold_transfer(op_data):
+    (vy, va, vb), (ty, ta, tb) = op_data
+    res = paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, AtSpecificity(0.9),
+                                         Sensitivity(), n_resamples=50)
+    t_a, t_b = AtSpecificity(0.9)(vy, va), AtSpecificity(0.9)(vy, vb)
+    expected = metrics.recall_score(ty, tb >= t_b) - metrics.recall_score(ty, ta >= t_a)
+    assert res.delta == pytest.approx(expected, abs=1e-12)
+
+
+def test_resampled_values_match_expanded_data(op_data):
+    """One resample's arm value equals the plain computation on the expanded rows."""
+    from eval_toolkit.operating_points import _op_point_statistic
+
+    (vy, va, vb), (ty, ta, tb) = op_data
+    stat = _op_point_statistic(vy.astype(bool), (va, vb), ty.astype(bool), (ta, tb),
+                               MaxF1(), F1(), False)
+    rng = np.random.default_rng(3)
+    vc = stat.val_table.draw_counts(rng, 5)
+    tc = stat.test_table.draw_counts(rng, 5)
+    got = stat.evaluate([vc, tc])
+    vinv = np.empty(vy.shape[0], dtype=int)
+    vinv[stat.val_table.strata[0].samples] = stat.val_table.strata[0].cells
+    tinv = np.empty(ty.shape[0], dtype=int)
+    tinv[stat.test_table.strata[0].samples] = stat.test_table.strata[0].cells
+    for r in range(5):
+        # Expand counts back to rows: take each sample of a cell as often as drawn.
+        vrows = np.concatenate([np.flatnonzero(vinv == c)[:1].repeat(k) for c, k in enumerate(vc[r])])
+        trows = np.concatenate([np.flatnonzero(tinv == c)[:1].repeat(k) for c, k in enumerate(tc[r])])
+        for arm, (vs, ts) in enumerate([(va, ta), (vb, tb)]):
+            t = MaxF1()(vy[vrows], vs[vrows])
+            assert got[r, arm] == pytest.approx(F1()(ty[trows], ts[trows], t), abs=1e-12)
+
+
+def test_paired_bootstrap_op_point_diff_n_jobs_reproducibility(op_data):
+    (vy, va, vb), (ty, ta, tb) = op_data
+    for method in ("percentile", "bca"):
+        one = paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, AtSpecificity(0.9),
+                                             Sensitivity(), n_resamples=200, method=method,
+                                             n_jobs=1)
+        two = paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, AtSpecificity(0.9),
+                                             Sensitivity(), n_resamples=200, method=method,
+                                             n_jobs=2)
+        assert one == two
+        np.testing.assert_array_equal(one.distribution, two.distribution)
+
+
+def test_threshold_uncertainty_widens_the_interval(op_data):
+    """Refitting the threshold per resample adds variance versus a fixed threshold."""
+    (vy, va, vb), (ty, ta, tb) = op_data
+    res = paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, AtSpecificity(0.9),
+                                         Sensitivity(), n_resamples=400)
+    assert res.ci_low < res.delta < res.ci_high
+    assert res.delta > 0 and res.std_error > 0
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(threshold_fn=0.5), r"'threshold_fn' parameter of paired_bootstrap_op_point_diff"),
+        (dict(metric_fn=metrics.recall_score), r"'metric_fn' parameter"),
+        (dict(method="studentized"), r"'method' parameter .* one of 'percentile', 'basic', 'bca'"),
+        (dict(test_score_b=np.zeros(3)), r"'test_score_b' parameter .* same length"),
+        (dict(val_y=np.full(600, 2)), r"'val_y' parameter"),
+        (dict(n_resamples=0), r"'n_resamples'"),
+        (dict(n_jobs=0), r"'n_jobs'"),
+        (dict(confidence=2), r"'confidence'"),
+    ],
+)
+def test_paired_bootstrap_op_point_diff_input_errors(op_data, kwargs, message):
+    (vy, va, vb), (ty, ta, tb) = op_data
+    args = dict(val_y=vy, val_score_a=va, val_score_b=vb, test_y=ty, test_score_a=ta,
+                test_score_b=tb, threshold_fn=AtSpecificity(0.9), metric_fn=Sensitivity(),
+                n_resamples=10)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        paired_bootstrap_op_point_diff(**args)
