@@ -92,10 +92,22 @@ class Arm:
     ) -> Arm:
         fold = Fold.build(y, key, mult)
         kernel = make_kernel(
-            name, fold.y, fold.key, fold.mult,
-            n_bins=opts.n_bins, strategy=opts.strategy, threshold=opts.threshold,
+            name,
+            fold.y,
+            fold.key,
+            fold.mult,
+            n_bins=opts.n_bins,
+            strategy=opts.strategy,
+            threshold=opts.threshold,
         )
         return cls(fold, kernel)
+
+
+def _influence(kernel: Kernel, counts: np.ndarray) -> np.ndarray:
+    psi = kernel.influence(counts)
+    if psi is None:
+        raise TypeError(f"{type(kernel).__name__} has no influence values")
+    return psi
 
 
 def _infinitesimal_jackknife_se(counts: np.ndarray, psi: np.ndarray) -> np.ndarray:
@@ -127,7 +139,8 @@ class KernelStatistic:
         return np.column_stack(columns)
 
     def _joint_influence(self, per_arm: list[np.ndarray]) -> np.ndarray:
-        psi = [arm.kernel.influence(c)[:, arm.fold.mapping] for arm, c in zip(self.arms, per_arm)]
+        # Only built with with_se=True for metrics whose kernel has influence values.
+        psi = [_influence(arm.kernel, c)[:, arm.fold.mapping] for arm, c in zip(self.arms, per_arm)]
         return psi[0] if len(psi) == 1 else psi[1] - psi[0]
 
     def point(self) -> float:
@@ -210,7 +223,9 @@ class GenericStatistic:
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
         """Leave-one-out values per distinct cell (the metric only sees the multiset)."""
-        chunks = np.array_split(self.representatives, max(1, len(self.representatives) // BLOCK_SIZE))
+        chunks = np.array_split(
+            self.representatives, max(1, len(self.representatives) // BLOCK_SIZE)
+        )
         fn = functools.partial(_generic_loo_chunk, self)
         parts = parallel_map(fn, chunks, n_jobs=n_jobs, description="jackknife of a custom metric")
         return [(np.concatenate(parts), self.table.mult)]
@@ -260,7 +275,9 @@ def run_block(statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarra
 def fresh_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
     """A SeedSequence that has spawned nothing yet (spawn() mutates its caller)."""
     if isinstance(seed, np.random.SeedSequence):
-        return np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size)
+        return np.random.SeedSequence(
+            seed.entropy, spawn_key=seed.spawn_key, pool_size=seed.pool_size
+        )
     return np.random.SeedSequence(seed)
 
 

@@ -408,7 +408,7 @@ class _RocAucKernel(_SortedKernel):
         return _safe_divide(self._auc_numerator(x, neg_placement), n_pos * n_neg)
 
     def loo(self) -> np.ndarray:
-        x = self._mult[self._order][np.newaxis, :]
+        x = self._sorted_counts(self._mult[np.newaxis, :])
         n_pos, n_neg, neg_placement, pos_placement = self._placements(x)
         numerator = self._auc_numerator(x, neg_placement)
         out = np.empty(x.shape[1])
@@ -420,9 +420,8 @@ class _RocAucKernel(_SortedKernel):
         x = self._sorted_counts(counts)
         n_pos, n_neg, neg_placement, pos_placement = self._placements(x)
         auc = _safe_divide(self._auc_numerator(x, neg_placement), n_pos * n_neg)
-        n, n_pos, n_neg, auc = (
-            v[:, np.newaxis] for v in (n_pos + n_neg, n_pos, n_neg, auc)
-        )
+        auc, n_pos, n_neg = auc[:, np.newaxis], n_pos[:, np.newaxis], n_neg[:, np.newaxis]
+        n = n_pos + n_neg
         psi = np.empty_like(x)
         with np.errstate(divide="ignore", invalid="ignore"):
             psi[:, self._pos] = (neg_placement / n_neg - auc) * n / n_pos
@@ -547,7 +546,7 @@ class _QuantileEceKernel(_EceKernel):
 
     def _cuts(self, x: np.ndarray) -> np.ndarray:
         n = x.sum(axis=1)[:, np.newaxis]
-        last = n
+        last = np.maximum(n - 1.0, 0.0)
         position = last * self._quantiles
         below = np.floor(position)
         lower = self._order_statistic(x, np.minimum(below, last))

@@ -19,7 +19,7 @@ import sys
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 
@@ -270,6 +270,30 @@ def _progress_bar(total: int, description: str) -> Any:
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=description, file=sys.stderr, unit="task")
+
+
+@overload
+def parallel_map(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    n_jobs: int = ...,
+    description: str = ...,
+    return_as: Literal["list"] = ...,
+    progress: bool = ...,
+) -> list[R]: ...
+
+
+@overload
+def parallel_map(
+    fn: Callable[[T], R],
+    items: Iterable[T],
+    *,
+    n_jobs: int = ...,
+    description: str = ...,
+    return_as: Literal["generator"],
+    progress: bool = ...,
+) -> Iterator[R]: ...
 
 
 def parallel_map(

@@ -9,7 +9,12 @@ import numpy as np
 
 __all__ = ["BootstrapCI", "PairedBootstrapCI", "MDEEstimate"]
 
-_METHOD_LABELS = {"percentile": "percentile", "basic": "basic", "bca": "BCa", "studentized": "studentized"}
+_METHOD_LABELS = {
+    "percentile": "percentile",
+    "basic": "basic",
+    "bca": "BCa",
+    "studentized": "studentized",
+}
 
 
 def _plain(value: Any) -> Any:
@@ -22,6 +27,21 @@ class _ToDict:
         out = asdict(self)  # type: ignore[call-overload]
         out.pop("distribution", None)
         return {k: _plain(v) for k, v in out.items()}
+
+    def _repr_html_(self) -> str:
+        """Notebook display: the one-line summary, then every field in a table."""
+        import html
+
+        def cell(value: Any) -> str:
+            return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+        rows = "".join(
+            f"<tr><th style='text-align:left'>{html.escape(k)}</th>"
+            f"<td style='text-align:right'>{html.escape(cell(v))}</td></tr>"
+            for k, v in self.to_dict().items()
+        )
+        caption = html.escape(f"{type(self).__name__}: {self}")
+        return f"<table><caption style='text-align:left'>{caption}</caption>{rows}</table>"
 
 
 @dataclass(frozen=True, repr=True)

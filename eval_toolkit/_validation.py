@@ -28,9 +28,9 @@ def _short_repr(value: Any) -> str:
 
 def check_int(value: Any, func: str, param: str, *, low: int, high: int | None = None) -> int:
     """Check that ``value`` is an integer (not a bool) in ``[low, high]``."""
-    ok = isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_))
-    if ok and value >= low and (high is None or value <= high):
-        return int(value)
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        if int(value) >= low and (high is None or int(value) <= high):
+            return int(value)
     bound = f">= {low}" if high is None else f"in [{low}, {high}]"
     raise ValueError(param_error(func, param, f"an int {bound}", value))
 
@@ -38,6 +38,7 @@ def check_int(value: Any, func: str, param: str, *, low: int, high: int | None =
 def check_n_jobs(n_jobs: Any, func: str) -> int:
     """Check ``n_jobs``: a positive int or -1 (all cores); 0 is a typo."""
     if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, (bool, np.bool_)):
+        n_jobs = int(n_jobs)
         if n_jobs == 0:
             raise ValueError(
                 param_error(func, "n_jobs", "a positive int or -1 (use 1 or -1, not 0)", n_jobs)
@@ -67,14 +68,17 @@ def check_seed(seed: Any, func: str) -> int | np.random.SeedSequence:
     """Accept a non-negative int or a ``SeedSequence`` (nothing stateful)."""
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)) and seed >= 0:
-        return int(seed)
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
+        if int(seed) >= 0:
+            return int(seed)
     raise ValueError(
         param_error(func, "seed", "a non-negative int or a numpy.random.SeedSequence", seed)
     )
 
 
-def check_labels(y_true: Any, func: str, *, param: str = "y_true", pos_label: Any = None) -> np.ndarray:
+def check_labels(
+    y_true: Any, func: str, *, param: str = "y_true", pos_label: Any = None
+) -> np.ndarray:
     """Return binary labels as a 1-D bool array (True = positive class).
 
     Accepted without ``pos_label``: {0, 1}, {-1, 1} and booleans (1 / True is
@@ -83,7 +87,9 @@ def check_labels(y_true: Any, func: str, *, param: str = "y_true", pos_label: An
     """
     y = np.asarray(y_true)
     if y.ndim != 1:
-        raise ValueError(param_error(func, param, "a 1-D array of binary labels", f"shape {y.shape}"))
+        raise ValueError(
+            param_error(func, param, "a 1-D array of binary labels", f"shape {y.shape}")
+        )
     if y.size == 0:
         raise ValueError(param_error(func, param, "a non-empty array", "an empty array"))
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
@@ -92,7 +98,9 @@ def check_labels(y_true: Any, func: str, *, param: str = "y_true", pos_label: An
     if values.size > 2:
         shown = values[:5].tolist()
         raise ValueError(
-            param_error(func, param, "binary (two distinct values)", f"{values.size} values {shown}")
+            param_error(
+                func, param, "binary (two distinct values)", f"{values.size} values {shown}"
+            )
         )
     if pos_label is not None:
         if values.size == 2 and pos_label not in values.tolist():
@@ -136,7 +144,9 @@ def check_scores(
     s = s.astype(np.float64)
     if not np.all(np.isfinite(s)):
         bad = int(np.sum(~np.isfinite(s)))
-        raise ValueError(param_error(func, param, "free of NaN and inf", f"{bad} non-finite values"))
+        raise ValueError(
+            param_error(func, param, "free of NaN and inf", f"{bad} non-finite values")
+        )
     if probabilities and (s.min() < 0.0 or s.max() > 1.0):
         raise ValueError(
             param_error(

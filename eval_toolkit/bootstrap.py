@@ -179,10 +179,11 @@ def _problem_iv(
 
 
 def _statistic(problem: _Problem, opts: _engine.KernelOptions):
-    if problem.metric_name is None:
+    if problem.metric_fn is not None:
         return _engine.generic_statistic(
             problem.metric_fn, problem.y, problem.scores, stratify=problem.stratify
         )
+    assert problem.metric_name is not None  # _resolve_metric returns a name or a callable
     return _engine.kernel_statistic(
         problem.metric_name,
         problem.y,
@@ -201,8 +202,13 @@ def _check_point(problem: _Problem, point: float) -> None:
     if len(present) == 2:
         got = "labels for which it is undefined"
     raise ValueError(
-        param_error(problem.func, "y_true", f"such that {problem.label} is defined on the full data "
-                    "(both classes present, and predicted positives for precision)", got)
+        param_error(
+            problem.func,
+            "y_true",
+            f"such that {problem.label} is defined on the full data "
+            "(both classes present, and predicted positives for precision)",
+            got,
+        )
     )
 
 
@@ -228,7 +234,9 @@ def _drop_degenerate(problem: _Problem, values: np.ndarray) -> tuple[np.ndarray,
     return values[valid], n_degenerate
 
 
-def _interval(problem: _Problem, statistic, theta_b: np.ndarray, se_b, point: float) -> tuple[float, float]:
+def _interval(
+    problem: _Problem, statistic, theta_b: np.ndarray, se_b, point: float
+) -> tuple[float, float]:
     conf = problem.confidence
     if problem.method == "percentile":
         return percentile_interval(theta_b, conf)
@@ -245,8 +253,12 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
     point = statistic.point()
     _check_point(problem, point)
     values = _engine.bootstrap_distribution(
-        statistic, problem.n_resamples, problem.seed, n_jobs=problem.n_jobs,
-        description=description, progress=problem.progress,
+        statistic,
+        problem.n_resamples,
+        problem.seed,
+        n_jobs=problem.n_jobs,
+        description=description,
+        progress=problem.progress,
     )
     n_arms = len(problem.scores)
     values, n_degenerate = _drop_degenerate(problem, values)
@@ -324,9 +336,18 @@ def bootstrap_ci(
     """
     func = "bootstrap_ci"
     problem = _problem_iv(
-        func, y_true, {"y_score": y_score}, metric, n_resamples=n_resamples,
-        confidence=confidence, method=method, seed=seed, n_jobs=n_jobs, stratify=stratify,
-        pos_label=pos_label, progress=progress,
+        func,
+        y_true,
+        {"y_score": y_score},
+        metric,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        stratify=stratify,
+        pos_label=pos_label,
+        progress=progress,
     )
     point, theta_b, (low, high), n_deg = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
@@ -439,9 +460,20 @@ def paired_bootstrap_diff(
     (True, False)
     """
     return _paired(
-        "paired_bootstrap_diff", y_true, y_score_a, y_score_b, metric, _engine.KernelOptions(),
-        n_resamples=n_resamples, confidence=confidence, method=method, seed=seed, n_jobs=n_jobs,
-        stratify=stratify, pos_label=pos_label, progress=progress,
+        "paired_bootstrap_diff",
+        y_true,
+        y_score_a,
+        y_score_b,
+        metric,
+        _engine.KernelOptions(),
+        n_resamples=n_resamples,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        stratify=stratify,
+        pos_label=pos_label,
+        progress=progress,
     )
 
 
@@ -503,9 +535,20 @@ def paired_bootstrap_ece_diff(
         strategy=check_option(strategy, func, "strategy", ("uniform", "quantile")),
     )
     return _paired(
-        func, y_true, y_score_a, y_score_b, "ece", opts, n_resamples=n_resamples,
-        confidence=confidence, method=method, seed=seed, n_jobs=n_jobs, stratify=stratify,
-        pos_label=pos_label, progress=progress,
+        func,
+        y_true,
+        y_score_a,
+        y_score_b,
+        "ece",
+        opts,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        stratify=stratify,
+        pos_label=pos_label,
+        progress=progress,
     )
 
 
@@ -608,8 +651,18 @@ def paired_mde(
     alpha = check_open_unit(alpha, func, "alpha")
     power = check_open_unit(power, func, "power")
     ci = _paired(
-        func, y_true, y_score_a, y_score_b, metric, _engine.KernelOptions(),
-        n_resamples=n_resamples, confidence=0.95, method="percentile", seed=seed, n_jobs=n_jobs,
-        stratify=stratify, pos_label=pos_label,
+        func,
+        y_true,
+        y_score_a,
+        y_score_b,
+        metric,
+        _engine.KernelOptions(),
+        n_resamples=n_resamples,
+        confidence=0.95,
+        method="percentile",
+        seed=seed,
+        n_jobs=n_jobs,
+        stratify=stratify,
+        pos_label=pos_label,
     )
     return mde_from_ci(ci, alpha=alpha, power=power)

@@ -625,7 +625,7 @@ class Bootstrap(_BaseBootstrap):
     >>> from sklearn.ensemble import HistGradientBoostingClassifier
     >>> from eval_toolkit.compare import Bootstrap
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> bs = Bootstrap(HistGradientBoostingClassifier(max_iter=20), refit=True,
+    >>> bs = Bootstrap(HistGradientBoostingClassifier(max_iter=10), refit=True, cv=3,
     ...                n_resamples=300).fit(X, y)
     >>> print(bs.summary())  # doctest: +SKIP
     roc_auc = 0.990 [0.981, 0.995], 95% BCa, 300 resamples

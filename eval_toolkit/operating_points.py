@@ -322,9 +322,13 @@ class OpPointStatistic:
 
     def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
         val_counts, test_counts = draws
-        return np.column_stack([self._arm_metric(arm, val_counts, test_counts) for arm in self.arms])
+        return np.column_stack(
+            [self._arm_metric(arm, val_counts, test_counts) for arm in self.arms]
+        )
 
-    def _arm_metric(self, arm: _ArmData, val_counts: np.ndarray, test_counts: np.ndarray) -> np.ndarray:
+    def _arm_metric(
+        self, arm: _ArmData, val_counts: np.ndarray, test_counts: np.ndarray
+    ) -> np.ndarray:
         v = arm.val.counts(val_counts)
         pos, neg = _level_counts(arm.val.y, arm.val.key, v, arm.val_levels)
         thresholds = self.threshold_fn.thresholds(arm.val_levels, pos, neg)
@@ -380,18 +384,40 @@ def _op_point_statistic(val_y, val_scores, test_y, test_scores, threshold_fn, me
     return OpPointStatistic(val_table, test_table, tuple(arms), threshold_fn, metric_fn)
 
 
-def _op_point_iv(func, val, test, threshold_fn, metric_fn, n_resamples, confidence, method,
-                 seed, n_jobs, stratify, pos_label):
+def _op_point_iv(
+    func,
+    val,
+    test,
+    threshold_fn,
+    metric_fn,
+    n_resamples,
+    confidence,
+    method,
+    seed,
+    n_jobs,
+    stratify,
+    pos_label,
+):
     if not isinstance(threshold_fn, ThresholdSelector):
-        raise ValueError(param_error(
-            func, "threshold_fn",
-            "a threshold selector from eval_toolkit.operating_points (AtSpecificity, "
-            "AtSensitivity, AtFPR, AtPrecision, MaxF1, YoudenJ)", threshold_fn))
+        raise ValueError(
+            param_error(
+                func,
+                "threshold_fn",
+                "a threshold selector from eval_toolkit.operating_points (AtSpecificity, "
+                "AtSensitivity, AtFPR, AtPrecision, MaxF1, YoudenJ)",
+                threshold_fn,
+            )
+        )
     if not isinstance(metric_fn, OperatingPointMetric):
-        raise ValueError(param_error(
-            func, "metric_fn",
-            "an operating-point metric from eval_toolkit.operating_points (Sensitivity, "
-            "Specificity, Precision, F1, FPR)", metric_fn))
+        raise ValueError(
+            param_error(
+                func,
+                "metric_fn",
+                "an operating-point metric from eval_toolkit.operating_points (Sensitivity, "
+                "Specificity, Precision, F1, FPR)",
+                metric_fn,
+            )
+        )
     out = []
     for prefix, (y, a, b) in (("val", val), ("test", test)):
         labels = check_labels(y, func, param=f"{prefix}_y", pos_label=pos_label)
@@ -493,19 +519,37 @@ def paired_bootstrap_op_point_diff(
     """
     func = "paired_bootstrap_op_point_diff"
     data, n_resamples, confidence, method, seed, n_jobs = _op_point_iv(
-        func, (val_y, val_score_a, val_score_b), (test_y, test_score_a, test_score_b),
-        threshold_fn, metric_fn, n_resamples, confidence, method, seed, n_jobs, stratify,
+        func,
+        (val_y, val_score_a, val_score_b),
+        (test_y, test_score_a, test_score_b),
+        threshold_fn,
+        metric_fn,
+        n_resamples,
+        confidence,
+        method,
+        seed,
+        n_jobs,
+        stratify,
         pos_label,
     )
     (vy, vs), (ty, ts) = data
     statistic = _op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, bool(stratify))
     point = statistic.point()
     if not np.isfinite(point):
-        raise ValueError(param_error(
-            func, "threshold_fn", f"defined on the full data with {metric_fn!r}",
-            f"{threshold_fn!r}, whose threshold or metric is undefined here"))
+        raise ValueError(
+            param_error(
+                func,
+                "threshold_fn",
+                f"defined on the full data with {metric_fn!r}",
+                f"{threshold_fn!r}, whose threshold or metric is undefined here",
+            )
+        )
     values = _engine.bootstrap_distribution(
-        statistic, n_resamples, seed, n_jobs=n_jobs, description=f"{func} ({threshold_fn!r})",
+        statistic,
+        n_resamples,
+        seed,
+        n_jobs=n_jobs,
+        description=f"{func} ({threshold_fn!r})",
         progress=bool(progress),
     )
     valid = np.all(np.isfinite(values), axis=1)
@@ -523,10 +567,17 @@ def paired_bootstrap_op_point_diff(
     else:
         low, high = bca_interval(delta_b, point, statistic.jackknife(n_jobs), confidence)
     return PairedBootstrapCI(
-        delta=point, ci_low=low, ci_high=high, overlaps_zero=bool(low <= 0 <= high),
-        confidence=confidence, n_resamples=int(delta_b.shape[0]), method=method,
+        delta=point,
+        ci_low=low,
+        ci_high=high,
+        overlaps_zero=bool(low <= 0 <= high),
+        confidence=confidence,
+        n_resamples=int(delta_b.shape[0]),
+        method=method,
         std_error=float(np.std(delta_b, ddof=1)) if delta_b.shape[0] > 1 else float("nan"),
-        p_value=bootstrap_p_value(delta_b), n_degenerate=n_degenerate,
-        n_samples=int(ty.shape[0]), metric=f"{type(metric_fn).__name__} at {threshold_fn!r}",
+        p_value=bootstrap_p_value(delta_b),
+        n_degenerate=n_degenerate,
+        n_samples=int(ty.shape[0]),
+        metric=f"{type(metric_fn).__name__} at {threshold_fn!r}",
         distribution=delta_b,
     )

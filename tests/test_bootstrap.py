@@ -14,6 +14,7 @@ from eval_toolkit import (
     BootstrapCI,
     DegenerateResampleWarning,
     PairedBootstrapCI,
+    _resample,
     bootstrap_ci,
     delong_test,
     mde_from_ci,
@@ -21,11 +22,19 @@ from eval_toolkit import (
     paired_bootstrap_ece_diff,
     paired_mde,
 )
-from eval_toolkit import _resample
 
 NAMED = [
-    "roc_auc", "average_precision", "accuracy", "balanced_accuracy", "log_loss", "brier",
-    "ece", "f1", "precision", "recall", "specificity",
+    "roc_auc",
+    "average_precision",
+    "accuracy",
+    "balanced_accuracy",
+    "log_loss",
+    "brier",
+    "ece",
+    "f1",
+    "precision",
+    "recall",
+    "specificity",
 ]
 
 
@@ -131,8 +140,12 @@ def test_bootstrap_ci_n_jobs_reproducibility(binary_data):
 
 def test_paired_bootstrap_diff_n_jobs_reproducibility(binary_data):
     y, a, b = binary_data
-    for metric, method in [("roc_auc", "bca"), ("accuracy", "percentile"),
-                           ("log_loss", "studentized"), (custom_auc, "bca")]:
+    for metric, method in [
+        ("roc_auc", "bca"),
+        ("accuracy", "percentile"),
+        ("log_loss", "studentized"),
+        (custom_auc, "bca"),
+    ]:
         one = paired_bootstrap_diff(y, a, b, metric, n_resamples=300, method=method, n_jobs=1)
         two = paired_bootstrap_diff(y, a, b, metric, n_resamples=300, method=method, n_jobs=2)
         assert one == two
@@ -185,13 +198,18 @@ def test_dask_backend_is_bit_identical():
 
     y, a, b = _data(4, 500)
     ref = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=400, method="bca")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster, distributed.Client(cluster):
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster),
+    ):
         with parallel_config(backend="dask"):
-            out = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=400, method="bca",
-                                        n_jobs=2)
+            out = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=400, method="bca", n_jobs=2)
     assert out == ref
     np.testing.assert_array_equal(out.distribution, ref.distribution)
 
@@ -207,8 +225,13 @@ def test_agrees_with_scipy_paired_bootstrap(method):
         return metrics.roc_auc_score(yy, bb) - metrics.roc_auc_score(yy, aa)
 
     ref = scipy.stats.bootstrap(
-        (y, a, b), delta, paired=True, vectorized=False, n_resamples=2000,
-        method="BCa" if method == "bca" else method, rng=np.random.default_rng(0),
+        (y, a, b),
+        delta,
+        paired=True,
+        vectorized=False,
+        n_resamples=2000,
+        method="BCa" if method == "bca" else method,
+        rng=np.random.default_rng(0),
     )
     ours = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=4000, method=method, seed=1)
     assert ours.delta == pytest.approx(delta(y, a, b), abs=1e-12)
@@ -287,8 +310,9 @@ def test_coverage_of_auc_difference(method):
     covered = 0
     for rng, boot_seed in zip(data_rngs, boot_seeds.spawn(reps)):
         y, a, b = _binormal(rng, n, mu_a, mu_b, rho)
-        res = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=1000, method=method,
-                                    seed=boot_seed)
+        res = paired_bootstrap_diff(
+            y, a, b, "roc_auc", n_resamples=1000, method=method, seed=boot_seed
+        )
         covered += res.ci_low <= truth <= res.ci_high
     assert 0.93 <= covered / reps <= 0.97, covered / reps
 
@@ -348,8 +372,18 @@ def test_results_are_frozen_and_convert(binary_data):
     with pytest.raises(AttributeError):
         res.delta = 0.0  # type: ignore[misc]
     d = res.to_dict()
-    assert set(d) >= {"delta", "ci_low", "ci_high", "overlaps_zero", "confidence",
-                      "n_resamples", "method", "std_error", "p_value", "n_degenerate"}
+    assert set(d) >= {
+        "delta",
+        "ci_low",
+        "ci_high",
+        "overlaps_zero",
+        "confidence",
+        "n_resamples",
+        "method",
+        "std_error",
+        "p_value",
+        "n_degenerate",
+    }
     assert "distribution" not in d and all(not isinstance(v, np.generic) for v in d.values())
     assert str(res).startswith("B - A roc_auc = +")
     assert "95% BCa, 100 resamples" in str(res)
@@ -369,13 +403,25 @@ def _good():
 @pytest.mark.parametrize(
     "change, message",
     [
-        (dict(y_score_b=np.ones(5) / 2), r"The 'y_score_b' parameter of paired_bootstrap_diff must be of the same length"),
+        (
+            dict(y_score_b=np.ones(5) / 2),
+            r"The 'y_score_b' parameter of paired_bootstrap_diff must be of the same length",
+        ),
         (dict(y_true=np.array([])), r"The 'y_true' parameter .* must be a non-empty array"),
-        (dict(y_score_a=np.array([0.1, np.nan, 0.3, 0.7, 0.6, 0.2, 0.8, 0.4])), r"'y_score_a' .* free of NaN and inf"),
-        (dict(y_score_a=np.array([0.1, np.inf, 0.3, 0.7, 0.6, 0.2, 0.8, 0.4])), r"'y_score_a' .* free of NaN and inf"),
+        (
+            dict(y_score_a=np.array([0.1, np.nan, 0.3, 0.7, 0.6, 0.2, 0.8, 0.4])),
+            r"'y_score_a' .* free of NaN and inf",
+        ),
+        (
+            dict(y_score_a=np.array([0.1, np.inf, 0.3, 0.7, 0.6, 0.2, 0.8, 0.4])),
+            r"'y_score_a' .* free of NaN and inf",
+        ),
         (dict(y_true=np.array([0, 1, 2, 1, 1, 0, 1, 0])), r"'y_true' .* must be binary"),
         (dict(y_true=np.array(list("abababab"))), r"'y_true' .*pass pos_label"),
-        (dict(metric="brier", y_score_a=np.linspace(-1, 2, 8)), r"'y_score_a' .* probabilities in \[0, 1\]"),
+        (
+            dict(metric="brier", y_score_a=np.linspace(-1, 2, 8)),
+            r"'y_score_a' .* probabilities in \[0, 1\]",
+        ),
         (dict(metric="roc_auc", y_true=np.ones(8, dtype=int)), r"'y_true' .* roc_auc is defined"),
         (dict(metric="auc"), r"The 'metric' parameter .* must be one of 'roc_auc'"),
         (dict(metric=3), r"The 'metric' parameter .* or a callable"),
@@ -393,8 +439,7 @@ def _good():
 )
 def test_paired_bootstrap_diff_input_errors(change, message):
     y, s = _good()
-    kwargs = dict(y_true=y, y_score_a=s, y_score_b=s[::-1].copy(), metric="roc_auc",
-                  n_resamples=10)
+    kwargs = dict(y_true=y, y_score_a=s, y_score_b=s[::-1].copy(), metric="roc_auc", n_resamples=10)
     kwargs.update(change)
     with pytest.raises(ValueError, match=message):
         paired_bootstrap_diff(**kwargs)
@@ -430,13 +475,17 @@ def test_paired_mde_input_errors(kwargs, message):
 
 
 def test_mde_from_ci_rejects_other_objects():
-    with pytest.raises(ValueError, match=r"'ci' parameter of mde_from_ci must be a PairedBootstrapCI"):
+    with pytest.raises(
+        ValueError, match=r"'ci' parameter of mde_from_ci must be a PairedBootstrapCI"
+    ):
         mde_from_ci({"std_error": 0.1})
 
 
 def test_bootstrap_ci_input_errors():
     y, s = _good()
-    with pytest.raises(ValueError, match=r"'y_score' parameter of bootstrap_ci must be of the same"):
+    with pytest.raises(
+        ValueError, match=r"'y_score' parameter of bootstrap_ci must be of the same"
+    ):
         bootstrap_ci(y, s[:4], "roc_auc")
     with pytest.raises(ValueError, match=r"'n_jobs' parameter of bootstrap_ci"):
         bootstrap_ci(y, s, "roc_auc", n_jobs=-3)

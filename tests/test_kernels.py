@@ -326,7 +326,7 @@ def test_pickle_round_trip(name, strategy):
     counts = rng.multinomial(mult.sum(), mult / mult.sum(), size=16)
     np.testing.assert_array_equal(clone(counts), kernel(counts))
     np.testing.assert_array_equal(clone.loo(), kernel.loo())
-    assert clone.point() == kernel.point() or math.isnan(kernel.point())
+    assert clone.point() == kernel.point()
 
 
 @pytest.mark.parametrize(("name", "strategy"), VARIANTS, ids=VARIANT_IDS)
@@ -370,3 +370,37 @@ def test_ece_score_on_uniform_edge_falls_in_lower_bin():
     score = np.array([0.2, 0.3])
     kernel = make_kernel("ece", y, score, np.array([1, 1]), n_bins=5)
     assert kernel.point() == pytest.approx((0.2 + 0.7) / 2, abs=TOL)
+
+
+def test_ece_score_just_above_uniform_edge_falls_in_upper_bin():
+    # Older scikit-learn widened the uniform edges by 1e-8, which would put
+    # this score in the lower bin; the installed version does not.
+    y = np.array([False, True])
+    score = np.array([np.nextafter(0.2, 1.0), 0.3])
+    kernel = make_kernel("ece", y, score, np.array([1, 1]), n_bins=5)
+    prob_true, prob_pred = calibration_curve([0, 1], score, n_bins=5)
+    assert len(prob_true) == 1
+    assert kernel.point() == pytest.approx(abs(prob_pred[0] - prob_true[0]), abs=TOL)
+
+
+def test_quantile_edge_rounds_like_numpy_percentile():
+    # 16 samples, 9 bins: the 3rd inner edge interpolates between a and b
+    # with a weight just below 1. The naive a + (b - a) * t rounds up to b,
+    # which would move the sample at b into the lower bin; NumPy does not.
+    a, b = 0.688939791286174, 0.7549003383649948
+    score = np.array([0.1] * 4 + [a, b] + [0.9] * 10)
+    weight = 15 * (np.linspace(0, 1, 10)[3] * 100 / 100) % 1
+    assert a + (b - a) * weight == b
+    assert np.percentile(score, np.linspace(0, 1, 10) * 100)[3] < b
+    y = score == 0.9
+    cells_, inverse = np.unique(np.column_stack([y, score]), axis=0, return_inverse=True)
+    kernel = make_kernel(
+        "ece",
+        cells_[:, 0].astype(bool),
+        cells_[:, 1],
+        np.bincount(inverse.ravel()),
+        n_bins=9,
+        strategy="quantile",
+    )
+    expected = _ece_reference(y.astype(int), score, 9, "quantile")
+    assert kernel.point() == pytest.approx(expected, abs=TOL)

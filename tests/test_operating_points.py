@@ -25,8 +25,14 @@ from eval_toolkit.operating_points import (
     YoudenJ,
 )
 
-SELECTORS = [AtSpecificity(0.8), AtSensitivity(0.7), AtFPR(0.25), AtPrecision(0.6), MaxF1(),
-             YoudenJ()]
+SELECTORS = [
+    AtSpecificity(0.8),
+    AtSensitivity(0.7),
+    AtFPR(0.25),
+    AtPrecision(0.6),
+    MaxF1(),
+    YoudenJ(),
+]
 METRICS = [Sensitivity(), Specificity(), Precision(), F1(), FPR()]
 
 
@@ -76,7 +82,8 @@ def _reference_threshold(selector, y, s):
 @given(
     data=st.lists(
         st.tuples(st.booleans(), st.sampled_from([0.0, 0.1, 0.25, 0.5, 0.6, 0.75, 0.9, 1.0])),
-        min_size=1, max_size=40,
+        min_size=1,
+        max_size=40,
     ),
     which=st.integers(0, len(SELECTORS) - 1),
 )
@@ -129,8 +136,9 @@ def op_data():
 
 def test_point_estimate_is_threshold_transfer(op_data):
     (vy, va, vb), (ty, ta, tb) = op_data
-    res = paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, AtSpecificity(0.9),
-                                         Sensitivity(), n_resamples=50)
+    res = paired_bootstrap_op_point_diff(
+        vy, va, vb, ty, ta, tb, AtSpecificity(0.9), Sensitivity(), n_resamples=50
+    )
     t_a, t_b = AtSpecificity(0.9)(vy, va), AtSpecificity(0.9)(vy, vb)
     expected = metrics.recall_score(ty, tb >= t_b) - metrics.recall_score(ty, ta >= t_a)
     assert res.delta == pytest.approx(expected, abs=1e-12)
@@ -141,8 +149,9 @@ def test_resampled_values_match_expanded_data(op_data):
     from eval_toolkit.operating_points import _op_point_statistic
 
     (vy, va, vb), (ty, ta, tb) = op_data
-    stat = _op_point_statistic(vy.astype(bool), (va, vb), ty.astype(bool), (ta, tb),
-                               MaxF1(), F1(), False)
+    stat = _op_point_statistic(
+        vy.astype(bool), (va, vb), ty.astype(bool), (ta, tb), MaxF1(), F1(), False
+    )
     rng = np.random.default_rng(3)
     vc = stat.val_table.draw_counts(rng, 5)
     tc = stat.test_table.draw_counts(rng, 5)
@@ -153,8 +162,12 @@ def test_resampled_values_match_expanded_data(op_data):
     tinv[stat.test_table.strata[0].samples] = stat.test_table.strata[0].cells
     for r in range(5):
         # Expand counts back to rows: take each sample of a cell as often as drawn.
-        vrows = np.concatenate([np.flatnonzero(vinv == c)[:1].repeat(k) for c, k in enumerate(vc[r])])
-        trows = np.concatenate([np.flatnonzero(tinv == c)[:1].repeat(k) for c, k in enumerate(tc[r])])
+        vrows = np.concatenate(
+            [np.flatnonzero(vinv == c)[:1].repeat(k) for c, k in enumerate(vc[r])]
+        )
+        trows = np.concatenate(
+            [np.flatnonzero(tinv == c)[:1].repeat(k) for c, k in enumerate(tc[r])]
+        )
         for arm, (vs, ts) in enumerate([(va, ta), (vb, tb)]):
             t = MaxF1()(vy[vrows], vs[vrows])
             assert got[r, arm] == pytest.approx(F1()(ty[trows], ts[trows], t), abs=1e-12)
@@ -163,12 +176,32 @@ def test_resampled_values_match_expanded_data(op_data):
 def test_paired_bootstrap_op_point_diff_n_jobs_reproducibility(op_data):
     (vy, va, vb), (ty, ta, tb) = op_data
     for method in ("percentile", "bca"):
-        one = paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, AtSpecificity(0.9),
-                                             Sensitivity(), n_resamples=200, method=method,
-                                             n_jobs=1)
-        two = paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, AtSpecificity(0.9),
-                                             Sensitivity(), n_resamples=200, method=method,
-                                             n_jobs=2)
+        one = paired_bootstrap_op_point_diff(
+            vy,
+            va,
+            vb,
+            ty,
+            ta,
+            tb,
+            AtSpecificity(0.9),
+            Sensitivity(),
+            n_resamples=200,
+            method=method,
+            n_jobs=1,
+        )
+        two = paired_bootstrap_op_point_diff(
+            vy,
+            va,
+            vb,
+            ty,
+            ta,
+            tb,
+            AtSpecificity(0.9),
+            Sensitivity(),
+            n_resamples=200,
+            method=method,
+            n_jobs=2,
+        )
         assert one == two
         np.testing.assert_array_equal(one.distribution, two.distribution)
 
@@ -176,8 +209,9 @@ def test_paired_bootstrap_op_point_diff_n_jobs_reproducibility(op_data):
 def test_threshold_uncertainty_widens_the_interval(op_data):
     """Refitting the threshold per resample adds variance versus a fixed threshold."""
     (vy, va, vb), (ty, ta, tb) = op_data
-    res = paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, AtSpecificity(0.9),
-                                         Sensitivity(), n_resamples=400)
+    res = paired_bootstrap_op_point_diff(
+        vy, va, vb, ty, ta, tb, AtSpecificity(0.9), Sensitivity(), n_resamples=400
+    )
     assert res.ci_low < res.delta < res.ci_high
     assert res.delta > 0 and res.std_error > 0
 
@@ -197,9 +231,17 @@ def test_threshold_uncertainty_widens_the_interval(op_data):
 )
 def test_paired_bootstrap_op_point_diff_input_errors(op_data, kwargs, message):
     (vy, va, vb), (ty, ta, tb) = op_data
-    args = dict(val_y=vy, val_score_a=va, val_score_b=vb, test_y=ty, test_score_a=ta,
-                test_score_b=tb, threshold_fn=AtSpecificity(0.9), metric_fn=Sensitivity(),
-                n_resamples=10)
+    args = dict(
+        val_y=vy,
+        val_score_a=va,
+        val_score_b=vb,
+        test_y=ty,
+        test_score_a=ta,
+        test_score_b=tb,
+        threshold_fn=AtSpecificity(0.9),
+        metric_fn=Sensitivity(),
+        n_resamples=10,
+    )
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         paired_bootstrap_op_point_diff(**args)

@@ -58,7 +58,7 @@ def _sklearn_assume_finite(_):
 
 
 def _warn_probe(_):
-    warnings.warn("eval-toolkit-probe", UserWarning)
+    warnings.warn("eval-toolkit-probe", UserWarning, stacklevel=2)
     return "no error"
 
 
@@ -333,10 +333,16 @@ def test_dask_backend_gives_same_results_as_sequential():
     children = np.random.SeedSequence(7).spawn(40)
     fn = functools.partial(_block_sum, 1.5)
     ref = parallel_map(fn, children, n_jobs=1)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster, distributed.Client(cluster) as client:
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
         with parallel_config(backend="dask"):
             out = parallel_map(fn, children, n_jobs=2)
             pids = parallel_map(_pid, range(8), n_jobs=2)

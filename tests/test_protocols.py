@@ -58,7 +58,8 @@ def test_non_scorer_is_rejected():
 
 
 @pytest.mark.parametrize(
-    "make", [LambdaAttributeScorer, _closure_scorer, _local_class_scorer],
+    "make",
+    [LambdaAttributeScorer, _closure_scorer, _local_class_scorer],
     ids=["lambda-attribute", "closure", "local-class"],
 )
 def test_unpicklable_scorers_are_rejected(make):

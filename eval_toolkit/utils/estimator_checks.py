@@ -102,9 +102,11 @@ def check_scorer(scorer: Any, X: Any = None) -> None:
     --------
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from eval_toolkit.utils.estimator_checks import check_scorer
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> check_scorer(LogisticRegression(max_iter=5000).fit(X, y))
+    >>> check_scorer(make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y))
     >>> check_scorer(lambda X: X)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
@@ -166,10 +168,12 @@ def check_reproducibility(obj: Any, X: Any, y: Any) -> None:
     --------
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from eval_toolkit.compare import Bootstrap
     >>> from eval_toolkit.utils.estimator_checks import check_reproducibility
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> model = LogisticRegression(max_iter=5000).fit(X, y)
+    >>> model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
     >>> check_reproducibility(Bootstrap(model, n_resamples=200), X, y)
     """
     from sklearn.base import clone
@@ -275,10 +279,12 @@ def parametrize_with_checks(objects: Iterable[Any], *, X: Any = None, y: Any = N
     --------
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
     >>> from eval_toolkit.compare import Bootstrap
     >>> from eval_toolkit.utils.estimator_checks import parametrize_with_checks
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> model = LogisticRegression(max_iter=5000).fit(X, y)
+    >>> model = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, y)
     >>> @parametrize_with_checks([model, Bootstrap(model, n_resamples=200)], X=X, y=y)
     ... def test_eval_toolkit_checks(obj, check):
     ...     check(obj)
