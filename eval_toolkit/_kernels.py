@@ -311,37 +311,12 @@ _CONFUSION_KERNELS: dict[str, type[_ConfusionKernel]] = {
 }
 
 
-class _SortedKernel(Kernel):
-    """Kernel working on cells sorted by score.
+class _RankKernel(Kernel):
+    """Kernel built on per-class cumulative counts along increasing score.
 
-    Parameters
-    ----------
-    score : ndarray of shape (k,)
-        Score of each cell.
-    mult : ndarray of shape (k,)
-        Full-data multiplicity of each cell.
-    descending : bool
-        Sort by decreasing rather than increasing score.
-    """
-
-    def __init__(self, score: np.ndarray, mult: np.ndarray, descending: bool) -> None:
-        super().__init__(mult)
-        self._order = np.argsort(-score if descending else score, kind="stable")
-        self._sorted_score = score[self._order]
-
-    def _sorted_counts(self, counts: np.ndarray) -> np.ndarray:
-        """Count matrix as float64 with columns in sorted cell order."""
-        return _columns(_as_counts(counts), self._order)
-
-    def _unsort(self, values: np.ndarray) -> np.ndarray:
-        """Map the last axis of `values` from sorted back to constructor order."""
-        out = np.empty_like(values)
-        out[..., self._order] = values
-        return out
-
-
-class _RocAucKernel(_SortedKernel):
-    """ROC AUC with ties counted 1/2, via DeLong placement values.
+    The cells of each class are sorted by score, so the number of positives
+    or negatives below any score is a column of that class's cumulative
+    counts, at an index found once by binary search.
 
     Parameters
     ----------
@@ -354,73 +329,89 @@ class _RocAucKernel(_SortedKernel):
     """
 
     def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray) -> None:
-        super().__init__(score, mult, descending=False)
-        positive = y[self._order]
-        self._pos_mask = positive.astype(np.float64)
-        self._pos = np.flatnonzero(positive)
-        self._neg = np.flatnonzero(~positive)
-        first, last = _tie_groups(self._sorted_score)
-        # Columns of a zero-padded cumulative sum that count the cells
-        # strictly below / at or below each cell's score.
-        self._below = first
-        self._at_or_below = last + 1
+        super().__init__(mult)
+        pos, neg = np.flatnonzero(y), np.flatnonzero(~y)
+        # Cells of each class in increasing score order.
+        self._pos = pos[np.argsort(score[pos], kind="stable")]
+        self._neg = neg[np.argsort(score[neg], kind="stable")]
+        self._pos_score, self._neg_score = score[self._pos], score[self._neg]
 
-    def _placements(
+    def _class_cumsums(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Zero-padded cumulative counts of positives and of negatives."""
+        return _padded_cumsum(_columns(x, self._pos)), _padded_cumsum(_columns(x, self._neg))
+
+
+class _RocAucKernel(_RankKernel):
+    """ROC AUC with ties counted 1/2, via DeLong placement values."""
+
+    def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(y, score, mult)
+        # Columns of the other class's padded cumulative sum that count its
+        # samples strictly below / at or below the score of each cell.
+        self._neg_below_pos = np.searchsorted(self._neg_score, self._pos_score, side="left")
+        self._neg_upto_pos = np.searchsorted(self._neg_score, self._pos_score, side="right")
+        self._pos_below_neg = np.searchsorted(self._pos_score, self._neg_score, side="left")
+        self._pos_upto_neg = np.searchsorted(self._pos_score, self._neg_score, side="right")
+
+    def _neg_placement(self, cum_neg: np.ndarray) -> np.ndarray:
+        """For each positive cell, negatives below it plus half those tied."""
+        return 0.5 * (
+            _columns(cum_neg, self._neg_below_pos) + _columns(cum_neg, self._neg_upto_pos)
+        )
+
+    def _pos_placement(self, cum_pos: np.ndarray) -> np.ndarray:
+        """For each negative cell, positives above it plus half those tied."""
+        return cum_pos[:, -1:] - 0.5 * (
+            _columns(cum_pos, self._pos_below_neg) + _columns(cum_pos, self._pos_upto_neg)
+        )
+
+    def _auc_parts(
         self, x: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Class totals and unnormalised placement values of each row.
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Pair count, class totals and placement values of each row.
 
         Parameters
         ----------
         x : ndarray of shape (r, k)
-            Counts in sorted cell order.
+            Counts.
 
         Returns
         -------
+        numerator : ndarray of shape (r,)
+            Correctly ordered (positive, negative) pairs, ties counted 1/2.
         n_pos, n_neg : ndarray of shape (r,)
             Number of positives and negatives.
         neg_placement : ndarray of shape (r, n_positive_cells)
-            For each positive cell, negatives below it plus half those tied.
         pos_placement : ndarray of shape (r, n_negative_cells)
-            For each negative cell, positives above it plus half those tied.
         """
-        x_pos = x * self._pos_mask
-        cum_pos = _padded_cumsum(x_pos)
-        cum_neg = _padded_cumsum(x - x_pos)
-        n_pos = cum_pos[:, -1]
-        n_neg = cum_neg[:, -1]
-        pos, neg = self._pos, self._neg
-        neg_placement = 0.5 * (
-            _columns(cum_neg, self._below[pos]) + _columns(cum_neg, self._at_or_below[pos])
-        )
-        pos_placement = n_pos[:, np.newaxis] - 0.5 * (
-            _columns(cum_pos, self._below[neg]) + _columns(cum_pos, self._at_or_below[neg])
-        )
-        return n_pos, n_neg, neg_placement, pos_placement
-
-    def _auc_numerator(self, x: np.ndarray, neg_placement: np.ndarray) -> np.ndarray:
-        """Number of correctly ordered (positive, negative) pairs, ties 1/2."""
-        return _row_sum(_columns(x, self._pos) * neg_placement)
+        cum_pos, cum_neg = self._class_cumsums(x)
+        neg_placement = self._neg_placement(cum_neg)
+        pos_placement = self._pos_placement(cum_pos)
+        numerator = _row_sum(_columns(x, self._pos) * neg_placement)
+        return numerator, cum_pos[:, -1], cum_neg[:, -1], neg_placement, pos_placement
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = self._sorted_counts(counts)
-        n_pos, n_neg, neg_placement, _ = self._placements(x)
-        return _safe_divide(self._auc_numerator(x, neg_placement), n_pos * n_neg)
+        x = _as_counts(counts)
+        # Only the negatives' cumulative sum is needed for the AUC itself.
+        cum_neg = _padded_cumsum(_columns(x, self._neg))
+        x_pos = _columns(x, self._pos)
+        numerator = _row_sum(x_pos * self._neg_placement(cum_neg))
+        return _safe_divide(numerator, x_pos.sum(axis=1) * cum_neg[:, -1])
 
     def loo(self) -> np.ndarray:
-        x = self._sorted_counts(self._mult[np.newaxis, :])
-        n_pos, n_neg, neg_placement, pos_placement = self._placements(x)
-        numerator = self._auc_numerator(x, neg_placement)
-        out = np.empty(x.shape[1])
+        numerator, n_pos, n_neg, neg_placement, pos_placement = self._auc_parts(
+            self._mult[np.newaxis, :]
+        )
+        out = np.empty(self._mult.size)
         out[self._pos] = _safe_divide(numerator - neg_placement[0], (n_pos - 1) * n_neg)
         out[self._neg] = _safe_divide(numerator - pos_placement[0], n_pos * (n_neg - 1))
-        return self._unsort(out)
+        return out
 
     def influence(self, counts: np.ndarray) -> np.ndarray:
-        x = self._sorted_counts(counts)
-        n_pos, n_neg, neg_placement, pos_placement = self._placements(x)
-        auc = _safe_divide(self._auc_numerator(x, neg_placement), n_pos * n_neg)
-        auc, n_pos, n_neg = auc[:, np.newaxis], n_pos[:, np.newaxis], n_neg[:, np.newaxis]
+        x = _as_counts(counts)
+        numerator, n_pos, n_neg, neg_placement, pos_placement = self._auc_parts(x)
+        auc = _safe_divide(numerator, n_pos * n_neg)[:, np.newaxis]
+        n_pos, n_neg = n_pos[:, np.newaxis], n_neg[:, np.newaxis]
         n = n_pos + n_neg
         psi = np.empty_like(x)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -428,48 +419,39 @@ class _RocAucKernel(_SortedKernel):
             psi[:, self._neg] = (pos_placement / n_pos - auc) * n / n_neg
         # A single-class row has no AUC, hence no influence either.
         psi[np.isnan(auc[:, 0])] = np.nan
-        return self._unsort(psi)
+        return psi
 
 
-class _AveragePrecisionKernel(_SortedKernel):
+class _AveragePrecisionKernel(_RankKernel):
     """Average precision, step-wise over distinct thresholds (ties grouped).
 
-    Parameters
-    ----------
-    y : ndarray of shape (k,), bool
-        Label of each cell.
-    score : ndarray of shape (k,)
-        Score of each cell.
-    mult : ndarray of shape (k,)
-        Full-data multiplicity of each cell.
+    Each positive sample raises recall by ``1 / P`` at the threshold equal to
+    its score, where precision counts every sample scored at least as high.
     """
 
     def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray) -> None:
-        super().__init__(score, mult, descending=True)
-        self._pos_mask = y[self._order].astype(np.float64)
-        self._pos = np.flatnonzero(y[self._order])
-        # Each positive cell raises recall at the threshold equal to its
-        # score, where precision counts every cell of its tie group.
-        _, last = _tie_groups(self._sorted_score)
-        self._threshold_end = last[self._pos] + 1
+        super().__init__(y, score, mult)
+        # Columns of each class's padded cumulative sum that count its samples
+        # strictly below the score of each positive cell.
+        self._pos_below_pos = np.searchsorted(self._pos_score, self._pos_score, side="left")
+        self._neg_below_pos = np.searchsorted(self._neg_score, self._pos_score, side="left")
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = self._sorted_counts(counts)
-        true_pos = _columns(_padded_cumsum(x * self._pos_mask), self._threshold_end)
-        predicted_pos = _columns(_padded_cumsum(x), self._threshold_end)
-        # Where a positive cell has count 0 it adds no recall; its precision
-        # may be 0 / 0 and must not turn the sum into NaN.
-        precision = np.divide(
-            true_pos,
-            predicted_pos,
-            out=np.zeros_like(true_pos),
-            where=predicted_pos > 0,
-        )
+        x = _as_counts(counts)
+        cum_pos, cum_neg = self._class_cumsums(x)
+        true_pos = cum_pos[:, -1:] - _columns(cum_pos, self._pos_below_pos)
+        false_pos = cum_neg[:, -1:] - _columns(cum_neg, self._neg_below_pos)
         recall_gain = _columns(x, self._pos)
-        return _safe_divide(_row_sum(recall_gain * precision), recall_gain.sum(axis=1))
+        # A positive cell with count 0 adds no recall; its precision may be
+        # 0 / 0 and must not turn the sum into NaN.
+        predicted_pos = true_pos + false_pos
+        precision = np.divide(
+            true_pos, predicted_pos, out=np.zeros_like(true_pos), where=predicted_pos > 0
+        )
+        return _safe_divide(_row_sum(recall_gain * precision), cum_pos[:, -1])
 
 
-class _EceKernel(_SortedKernel):
+class _EceKernel(Kernel):
     """Expected calibration error, ``sum over bins |sum(score) - sum(y)| / n``.
 
     Bins follow ``sklearn.calibration.calibration_curve``: a sample goes to
@@ -489,10 +471,10 @@ class _EceKernel(_SortedKernel):
         Number of bins.
     """
 
-    def __init__(
-        self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int
-    ) -> None:
-        super().__init__(score, mult, descending=False)
+    def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int) -> None:
+        super().__init__(mult)
+        self._order = np.argsort(score, kind="stable")
+        self._sorted_score = score[self._order]
         self._gap = (score - y)[self._order]
         self._n_bins = n_bins
 
@@ -501,7 +483,7 @@ class _EceKernel(_SortedKernel):
         raise NotImplementedError
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = self._sorted_counts(counts)
+        x = _columns(_as_counts(counts), self._order)
         r, k = x.shape
         cum_gap = _padded_cumsum(x * self._gap)
         cuts = np.broadcast_to(self._cuts(x), (r, self._n_bins - 1))
@@ -516,9 +498,7 @@ class _EceKernel(_SortedKernel):
 class _UniformEceKernel(_EceKernel):
     """ECE with ``n_bins`` equal-width bins on [0, 1]."""
 
-    def __init__(
-        self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int
-    ) -> None:
+    def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int) -> None:
         super().__init__(y, score, mult, n_bins)
         # Edges as in the installed scikit-learn (>= 1.5): linspace(0, 1),
         # without the 1e-8 widening of older releases.
@@ -537,9 +517,7 @@ class _QuantileEceKernel(_EceKernel):
     binned exactly as the reference does.
     """
 
-    def __init__(
-        self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int
-    ) -> None:
+    def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int) -> None:
         super().__init__(y, score, mult, n_bins)
         # Same arithmetic as np.percentile: percent, then divided by 100.
         self._quantiles = (np.linspace(0.0, 1.0, n_bins + 1) * 100 / 100)[1:-1]
@@ -549,8 +527,8 @@ class _QuantileEceKernel(_EceKernel):
         last = np.maximum(n - 1.0, 0.0)
         position = last * self._quantiles
         below = np.floor(position)
-        lower = self._order_statistic(x, np.minimum(below, last))
-        upper = self._order_statistic(x, np.minimum(below + 1.0, last))
+        ranks = np.concatenate([np.minimum(below, last), np.minimum(below + 1.0, last)], axis=1)
+        lower, upper = np.split(self._order_statistic(x, ranks), 2, axis=1)
         edges = _lerp(lower, upper, position - below)
         return np.searchsorted(self._sorted_score, edges, side="right")
 
@@ -573,8 +551,9 @@ class _QuantileEceKernel(_EceKernel):
         # the concatenated cumulative counts sorted and the rows apart.
         stride = x.sum(axis=1).max() + 1.0
         shift = (np.arange(r) * stride)[:, np.newaxis]
-        flat_cum = (np.cumsum(x, axis=1) + shift).ravel()
-        flat_cell = np.searchsorted(flat_cum, index + shift, side="right")
+        cum = np.cumsum(x, axis=1)
+        cum += shift
+        flat_cell = np.searchsorted(cum.ravel(), index + shift, side="right")
         # Empty rows (NaN anyway) would point past their own row.
         cell = np.minimum(flat_cell - (np.arange(r) * k)[:, np.newaxis], k - 1)
         return self._sorted_score[cell]
@@ -584,26 +563,6 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     """Linear interpolation with NumPy's quantile arithmetic (monotone, exact ends)."""
     diff = b - a
     return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
-
-
-def _tie_groups(sorted_score: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """First and last index of the tie group of each entry of a sorted array.
-
-    Parameters
-    ----------
-    sorted_score : ndarray of shape (k,)
-        Monotone scores.
-
-    Returns
-    -------
-    first, last : ndarray of shape (k,), intp
-    """
-    new_group = np.ones(sorted_score.size, dtype=bool)
-    new_group[1:] = sorted_score[1:] != sorted_score[:-1]
-    starts = np.flatnonzero(new_group)
-    group = np.cumsum(new_group) - 1
-    ends = np.append(starts[1:], sorted_score.size) - 1
-    return starts[group], ends[group]
 
 
 def _as_counts(counts: np.ndarray) -> np.ndarray:

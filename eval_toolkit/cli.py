@@ -298,9 +298,9 @@ def read_predictions(path: str, func: str) -> dict[str, np.ndarray]:
     """Columns of a CSV or Parquet file, by name."""
     file = Path(path)
     if not file.is_file():
-        reason = "a directory" if file.is_dir() else "no such file"
-        raise DataError(param_error(func, "PREDICTIONS", "a readable CSV or Parquet file",
-                                    _Plain(f"{path!r} ({reason})")))
+        # Not the parameter template: it shortens long values, and a path must stay whole.
+        reason = "it is a directory" if file.is_dir() else "no such file"
+        raise DataError(f"Cannot read {path}: {reason}.")
     reader = _read_parquet if file.suffix.lower() in PARQUET_SUFFIXES else _read_csv
     try:
         return reader(file)

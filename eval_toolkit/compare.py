@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.exceptions import NotFittedError, UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
 from . import _engine
@@ -91,8 +91,9 @@ class OperatingPoint:
     --------
     >>> from eval_toolkit.compare import OperatingPoint
     >>> from eval_toolkit.operating_points import AtSpecificity, Sensitivity
-    >>> OperatingPoint(AtSpecificity(0.95), Sensitivity())
-    OperatingPoint(threshold_fn=AtSpecificity(target=0.95), metric_fn=Sensitivity(), validation_size=0.5)
+    >>> OperatingPoint(AtSpecificity(0.95), Sensitivity())  # doctest: +NORMALIZE_WHITESPACE
+    OperatingPoint(threshold_fn=AtSpecificity(target=0.95), metric_fn=Sensitivity(),
+                   validation_size=0.5)
     """
 
     threshold_fn: ThresholdSelector
@@ -172,13 +173,12 @@ def _metric_point(func: str, y: Any, scores: dict[str, np.ndarray], metric: Any,
     if name in NEEDS_PROBABILITIES:
         for param, s in zip(scores, arrays):
             check_scores(s, func, param=param, n=labels.shape[0], probabilities=True)
-    if name is None:
-        statistic = _engine.generic_statistic(fn, labels, arrays, stratify=False)
-    else:
-        statistic = _engine.kernel_statistic(
+    if name is not None:
+        return _engine.kernel_statistic(
             name, labels, arrays, _engine.KernelOptions(), stratify=False, with_se=False
-        )
-    return float(statistic.point())
+        ).point()
+    assert fn is not None  # _resolve_metric returns a kernel name or a callable
+    return float(_engine.generic_statistic(fn, labels, arrays, stratify=False).point())
 
 
 class _BaseBootstrap(BaseEstimator):
@@ -191,6 +191,9 @@ class _BaseBootstrap(BaseEstimator):
         func = type(self).__name__
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(param_error(func, "refit", "a bool", self.refit))
+        if self.refit and not _is_cv(self.cv):
+            raise ValueError(param_error(
+                func, "cv", "an int >= 2 or a cross-validation splitter", self.cv))
         for name in self._SCORERS:
             self._scorer_iv(func, name, getattr(self, name))
         self._metric_iv(func)
@@ -200,16 +203,18 @@ class _BaseBootstrap(BaseEstimator):
         check_n_jobs(self.n_jobs, func)
         if not isinstance(self.stratify, (bool, np.bool_)):
             raise ValueError(param_error(func, "stratify", "a bool", self.stratify))
-        if self.refit and not _is_cv(self.cv):
-            raise ValueError(param_error(
-                func, "cv", "an int >= 2 or a cross-validation splitter", self.cv))
 
     def _scorer_iv(self, func: str, name: str, scorer: Any) -> None:
         validate_scorer(scorer, name=name)
-        if self.refit and not (hasattr(scorer, "fit") and hasattr(scorer, "get_params")):
+        is_estimator = hasattr(scorer, "fit") and hasattr(scorer, "get_params")
+        if self.refit and not is_estimator:
             raise TypeError(param_error(
                 func, name, "a scikit-learn estimator (with fit and get_params) when "
                 "refit=True", scorer))
+        if not self.refit and is_estimator and not _is_fitted(scorer):
+            raise ValueError(param_error(
+                func, name, "a fitted model when refit=False (pass refit=True to train it)",
+                scorer))
 
     def _metric_iv(self, func: str) -> None:
         metric = self.metric
@@ -418,8 +423,16 @@ class _BaseBootstrap(BaseEstimator):
 
 def _is_cv(cv: Any) -> bool:
     if isinstance(cv, numbers.Integral) and not isinstance(cv, (bool, np.bool_)):
-        return cv >= 2
+        return int(cv) >= 2
     return hasattr(cv, "split") and hasattr(cv, "get_n_splits")
+
+
+def _is_fitted(estimator: Any) -> bool:
+    try:
+        check_is_fitted(estimator)
+    except NotFittedError:
+        return False
+    return True
 
 
 def _allows_nan(scorer: Any) -> bool:
@@ -507,7 +520,7 @@ class PairedBootstrap(_BaseBootstrap):
     >>> b = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_train, y_train)
     >>> pb = PairedBootstrap(a, b, n_resamples=500).fit(X_test, y_test)
     >>> print(pb.summary())  # doctest: +SKIP
-    B - A roc_auc = +0.004 [-0.002, 0.011], p = 0.21, 95% BCa, 500 resamples
+    B - A roc_auc = -0.001 [-0.022, 0.009], p = 0.992, 95% BCa, 500 resamples
     >>> pb.ci_[0] <= pb.delta_ <= pb.ci_[1]
     True
     """
@@ -547,7 +560,9 @@ class PairedBootstrap(_BaseBootstrap):
         if isinstance(self.metric, OperatingPoint):
             result = self._op_point(y, scores)
         else:
-            result = _bootstrap.paired_bootstrap_diff(y, *scores, self.metric, **self._options())
+            result = _bootstrap.paired_bootstrap_diff(
+                y, scores[0], scores[1], self.metric, **self._options()
+            )
         self.delta_ = result.delta
         self.ci_ = (result.ci_low, result.ci_high)
         self.p_value_ = result.p_value
@@ -628,7 +643,7 @@ class Bootstrap(_BaseBootstrap):
     >>> bs = Bootstrap(HistGradientBoostingClassifier(max_iter=10), refit=True, cv=3,
     ...                n_resamples=300).fit(X, y)
     >>> print(bs.summary())  # doctest: +SKIP
-    roc_auc = 0.990 [0.981, 0.995], 95% BCa, 300 resamples
+    roc_auc = 0.976 [0.954, 0.986], 95% BCa, 300 resamples
     >>> 0.9 < bs.estimate_ < 1.0
     True
     """

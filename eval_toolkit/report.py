@@ -26,7 +26,16 @@ import numpy as np
 
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import MDEEstimate, PairedBootstrapCI
-from ._validation import check_labels, check_option, check_scores, param_error
+from ._validation import (
+    check_int,
+    check_labels,
+    check_n_jobs,
+    check_open_unit,
+    check_option,
+    check_scores,
+    check_seed,
+    param_error,
+)
 
 __all__ = ["ComparisonRow", "ComparisonReport", "compare_scores", "write_report"]
 
@@ -108,7 +117,8 @@ class ComparisonRow:
         """Minimum detectable effect at level ``1 - confidence`` and ``power``."""
         from .bootstrap import mde_from_ci
 
-        return mde_from_ci(self.ci, alpha=1.0 - self.ci.confidence, power=power)
+        # rounded: 1 - 0.95 is 0.050000000000000044 in binary floating point
+        return mde_from_ci(self.ci, alpha=round(1.0 - self.ci.confidence, 12), power=power)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-Python record; one entry of ``rows`` in the report's JSON."""
@@ -291,7 +301,7 @@ def compare_scores(
     Examples
     --------
     >>> import numpy as np
-    >>> from eval_toolkit import compare_scores
+    >>> from eval_toolkit.report import compare_scores
     >>> rng = np.random.default_rng(0)
     >>> y = rng.integers(0, 2, 400)
     >>> a = np.clip(0.3 * y + rng.uniform(0, 0.7, 400), 0, 1)
@@ -300,32 +310,48 @@ def compare_scores(
     >>> [(row.metric, row.better) for row in report.rows]
     [('roc_auc', 'B'), ('brier', 'B')]
     """
-    from .bootstrap import paired_bootstrap_diff
-
     func = "compare_scores"
     y, a, b, metrics, slices = _compare_iv(func, y_true, score_a, score_b, metrics, slices,
                                            pos_label)
-    rows = []
-    for slice_label, mask in _slice_masks(y, slices, slice_name):
-        for metric in metrics:
-            try:
-                ci = paired_bootstrap_diff(
-                    y[mask], a[mask], b[mask], metric, n_resamples=n_resamples,
-                    confidence=confidence, method=method, seed=seed, n_jobs=n_jobs,
-                    stratify=stratify, progress=progress,
-                )
-            except ValueError as exc:
-                if slice_label == ALL_SLICE:
-                    raise
-                raise ValueError(f"On slice {slice_label!r}: {exc}") from exc
-            rows.append(ComparisonRow(
-                metric=metric, slice=slice_label, ci=ci,
-                value_a=_metric_value(metric, y[mask], a[mask]),
-                value_b=_metric_value(metric, y[mask], b[mask]),
-                higher_is_better=metric not in LOWER_IS_BETTER,
-            ))
-    return ComparisonReport(tuple(rows), y, a, b, name_a=name_a, name_b=name_b,
+    options = _options_iv(func, n_resamples=n_resamples, confidence=confidence, method=method,
+                          seed=seed, n_jobs=n_jobs, stratify=stratify, progress=progress)
+    rows = tuple(
+        _row(y[mask], a[mask], b[mask], metric, slice_label, options)
+        for slice_label, mask in _slice_masks(y, slices, slice_name)
+        for metric in metrics
+    )
+    return ComparisonReport(rows, y, a, b, name_a=name_a, name_b=name_b,
                             seed=seed if isinstance(seed, int) else None)
+
+
+def _options_iv(func: str, **options: Any) -> dict[str, Any]:
+    from ._intervals import CI_METHODS
+
+    check_int(options["n_resamples"], func, "n_resamples", low=1)
+    check_open_unit(options["confidence"], func, "confidence")
+    check_option(options["method"], func, "method", CI_METHODS)
+    check_seed(options["seed"], func)
+    check_n_jobs(options["n_jobs"], func)
+    for flag in ("stratify", "progress"):
+        if not isinstance(options[flag], (bool, np.bool_)):
+            raise ValueError(param_error(func, flag, "a bool", options[flag]))
+    return options
+
+
+def _row(y, a, b, metric: str, slice_label: str, options: dict[str, Any]) -> ComparisonRow:
+    from .bootstrap import paired_bootstrap_diff
+
+    try:
+        ci = paired_bootstrap_diff(y, a, b, metric, **options)
+    except ValueError as exc:
+        if slice_label == ALL_SLICE:
+            raise
+        raise ValueError(f"On slice {slice_label!r}: {exc}") from exc
+    return ComparisonRow(
+        metric=metric, slice=slice_label, ci=ci,
+        value_a=_metric_value(metric, y, a), value_b=_metric_value(metric, y, b),
+        higher_is_better=metric not in LOWER_IS_BETTER,
+    )
 
 
 # ---- text and HTML tables ------------------------------------------------------------------
@@ -499,7 +525,7 @@ def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | No
     --------
     >>> import tempfile
     >>> import numpy as np
-    >>> from eval_toolkit import compare_scores, write_report
+    >>> from eval_toolkit.report import compare_scores, write_report
     >>> rng = np.random.default_rng(0)
     >>> y = rng.integers(0, 2, 300)
     >>> a, b = rng.uniform(size=300), np.clip(0.4 * y + rng.uniform(0, 0.6, 300), 0, 1)

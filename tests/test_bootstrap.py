@@ -85,7 +85,7 @@ def test_point_estimate_matches_sklearn(metric, binary_data):
 
 
 def _ece_uniform(y, s, n_bins=10):
-    bins = np.searchsorted(np.linspace(0, 1 + 1e-8, n_bins + 1)[1:-1], s)
+    bins = np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], s)
     return sum(abs(s[bins == b].sum() - y[bins == b].sum()) for b in range(n_bins)) / len(y)
 
 

@@ -72,9 +72,7 @@ def _expand(y: np.ndarray, score: np.ndarray, counts: np.ndarray):
     return np.repeat(y, counts).astype(int), np.repeat(score, counts)
 
 
-def _ece_reference(
-    y: np.ndarray, s: np.ndarray, n_bins: int, strategy: str
-) -> float:
+def _ece_reference(y: np.ndarray, s: np.ndarray, n_bins: int, strategy: str) -> float:
     """ECE with calibration_curve's binning, written plainly."""
     if strategy == "quantile":
         bins = np.percentile(s, np.linspace(0, 1, n_bins + 1) * 100)
@@ -178,7 +176,7 @@ def test_call_matches_sklearn(data, n_bins, threshold):
         )
         values = kernel(counts)
         assert values.shape == (len(counts),) and values.dtype == np.float64
-        for row, value in zip(counts, values):
+        for row, value in zip(counts, values, strict=True):
             expected = _reference(
                 name,
                 *_expand(y, score, row),
@@ -189,7 +187,7 @@ def test_call_matches_sklearn(data, n_bins, threshold):
             _assert_matches(value, expected, (name, strategy, row))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(data=cells(), n_bins=st.integers(1, 12), threshold=THRESHOLDS)
 def test_point_matches_sklearn(data, n_bins, threshold):
     y, score, mult = data
@@ -203,7 +201,7 @@ def test_point_matches_sklearn(data, n_bins, threshold):
         _assert_matches(kernel.point(), expected, (name, strategy))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(data=cells(max_samples=15), n_bins=st.integers(1, 12), threshold=THRESHOLDS)
 def test_loo_matches_deletion(data, n_bins, threshold):
     y, score, mult = data
@@ -246,7 +244,7 @@ def test_roc_auc_influence_gives_delong_variance(data):
     psi = kernel.influence(counts)
     assert psi.shape == counts.shape
     n = counts.sum(axis=1)
-    for row, row_psi, row_n in zip(counts, psi, n):
+    for row, row_psi, row_n in zip(counts, psi, n, strict=True):
         y_row, s_row = _expand(y, score, row)
         if _undefined("roc_auc", y_row, s_row, 0.5):
             assert np.isnan(row_psi).all()
@@ -256,13 +254,13 @@ def test_roc_auc_influence_gives_delong_variance(data):
 
 
 @pytest.mark.parametrize("name", MEAN_METRICS)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(data=cells_and_counts(), threshold=THRESHOLDS)
 def test_mean_influence_gives_variance_over_n(name, data, threshold):
     y, score, mult, counts = data
     kernel = make_kernel(name, y, score, mult, threshold=threshold)
     psi = kernel.influence(counts)
-    for row, row_psi in zip(counts, psi):
+    for row, row_psi in zip(counts, psi, strict=True):
         n = row.sum()
         if n == 0:
             assert np.isnan(row_psi).all()
@@ -292,7 +290,7 @@ def test_cell_scores(name):
 
 
 @pytest.mark.parametrize("name", sorted(THRESHOLD_METRICS))
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(data=cells_and_counts(), threshold=THRESHOLDS)
 def test_merged_threshold_cells_give_same_values(name, data, threshold):
     y, score, mult, counts = data

@@ -1,0 +1,355 @@
+"""End-to-end tests of the ``eval-toolkit`` command line, through subprocesses."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from eval_toolkit import paired_bootstrap_diff
+from eval_toolkit.cli import main
+
+N_RESAMPLES = "200"
+FAST = ["--n-resamples", N_RESAMPLES, "--n-jobs", "1"]
+ROW_KEYS = [
+    "metric", "label", "slice", "n_samples", "value_a", "value_b", "delta", "ci_low", "ci_high",
+    "confidence", "method", "p_value", "std_error", "mde", "n_resamples", "n_degenerate",
+    "overlaps_zero", "higher_is_better", "better",
+]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    return subprocess.run([sys.executable, "-m", "eval_toolkit", *args], capture_output=True,
+                          text=True, cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def arrays():
+    rng = np.random.default_rng(np.random.SeedSequence(17).spawn(1)[0])
+    n = 240
+    y = rng.integers(0, 2, n)
+    a = np.clip(0.25 * y + rng.uniform(0, 0.75, n), 0, 1)
+    b = np.clip(0.45 * y + rng.uniform(0, 0.55, n), 0, 1)
+    site = rng.choice(["north", "south"], n)
+    return y, a, b, site
+
+
+@pytest.fixture(scope="module")
+def preds(arrays, tmp_path_factory) -> Path:
+    y, a, b, site = arrays
+    path = tmp_path_factory.mktemp("cli") / "preds.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["y", "a", "b", "site", "diagnosis"])
+        for row in zip(y, a, b, site, np.where(y == 1, "M", "B")):
+            # repr() round-trips floats exactly, so the CLI sees the same numbers
+            writer.writerow([int(row[0]), repr(float(row[1])), repr(float(row[2])), *row[3:]])
+    return path
+
+
+def _rows(stdout: str) -> list[dict]:
+    return json.loads(stdout)["rows"]
+
+
+# ---- help and entry points -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["compare"]])
+def test_help_with_examples(command):
+    out = run(*command, "--help")
+    assert out.returncode == 0 and out.stderr == ""
+    assert "usage: eval-toolkit" in out.stdout and "examples:" in out.stdout
+
+
+def test_console_script(tmp_path):
+    script = Path(sys.executable).with_name("eval-toolkit")
+    if not script.exists():
+        pytest.skip("the package is not installed with its console script")
+    out = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("eval-toolkit ")
+
+
+def test_no_command_is_a_usage_error():
+    out = run()
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        "eval-toolkit: error: the following arguments are required: COMMAND "
+        "(see 'eval-toolkit --help')"]
+
+
+def test_import_of_the_cli_is_light():
+    code = ("import sys, eval_toolkit.cli, eval_toolkit.report, eval_toolkit.plotting;"
+            "print([m for m in ('sklearn', 'matplotlib', 'pandas') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# ---- demo ----------------------------------------------------------------------------------
+
+
+def test_demo_prints_the_table_and_writes_the_report(tmp_path):
+    out = run("demo", *FAST, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    for name in ("ROC AUC", "PR AUC (AP)", "Brier score", "ECE", "sensitivity @ 95% specificity"):
+        assert name in out.stdout
+    report_dir = tmp_path / "eval_toolkit_report"
+    rows = json.loads((report_dir / "results.json").read_text())["rows"]
+    assert [r["metric"] for r in rows] == ["roc_auc", "average_precision", "brier", "ece",
+                                           "sensitivity_at_specificity"]
+    assert all(r["n_resamples"] + r["n_degenerate"] == int(N_RESAMPLES) for r in rows)
+    html_text = (report_dir / "report.html").read_text()
+    assert html_text.count('<figure id="') == (8 if _has_matplotlib() else 0)
+    # stderr is a pipe here: notes only, no progress bar
+    assert "report written to eval_toolkit_report" in out.stderr and "%|" not in out.stderr
+
+
+def test_demo_json_without_report(tmp_path):
+    out = run("demo", *FAST, "--format", "json", "--no-report", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    document = json.loads(out.stdout)
+    assert document["model_a"] == "naive Bayes" and len(document["rows"]) == 5
+    assert not (tmp_path / "eval_toolkit_report").exists()
+
+
+def _has_matplotlib() -> bool:
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+# ---- compare -------------------------------------------------------------------------------
+
+
+def test_compare_gives_the_numbers_of_the_python_api(preds, arrays):
+    # n_jobs=2 in the CLI, 1 in Python: the numbers must not depend on it.
+    out = run("compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b",
+              "--metric", "roc_auc", "brier", "--slice-by", "site", "--n-resamples", N_RESAMPLES,
+              "--n-jobs", "2", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    y, a, b, site = arrays
+    rows = _rows(out.stdout)
+    masks = [np.ones(y.size, bool), site == "north", site == "south"]
+    assert [(r["slice"], r["metric"]) for r in rows] == [
+        (s, m) for s in ("all", "site=north", "site=south") for m in ("roc_auc", "brier")]
+    for row, mask in zip(rows, [m for m in masks for _ in range(2)]):
+        ref = paired_bootstrap_diff(y[mask], a[mask], b[mask], row["metric"],
+                                    n_resamples=int(N_RESAMPLES), method="bca", seed=42)
+        assert list(row) == ROW_KEYS
+        got = (row["delta"], row["ci_low"], row["ci_high"], row["p_value"], row["std_error"])
+        assert got == (ref.delta, ref.ci_low, ref.ci_high, ref.p_value, ref.std_error)
+        assert row["n_samples"] == int(mask.sum())
+
+
+def test_compare_csv_output_matches_json(preds):
+    common = ["compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b", *FAST]
+    as_csv = run(*common, "--format", "csv")
+    as_json = run(*common, "--format", "json")
+    assert as_csv.returncode == 0 and as_json.returncode == 0
+    records = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    rows = _rows(as_json.stdout)
+    assert [r["metric"] for r in records] == ["roc_auc", "average_precision", "brier", "ece"]
+    assert list(records[0]) == ROW_KEYS
+    assert [float(r["ci_low"]) for r in records] == [r["ci_low"] for r in rows]
+
+
+def test_compare_table_and_report(preds, tmp_path):
+    out = run("compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b",
+              "--metric", "roc_auc", *FAST, "--report", str(tmp_path / "rep"))
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0] == "b (B) vs a (A) on preds.csv"
+    assert any(line.startswith("ROC AUC") for line in lines)
+    assert (tmp_path / "rep" / "report.html").is_file()
+    assert (tmp_path / "rep" / "results.json").is_file()
+
+
+def test_string_labels_with_pos_label(preds):
+    common = ["compare", str(preds), "--score-a", "a", "--score-b", "b", "--metric", "roc_auc",
+              *FAST, "--format", "json"]
+    numeric = run(*common, "--label", "y")
+    named = run(*common, "--label", "diagnosis", "--pos-label", "M")
+    assert numeric.returncode == 0 and named.returncode == 0, named.stderr
+    assert _rows(numeric.stdout) == _rows(named.stdout)
+
+
+def test_parquet_input(arrays, preds, tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
+    y, a, b, site = arrays
+    path = tmp_path / "preds.parquet"
+    pd.DataFrame({"y": y.astype(bool), "a": a, "b": b, "site": site}).to_parquet(path)
+    common = ["--score-a", "a", "--score-b", "b", "--label", "y", "--slice-by", "site", *FAST,
+              "--format", "json"]
+    from_parquet = run("compare", str(path), *common)
+    from_csv = run("compare", str(preds), *common)
+    assert from_parquet.returncode == 0, from_parquet.stderr
+    assert _rows(from_parquet.stdout) == _rows(from_csv.stdout)
+
+
+@pytest.mark.parametrize("missing", ["pandas", "pyarrow"])
+def test_parquet_without_its_dependencies(tmp_path, monkeypatch, capsys, missing):
+    path = tmp_path / "preds.parquet"
+    path.write_bytes(b"PAR1")
+    monkeypatch.setitem(sys.modules, missing, None)
+    monkeypatch.setitem(sys.modules, "fastparquet", None)
+    code = main(["compare", str(path), "--label", "y", "--score-a", "a", "--score-b", "b"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.startswith("eval-toolkit compare: error: Reading Parquet needs ")
+    assert err.rstrip().endswith("pip install 'eval_toolkit[dataframe]' pyarrow.")
+
+
+def test_progress_bar_on_request(preds):
+    common = ["compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b",
+              "--metric", "roc_auc", *FAST]
+    shown = run(*common, "--progress")
+    hidden = run(*common)
+    assert shown.returncode == 0 and hidden.returncode == 0
+    assert "paired_bootstrap_diff (roc_auc)" in shown.stderr and "100%" in shown.stderr
+    assert hidden.stderr == ""
+
+
+def test_warnings_are_one_line(tmp_path):
+    # 12 samples with 3 positives: a few percent of resamples have no positive.
+    path = tmp_path / "small.csv"
+    path.write_text("y,a,b\n" + "".join(
+        f"{int(i < 3)},{(i * 7 % 12) / 12},{(i * 5 % 12) / 12}\n" for i in range(12)))
+    out = run("compare", str(path), "--label", "y", "--score-a", "a", "--score-b", "b",
+              "--metric", "roc_auc", "--method", "percentile", *FAST)
+    assert out.returncode == 0, out.stderr
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("eval-toolkit: warning: paired_bootstrap_diff: ")
+    assert "were dropped; pass stratify=True" in line
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+CSV_ERRORS = [
+    (["--label", "nope"], 2,
+     "eval-toolkit compare: error: The '--label' parameter of eval-toolkit compare must be a "
+     "column of preds.csv (available: 'y', 'a', 'b', 'site', 'diagnosis'). Got 'nope' instead."),
+    (["--score-b", "c"], 2,
+     "eval-toolkit compare: error: The '--score-b' parameter of eval-toolkit compare must be a "
+     "column of preds.csv (available: 'y', 'a', 'b', 'site', 'diagnosis'). Got 'c' instead."),
+    (["--slice-by", "region"], 2,
+     "eval-toolkit compare: error: The '--slice-by' parameter of eval-toolkit compare must be a "
+     "column of preds.csv (available: 'y', 'a', 'b', 'site', 'diagnosis'). Got 'region' "
+     "instead."),
+    (["--score-b", "site"], 1,
+     "eval-toolkit compare: error: The '--score-b' parameter of eval-toolkit compare must be a "
+     "column of numbers. Got column 'site' with values such as"),
+    (["--label", "diagnosis"], 1,
+     "eval-toolkit compare: error: The '--label' parameter of eval-toolkit compare must be a "
+     "column of 0/1, -1/1 or true/false labels (or give the positive one with --pos-label). Got "
+     "column 'diagnosis' with values ['B', 'M'] instead."),
+    (["--label", "diagnosis", "--pos-label", "X"], 2,
+     "eval-toolkit compare: error: The '--pos-label' parameter of eval-toolkit compare must be "
+     "a value of column 'diagnosis' ('B', 'M'). Got 'X' instead."),
+    (["--score-a", "site", "--label", "a"], 1, "eval-toolkit compare: error: The '--label' "
+     "parameter of eval-toolkit compare must be binary (two distinct values)."),
+    (["--confidence", "1.5"], 2,
+     "eval-toolkit compare: error: The '--confidence' parameter of eval-toolkit compare must be "
+     "a float in the open interval (0, 1). Got 1.5 instead."),
+    (["--n-resamples", "0"], 2,
+     "eval-toolkit compare: error: The '--n-resamples' parameter of eval-toolkit compare must be "
+     "an int >= 1. Got 0 instead."),
+    (["--n-jobs", "0"], 2,
+     "eval-toolkit compare: error: The '--n-jobs' parameter of eval-toolkit compare must be a "
+     "positive int or -1 (use 1 or -1, not 0). Got 0 instead."),
+    (["--seed", "-1"], 2,
+     "eval-toolkit compare: error: The '--seed' parameter of eval-toolkit compare must be an "
+     "int >= 0. Got -1 instead."),
+    (["--confidence", "high"], 2,
+     "eval-toolkit compare: error: argument --confidence: invalid float value: 'high' "
+     "(see 'eval-toolkit compare --help')"),
+    (["--method", "normal"], 2,
+     "eval-toolkit compare: error: argument --method: invalid choice: 'normal'"),
+    (["--metric", "auc"], 2, "eval-toolkit compare: error: argument --metric: invalid choice: "
+     "'auc'"),
+    (["--format", "xml"], 2, "eval-toolkit compare: error: argument --format: invalid choice: "
+     "'xml'"),
+    (["--bogus"], 2, "eval-toolkit: error: unrecognized arguments: --bogus"),
+]
+
+
+@pytest.mark.parametrize("changes, code, message", CSV_ERRORS,
+                         ids=[" ".join(c[0]) for c in CSV_ERRORS])
+def test_compare_errors(preds, changes, code, message):
+    options = {"--label": "y", "--score-a": "a", "--score-b": "b", "--n-jobs": "1"}
+    extra = []
+    for i in range(0, len(changes), 2):
+        if i + 1 < len(changes) and changes[i] in options:
+            options[changes[i]] = changes[i + 1]
+        else:
+            extra += changes[i:i + 2]
+    args = [x for pair in options.items() for x in pair] + extra
+    out = run("compare", str(preds), *args)
+    assert out.returncode == code
+    assert out.stdout == ""
+    (line,) = out.stderr.splitlines()
+    assert line.startswith(message)
+
+
+def test_scores_outside_unit_interval_for_brier(tmp_path):
+    path = tmp_path / "logits.csv"
+    path.write_text("y,a,b\n" + "".join(f"{i % 2},{i - 5},{2 * i - 9}\n" for i in range(10)))
+    out = run("compare", str(path), "--label", "y", "--score-a", "a", "--score-b", "b",
+              "--metric", "brier", *FAST)
+    assert out.returncode == 1
+    (line,) = out.stderr.splitlines()
+    assert "must be probabilities in [0, 1] for this metric" in line
+
+
+def test_missing_required_option(preds):
+    out = run("compare", str(preds), "--label", "y", "--score-a", "a")
+    assert out.returncode == 2
+    assert out.stderr.splitlines() == [
+        "eval-toolkit compare: error: the following arguments are required: --score-b "
+        "(see 'eval-toolkit compare --help')"]
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "Cannot read {path}: no such file."),
+        ("", "{path} is empty; a CSV file with a header row is expected."),
+        ("y,a,b\n1,0.5,0.4\n0,0.3\n", "{path}, row 3: 2 fields, but the header has 3."),
+        ("y,a,a\n1,0.5,0.4\n", "{path}: the header repeats column names: ['y', 'a', 'a']."),
+        (b"\xff\xfe\x00bad", "Cannot read {path}: UnicodeDecodeError: "),
+    ],
+    ids=["missing", "empty", "ragged", "duplicate-columns", "binary"],
+)
+def test_unreadable_files(tmp_path, content, message):
+    path = tmp_path / "data.csv"
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    elif content is not None:
+        path.write_text(content)
+    out = run("compare", str(path), "--label", "y", "--score-a", "a", "--score-b", "b")
+    assert out.returncode == 1
+    (line,) = out.stderr.splitlines()
+    assert line.startswith("eval-toolkit compare: error: " + message.format(path=path))
+
+
+def test_directory_is_not_a_file(tmp_path):
+    out = run("compare", str(tmp_path), "--label", "y", "--score-a", "a", "--score-b", "b")
+    assert out.returncode == 1
+    assert out.stderr == f"eval-toolkit compare: error: Cannot read {tmp_path}: it is a directory.\n"
+
+
+def test_main_returns_exit_codes_in_process(preds, capsys):
+    ok = main(["compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b",
+               "--metric", "roc_auc", *FAST, "--format", "json"])
+    assert ok == 0 and json.loads(capsys.readouterr().out)["rows"][0]["metric"] == "roc_auc"
+    assert main(["compare", str(preds), "--label", "zz", "--score-a", "a",
+                 "--score-b", "b"]) == 2
