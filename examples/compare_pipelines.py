@@ -73,7 +73,7 @@ def held_out(X, y) -> None:
 
 
 def main() -> None:
-    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    X, y = load_breast_cancer(return_X_y=True)  # numpy arrays: pandas is optional
     # load_breast_cancer codes malignant as 0; make it the positive class (1).
     y = (y == 0).astype(np.int64)
     cross_validated(X, y)

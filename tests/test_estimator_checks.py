@@ -89,11 +89,14 @@ class ConstantScorer:
         return np.full(len(X), 0.5)
 
 
+_UNSEEDED = np.random.default_rng()
+
+
 class RandomScorer:
-    """Reads the global random state: not deterministic."""
+    """Draws from a shared, advancing generator: not deterministic."""
 
     def predict_proba(self, X):
-        return np.random.random(len(X))
+        return _UNSEEDED.random(len(X))
 
 
 class ThreeColumns:
