@@ -427,6 +427,11 @@ class _AveragePrecisionKernel(_RankKernel):
 
     Each positive sample raises recall by ``1 / P`` at the threshold equal to
     its score, where precision counts every sample scored at least as high.
+
+    `loo` is closed-form, ``O(k)``: removing one sample changes the true and
+    predicted positive counts by one at, and only at, the thresholds that
+    include it, so every leave-one-out value is a prefix sum plus a suffix sum
+    of per-cell terms along increasing score.
     """
 
     def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray) -> None:
@@ -435,20 +440,113 @@ class _AveragePrecisionKernel(_RankKernel):
         # strictly below the score of each positive cell.
         self._pos_below_pos = np.searchsorted(self._pos_score, self._pos_score, side="left")
         self._neg_below_pos = np.searchsorted(self._neg_score, self._pos_score, side="left")
+        # Positive cells scored at most as high as each positive / negative
+        # cell, i.e. whose thresholds include a sample of that cell.
+        self._pos_upto_pos = np.searchsorted(self._pos_score, self._pos_score, side="right")
+        self._pos_upto_neg = np.searchsorted(self._pos_score, self._neg_score, side="right")
 
-    def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
+    def _positive_counts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Recall gain, true and predicted positives at each positive cell's score.
+
+        Parameters
+        ----------
+        x : ndarray of shape (r, k)
+            Counts.
+
+        Returns
+        -------
+        recall_gain, true_pos, predicted_pos : ndarray of shape (r, n_positive_cells)
+            Count of the cell, and positives / all samples scored at least as
+            high as the cell.
+        """
         cum_pos, cum_neg = self._class_cumsums(x)
         true_pos = cum_pos[:, -1:] - _columns(cum_pos, self._pos_below_pos)
         false_pos = cum_neg[:, -1:] - _columns(cum_neg, self._neg_below_pos)
-        recall_gain = _columns(x, self._pos)
+        return _columns(x, self._pos), true_pos, true_pos + false_pos
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = _as_counts(counts)
+        recall_gain, true_pos, predicted_pos = self._positive_counts(x)
         # A positive cell with count 0 adds no recall; its precision may be
         # 0 / 0 and must not turn the sum into NaN.
-        predicted_pos = true_pos + false_pos
-        precision = np.divide(
-            true_pos, predicted_pos, out=np.zeros_like(true_pos), where=predicted_pos > 0
+        precision = _divide_or_zero(true_pos, predicted_pos)
+        return _safe_divide(_row_sum(recall_gain * precision), recall_gain.sum(axis=1))
+
+    def loo(self) -> np.ndarray:
+        gain, true_pos, predicted_pos = (
+            part[0] for part in self._positive_counts(self._mult[np.newaxis, :])
         )
-        return _safe_divide(_row_sum(recall_gain * precision), cum_pos[:, -1])
+        n_pos = gain.sum()
+        # Terms of positive cells left unchanged by a removal (thresholds
+        # above the removed sample) are summed from the top down, terms of
+        # the cells whose thresholds include it from the bottom up.
+        kept_terms = _suffix_sums(gain * _divide_or_zero(true_pos, predicted_pos))
+        out = np.empty(self._mult.size)
+        out[self._neg] = self._loo_negative(gain, true_pos, predicted_pos, kept_terms, n_pos)
+        out[self._pos] = self._loo_positive(gain, true_pos, predicted_pos, kept_terms, n_pos)
+        return out
+
+    def _loo_negative(
+        self,
+        gain: np.ndarray,
+        true_pos: np.ndarray,
+        predicted_pos: np.ndarray,
+        kept_terms: np.ndarray,
+        n_pos: float,
+    ) -> np.ndarray:
+        """Average precision without one sample of each negative cell.
+
+        Parameters
+        ----------
+        gain, true_pos, predicted_pos : ndarray of shape (n_positive_cells,)
+            Full-data counts, as returned by `_positive_counts`.
+        kept_terms : ndarray of shape (n_positive_cells + 1,)
+            ``kept_terms[i]``: full-data sum of ``gain * precision`` over the
+            positive cells from index ``i`` on (increasing score).
+        n_pos : float
+            Number of positives.
+
+        Returns
+        -------
+        ndarray of shape (n_negative_cells,)
+        """
+        # The removed negative leaves one predicted positive fewer at every
+        # threshold at or below its score. Those thresholds hold it, so their
+        # predicted count is >= 2; the zero guard only covers the others.
+        shifted = _prefix_sums(gain * _divide_or_zero(true_pos, predicted_pos - 1.0))
+        at_or_below = self._pos_upto_neg
+        return _safe_divide(shifted[at_or_below] + kept_terms[at_or_below], n_pos)
+
+    def _loo_positive(
+        self,
+        gain: np.ndarray,
+        true_pos: np.ndarray,
+        predicted_pos: np.ndarray,
+        kept_terms: np.ndarray,
+        n_pos: float,
+    ) -> np.ndarray:
+        """Average precision without one sample of each positive cell.
+
+        Parameters are as for `_loo_negative`.
+
+        Returns
+        -------
+        ndarray of shape (n_positive_cells,)
+        """
+        # Thresholds strictly below the removed positive's score hold it, so
+        # they lose one true and one predicted positive; their predicted
+        # count is >= 2. The zero guard covers a threshold holding a single
+        # sample, which is then the removed one (see own_level).
+        shifted = _prefix_sums(gain * _divide_or_zero(true_pos - 1.0, predicted_pos - 1.0))
+        below, upto = self._pos_below_pos, self._pos_upto_pos
+        # The removed sample's own threshold (all positive cells tied with
+        # it) also loses one recall step: (pos - 1)(TP - 1) / (N - 1). When
+        # that was its only positive, the threshold has no positives left and
+        # contributes nothing, even if N - 1 == 0.
+        level_gain = _prefix_sums(gain)
+        level_gain = level_gain[upto] - level_gain[below] - 1.0
+        own_level = level_gain * _divide_or_zero(true_pos - 1.0, predicted_pos - 1.0)
+        return _safe_divide(shifted[below] + own_level + kept_terms[upto], n_pos - 1.0)
 
 
 class _EceKernel(Kernel):
@@ -482,21 +580,44 @@ class _EceKernel(Kernel):
         """Cut indices of the inner bin edges, shape (r or 1, n_bins - 1)."""
         raise NotImplementedError
 
-    def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _columns(_as_counts(counts), self._order)
+    def _bin_bounds(self, x: np.ndarray) -> np.ndarray:
+        """Sorted-cell index range of each bin, shape (r, n_bins + 1).
+
+        Bin ``b`` holds the sorted cells ``bounds[:, b]`` to
+        ``bounds[:, b + 1] - 1``.
+        """
         r, k = x.shape
-        cum_gap = _padded_cumsum(x * self._gap)
         cuts = np.broadcast_to(self._cuts(x), (r, self._n_bins - 1))
-        bounds = np.concatenate(
+        return np.concatenate(
             [np.zeros((r, 1), dtype=np.intp), cuts, np.full((r, 1), k, dtype=np.intp)],
             axis=1,
         )
-        bin_gap = np.diff(np.take_along_axis(cum_gap, bounds, axis=1), axis=1)
+
+    def _bin_gaps(self, x: np.ndarray, bounds: np.ndarray) -> np.ndarray:
+        """``sum(score) - sum(y)`` per bin, shape (r, n_bins).
+
+        Parameters
+        ----------
+        x : ndarray of shape (r, k)
+            Counts in sorted cell order.
+        bounds : ndarray of shape (r, n_bins + 1)
+            Bin bounds, as returned by `_bin_bounds`.
+        """
+        cum_gap = _padded_cumsum(x * self._gap)
+        return np.diff(np.take_along_axis(cum_gap, bounds, axis=1), axis=1)
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = _columns(_as_counts(counts), self._order)
+        bin_gap = self._bin_gaps(x, self._bin_bounds(x))
         return _safe_divide(_row_sum(np.abs(bin_gap)), x.sum(axis=1))
 
 
 class _UniformEceKernel(_EceKernel):
-    """ECE with ``n_bins`` equal-width bins on [0, 1]."""
+    """ECE with ``n_bins`` equal-width bins on [0, 1].
+
+    `loo` is closed-form, ``O(k + n_bins)``: the bins do not depend on the
+    data, so removing one sample only changes the gap of its own bin.
+    """
 
     def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int) -> None:
         super().__init__(y, score, mult, n_bins)
@@ -508,6 +629,21 @@ class _UniformEceKernel(_EceKernel):
     def _cuts(self, x: np.ndarray) -> np.ndarray:
         return self._fixed_cuts[np.newaxis, :]
 
+    def loo(self) -> np.ndarray:
+        x = self._mult[self._order][np.newaxis, :]
+        bounds = self._bin_bounds(x)
+        bin_gap = self._bin_gaps(x, bounds)[0]
+        abs_gap = np.abs(bin_gap)
+        # Sum over the other bins, as a prefix plus a suffix rather than the
+        # total minus the own bin, which could cancel.
+        other_bins = _prefix_sums(abs_gap)[:-1] + _suffix_sums(abs_gap)[1:]
+        # Bins are contiguous runs of sorted cells.
+        cell_bin = np.repeat(np.arange(self._n_bins), np.diff(bounds[0]))
+        own_bin = np.abs(bin_gap[cell_bin] - self._gap)
+        out = np.empty(self._mult.size)
+        out[self._order] = _safe_divide(other_bins[cell_bin] + own_bin, x.sum() - 1.0)
+        return out
+
 
 class _QuantileEceKernel(_EceKernel):
     """ECE with bin edges at the percentiles of each resample.
@@ -515,6 +651,10 @@ class _QuantileEceKernel(_EceKernel):
     Edges replicate ``np.percentile(s, np.linspace(0, 1, n_bins + 1) * 100)``
     (linear interpolation) bit for bit, so that scores equal to an edge are
     binned exactly as the reference does.
+
+    `loo` is the generic ``O(k^2)`` evaluation: removing one sample may move
+    every edge, hence every bin, so there is no closed form as for uniform
+    bins.
     """
 
     def __init__(self, y: np.ndarray, score: np.ndarray, mult: np.ndarray, n_bins: int) -> None:
@@ -589,6 +729,25 @@ def _padded_cumsum(x: np.ndarray) -> np.ndarray:
     out = np.zeros((x.shape[0], x.shape[1] + 1))
     np.cumsum(x, axis=1, out=out[:, 1:])
     return out
+
+
+def _prefix_sums(v: np.ndarray) -> np.ndarray:
+    """Sums of the first ``i`` entries of a vector, for ``i = 0 .. len(v)``."""
+    return _padded_cumsum(v[np.newaxis, :])[0]
+
+
+def _suffix_sums(v: np.ndarray) -> np.ndarray:
+    """Sums of the entries from ``i`` on, for ``i = 0 .. len(v)``.
+
+    Accumulated from the end rather than as ``total - prefix``, so that a
+    small suffix is not the difference of two large sums.
+    """
+    return _prefix_sums(v[::-1])[::-1]
+
+
+def _divide_or_zero(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """``num / den``, 0 where ``den == 0`` (an empty threshold or bin term)."""
+    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den != 0)
 
 
 def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:

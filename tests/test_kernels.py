@@ -236,6 +236,105 @@ def test_generic_loo_is_chunk_independent(name, strategy, monkeypatch):
     np.testing.assert_array_equal(_kernels.Kernel.loo(kernel), generic)
 
 
+# Metrics whose loo() is closed-form rather than the generic O(k^2) fallback
+# (roc_auc and the mean metrics are covered by the tests above).
+CLOSED_FORM_LOO = [("average_precision", "uniform"), ("ece", "uniform")]
+CLOSED_FORM_IDS = ["average_precision", "ece-uniform"]
+
+
+@st.composite
+def tied_cells(draw, max_cells: int = 12):
+    """Cells whose scores come from a few levels, so that both classes tie.
+
+    Multiplicities 1 and 2 dominate: removing a sample of a multiplicity-1
+    cell empties it, which may empty its whole threshold or bin.
+    """
+    levels = draw(st.lists(SCORES, min_size=1, max_size=4, unique=True))
+    n = draw(st.integers(1, max_cells))
+    y = draw(arrays(bool, n))
+    score = np.array(draw(st.lists(st.sampled_from(levels), min_size=n, max_size=n)))
+    pairs = np.unique(np.column_stack([y, score]), axis=0)
+    pairs = pairs[np.array(draw(st.permutations(range(len(pairs)))), dtype=np.intp)]
+    mult = draw(arrays(np.int64, len(pairs), elements=st.sampled_from([1, 1, 2, 3])))
+    return pairs[:, 0].astype(bool), pairs[:, 1], mult
+
+
+def _check_loo(kernel, y, score, mult, name, n_bins=10):
+    """Closed-form loo() against the generic fallback and against deletion."""
+    assert type(kernel).loo is not _kernels.Kernel.loo
+    loo = kernel.loo()
+    generic = _kernels.Kernel.loo(kernel)
+    for j in range(len(y)):
+        _assert_matches(loo[j], generic[j], (name, "generic", j))
+        deleted = mult.copy()
+        deleted[j] -= 1
+        expected = _reference(name, *_expand(y, score, deleted), n_bins=n_bins)
+        _assert_matches(loo[j], expected, (name, "deletion", j))
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=tied_cells(), n_bins=st.integers(1, 12))
+def test_closed_form_loo_with_ties(data, n_bins):
+    y, score, mult = data
+    for name, strategy in CLOSED_FORM_LOO:
+        kernel = make_kernel(name, y, score, mult, n_bins=n_bins, strategy=strategy)
+        _check_loo(kernel, y, score, mult, name, n_bins)
+
+
+@pytest.mark.parametrize(
+    ("y", "score", "mult"),
+    [
+        # The top threshold holds a single positive: removing it empties it.
+        ([1, 1, 0], [0.9, 0.6, 0.3], [1, 2, 1]),
+        # The only positive of a threshold tied with a negative: removing it
+        # leaves a threshold with no positive; removing the negative instead
+        # leaves a threshold of positives only.
+        ([1, 0, 1, 0], [0.8, 0.8, 0.5, 0.2], [1, 1, 3, 2]),
+        # A single positive: removing it leaves no positive (NaN).
+        ([1, 0, 0], [0.4, 0.4, 0.7], [1, 2, 1]),
+        # One sample in all: removing it leaves no sample (NaN).
+        ([1], [0.3], [1]),
+        # Only negatives: undefined before and after any removal.
+        ([0, 0], [0.3, 0.6], [2, 1]),
+    ],
+    ids=["top-emptied", "tied-emptied", "single-positive", "single-sample", "no-positive"],
+)
+@pytest.mark.parametrize(("name", "strategy"), CLOSED_FORM_LOO, ids=CLOSED_FORM_IDS)
+def test_closed_form_loo_edge_cases(y, score, mult, name, strategy):
+    y, score, mult = np.array(y, dtype=bool), np.array(score), np.array(mult)
+    kernel = make_kernel(name, y, score, mult, n_bins=5, strategy=strategy)
+    _check_loo(kernel, y, score, mult, name, n_bins=5)
+
+
+@pytest.mark.parametrize(("name", "strategy"), CLOSED_FORM_LOO, ids=CLOSED_FORM_IDS)
+@settings(max_examples=40, deadline=None)
+@given(data=tied_cells(), n_bins=st.integers(1, 12), where=st.data())
+def test_closed_form_loo_groups_split_cells(name, strategy, data, n_bins, where):
+    # Splitting a cell into two cells with the same (y, score) is the same
+    # data: the leave-one-out value of each piece is that of the whole cell.
+    # This checks that ties are grouped by score, not by cell.
+    y, score, mult = data
+    j = where.draw(st.integers(0, len(y) - 1))
+    mult = mult.copy()
+    mult[j] += 1
+    first = where.draw(st.integers(1, mult[j] - 1))
+    split_y, split_score = np.append(y, y[j]), np.append(score, score[j])
+    split_mult = np.append(mult, mult[j] - first)
+    split_mult[j] = first
+    whole = make_kernel(name, y, score, mult, n_bins=n_bins, strategy=strategy).loo()
+    split = make_kernel(
+        name, split_y, split_score, split_mult, n_bins=n_bins, strategy=strategy
+    ).loo()
+    np.testing.assert_allclose(split, np.append(whole, whole[j]), rtol=TOL, atol=TOL)
+
+
+@pytest.mark.parametrize(("name", "strategy"), CLOSED_FORM_LOO, ids=CLOSED_FORM_IDS)
+def test_closed_form_loo_at_larger_k(name, strategy):
+    y, score, mult, _ = _fixed_cells(3000, seed=1)
+    kernel = make_kernel(name, y, score, mult, n_bins=15, strategy=strategy)
+    np.testing.assert_allclose(kernel.loo(), _kernels.Kernel.loo(kernel), rtol=TOL, atol=TOL)
+
+
 @settings(max_examples=200, deadline=None)
 @given(data=cells_and_counts())
 def test_roc_auc_influence_gives_delong_variance(data):
