@@ -35,6 +35,7 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import warnings
@@ -490,6 +491,27 @@ LEGEND = (
 )
 
 
+def package_origin() -> str:
+    """Where eval_toolkit was imported from, and its git commit when known."""
+    where = os.path.dirname(os.path.dirname(os.path.abspath(eval_toolkit.__file__)))
+    commit = ""
+    marker = os.path.join(where, "COMMIT")  # written next to a `git archive` snapshot
+    if os.path.exists(marker):
+        with open(marker) as f:
+            commit = f.read().strip()
+    else:
+        try:
+            commit = subprocess.run(
+                ["git", "-C", where, "rev-parse", "--short", "HEAD"],
+                capture_output=True, text=True, timeout=10, check=True,
+            ).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return f"eval_toolkit {eval_toolkit.__version__} from {where}" + (
+        f" (commit {commit})" if commit else ""
+    )
+
+
 def machine_lines() -> list[str]:
     model = "unknown"
     try:
@@ -503,8 +525,8 @@ def machine_lines() -> list[str]:
         f"Machine: {os.cpu_count()} logical CPUs (joblib.cpu_count() = {joblib.cpu_count()}), "
         f"{model}; {platform.platform()}",
         f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
-        f"scikit-learn {sklearn.__version__}, joblib {joblib.__version__}, "
-        f"eval_toolkit {eval_toolkit.__version__}" + (f"; env {blas}" if blas else ""),
+        f"scikit-learn {sklearn.__version__}, joblib {joblib.__version__}; {package_origin()}"
+        + (f"; env {blas}" if blas else ""),
         # Other processes on a 2-core machine distort every timing; say so.
         "Load average (1, 5, 15 min) at the end of the run: "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg()),

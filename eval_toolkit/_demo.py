@@ -13,6 +13,7 @@ the bootstrap.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -44,9 +45,11 @@ def _splits():
     X, target = load_breast_cancer(return_X_y=True)
     y = (target == 0).astype(int)  # scikit-learn codes malignant as 0
     X_train, X_rest, y_train, y_rest = train_test_split(
-        X, y, test_size=0.5, stratify=y, random_state=0)
+        X, y, test_size=0.5, stratify=y, random_state=0
+    )
     X_val, X_test, y_val, y_test = train_test_split(
-        X_rest, y_rest, test_size=0.6, stratify=y_rest, random_state=0)
+        X_rest, y_rest, test_size=0.6, stratify=y_rest, random_state=0
+    )
     return (X_train, y_train), (X_val, y_val), (X_test, y_test)
 
 
@@ -76,7 +79,8 @@ def operating_point_row(val: Scores, test: Scores, **bootstrap) -> ComparisonRow
 
     select, sensitivity = AtSpecificity(TARGET_SPECIFICITY), Sensitivity()
     ci = paired_bootstrap_op_point_diff(
-        val.y, val.a, val.b, test.y, test.a, test.b, select, sensitivity, **bootstrap)
+        val.y, val.a, val.b, test.y, test.a, test.b, select, sensitivity, **bootstrap
+    )
     return ComparisonRow(
         metric="sensitivity_at_specificity",
         slice="all",
@@ -88,15 +92,27 @@ def operating_point_row(val: Scores, test: Scores, **bootstrap) -> ComparisonRow
 
 
 def run_demo(
-    *, n_resamples: int = 2000, seed: int = 42, n_jobs: int = -1, method: str = "bca",
-    confidence: float = 0.95, progress: bool = False,
+    *,
+    n_resamples: int = 2000,
+    seed: int = 42,
+    n_jobs: int = -1,
+    method: str = "bca",
+    confidence: float = 0.95,
+    progress: bool = False,
 ) -> ComparisonReport:
     """Train, score and compare the two demo models; return the report."""
     val, test = fit_and_score()
-    bootstrap = dict(n_resamples=n_resamples, confidence=confidence, method=method, seed=seed,
-                     n_jobs=n_jobs, progress=progress)
-    report = compare_scores(test.y, test.a, test.b, metrics=list(METRICS), name_a=NAME_A,
-                            name_b=NAME_B, **bootstrap)
+    bootstrap: dict[str, Any] = dict(
+        n_resamples=n_resamples,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    report = compare_scores(
+        test.y, test.a, test.b, metrics=list(METRICS), name_a=NAME_A, name_b=NAME_B, **bootstrap
+    )
     op_row = operating_point_row(val, test, **bootstrap)
     title = f"Demo: {NAME_B} (B) vs {NAME_A} (A), breast-cancer test split"
     return replace(report, rows=report.rows + (op_row,), title=title)

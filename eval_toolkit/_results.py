@@ -113,8 +113,10 @@ class PairedBootstrapCI(_ToDict):
     std_error : float
         Standard deviation of the bootstrap distribution of delta.
     p_value : float
-        Two-sided bootstrap p-value for delta = 0 (percentile inversion with
-        the (1 + count) / (1 + B) correction, so never exactly 0).
+        Two-sided bootstrap p-value for delta = 0, found by inverting the
+        interval of ``method`` (the smallest 1 - confidence at which that
+        interval excludes 0), so it agrees with ``overlaps_zero``; floored at
+        2 / (B + 1), never exactly 0.
     n_degenerate : int
         Resamples on which either metric was undefined (dropped).
     n_samples : int

@@ -21,14 +21,7 @@ from typing import Any, Union
 import numpy as np
 
 from . import _engine
-from ._intervals import (
-    CI_METHODS,
-    basic_interval,
-    bca_interval,
-    bootstrap_p_value,
-    percentile_interval,
-    studentized_interval,
-)
+from ._intervals import CI_METHODS, bootstrap_interval
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI
 from ._validation import (
@@ -234,19 +227,6 @@ def _drop_degenerate(problem: _Problem, values: np.ndarray) -> tuple[np.ndarray,
     return values[valid], n_degenerate
 
 
-def _interval(
-    problem: _Problem, statistic, theta_b: np.ndarray, se_b, point: float
-) -> tuple[float, float]:
-    conf = problem.confidence
-    if problem.method == "percentile":
-        return percentile_interval(theta_b, conf)
-    if problem.method == "basic":
-        return basic_interval(theta_b, point, conf)
-    if problem.method == "studentized":
-        return studentized_interval(theta_b, se_b, point, statistic.se_hat(), conf)
-    return bca_interval(theta_b, point, statistic.jackknife(problem.n_jobs), conf)
-
-
 def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
     """Shared body: statistic, distribution, degenerate handling, interval."""
     statistic = _statistic(problem, opts)
@@ -263,9 +243,17 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
     n_arms = len(problem.scores)
     values, n_degenerate = _drop_degenerate(problem, values)
     theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
-    se_b = values[:, n_arms] if statistic.with_se else None
-    low, high = _interval(problem, statistic, theta_b, se_b, point)
-    return point, theta_b, (low, high), n_degenerate
+    studentized = problem.method == "studentized"
+    interval = bootstrap_interval(
+        problem.method,
+        theta_b,
+        point,
+        problem.confidence,
+        jackknife=lambda: statistic.jackknife(problem.n_jobs),
+        se_b=values[:, n_arms] if studentized else None,
+        se_hat=statistic.se_hat() if studentized else None,
+    )
+    return point, theta_b, interval, n_degenerate
 
 
 def bootstrap_ci(
@@ -349,11 +337,11 @@ def bootstrap_ci(
         pos_label=pos_label,
         progress=progress,
     )
-    point, theta_b, (low, high), n_deg = _run(problem, _engine.KernelOptions(), "bootstrap CI")
+    point, theta_b, interval, n_deg = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
         point_estimate=float(point),
-        ci_low=low,
-        ci_high=high,
+        ci_low=interval.low,
+        ci_high=interval.high,
         confidence=problem.confidence,
         n_resamples=int(theta_b.shape[0]),
         method=problem.method,
@@ -377,17 +365,17 @@ def _paired(
     problem = _problem_iv(
         func, y_true, {"y_score_a": y_score_a, "y_score_b": y_score_b}, metric, **kwargs
     )
-    point, delta_b, (low, high), n_deg = _run(problem, opts, f"{func} ({problem.label})")
+    point, delta_b, interval, n_deg = _run(problem, opts, f"{func} ({problem.label})")
     return PairedBootstrapCI(
         delta=float(point),
-        ci_low=low,
-        ci_high=high,
-        overlaps_zero=bool(low <= 0.0 <= high),
+        ci_low=interval.low,
+        ci_high=interval.high,
+        overlaps_zero=bool(interval.low <= 0.0 <= interval.high),
         confidence=problem.confidence,
         n_resamples=int(delta_b.shape[0]),
         method=problem.method,
         std_error=float(np.std(delta_b, ddof=1)) if delta_b.shape[0] > 1 else float("nan"),
-        p_value=bootstrap_p_value(delta_b),
+        p_value=interval.p_value,
         n_degenerate=n_deg,
         n_samples=int(problem.y.shape[0]),
         metric=problem.label,
@@ -495,7 +483,7 @@ def paired_bootstrap_ece_diff(
 ) -> PairedBootstrapCI:
     """Paired bootstrap of the expected calibration error difference ECE(B) - ECE(A).
 
-    ECE = sum over bins of |sum(score) - sum(label)| / n, with scikit-learn's
+    ECE = sum over bins of ``|sum(score) - sum(label)| / n``, with scikit-learn's
     ``calibration_curve`` binning.  With ``strategy="quantile"`` the bin edges
     are recomputed on every resample (they are part of the estimator), so the
     interval includes the variability of the binning.

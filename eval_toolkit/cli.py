@@ -14,8 +14,9 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -28,6 +29,9 @@ from ._validation import (
     check_scores,
     param_error,
 )
+
+if TYPE_CHECKING:
+    from .report import ComparisonReport
 
 __all__ = ["main"]
 
@@ -105,29 +109,62 @@ examples:
 
 def _add_bootstrap_options(parser: argparse.ArgumentParser, *, n_resamples: int) -> None:
     group = parser.add_argument_group("bootstrap")
-    group.add_argument("--n-resamples", type=int, default=n_resamples, metavar="N",
-                       help=f"paired bootstrap resamples (default: {n_resamples})")
-    group.add_argument("--confidence", type=float, default=0.95, metavar="LEVEL",
-                       help="confidence level of the intervals, in (0, 1) (default: 0.95)")
-    group.add_argument("--method", choices=("bca", "percentile", "basic"), default="bca",
-                       help="confidence interval method (default: bca)")
-    group.add_argument("--seed", type=int, default=42,
-                       help="seed of the resampling; same seed, same numbers (default: 42)")
-    group.add_argument("--n-jobs", type=int, default=-1, metavar="N",
-                       help="worker processes, -1 for all cores; results do not depend on it "
-                            "(default: -1)")
-    group.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
-                       help="progress bars on stderr (default: only when stderr is a terminal)")
+    group.add_argument(
+        "--n-resamples",
+        type=int,
+        default=n_resamples,
+        metavar="N",
+        help=f"paired bootstrap resamples (default: {n_resamples})",
+    )
+    group.add_argument(
+        "--confidence",
+        type=float,
+        default=0.95,
+        metavar="LEVEL",
+        help="confidence level of the intervals, in (0, 1) (default: 0.95)",
+    )
+    group.add_argument(
+        "--method",
+        choices=("bca", "percentile", "basic"),
+        default="bca",
+        help="confidence interval method (default: bca)",
+    )
+    group.add_argument(
+        "--seed",
+        type=int,
+        default=42,
+        help="seed of the resampling; same seed, same numbers (default: 42)",
+    )
+    group.add_argument(
+        "--n-jobs",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="worker processes, -1 for all cores; results do not depend on it (default: -1)",
+    )
+    group.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bars on stderr (default: only when stderr is a terminal)",
+    )
 
 
 def _add_output_options(parser: argparse.ArgumentParser, *, report_default: str | None) -> None:
     group = parser.add_argument_group("output")
-    group.add_argument("--format", choices=("table", "json", "csv"), default="table",
-                       help="format of the results on stdout (default: table)")
+    group.add_argument(
+        "--format",
+        choices=("table", "json", "csv"),
+        default="table",
+        help="format of the results on stdout (default: table)",
+    )
     default_text = f"default: {report_default}" if report_default else "default: none"
-    group.add_argument("--report", metavar="DIR", default=report_default,
-                       help=f"write report.html (plots embedded) and results.json into DIR "
-                            f"({default_text})")
+    group.add_argument(
+        "--report",
+        metavar="DIR",
+        default=report_default,
+        help=f"write report.html (plots embedded) and results.json into DIR ({default_text})",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -135,43 +172,73 @@ def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
     formatter = argparse.RawDescriptionHelpFormatter
-    parser = _Parser(prog=PROG, formatter_class=formatter, epilog=_MAIN_EPILOG,
-                     description="Is model B really better than model A? Paired bootstrap "
-                                 "comparisons of ML models.")
+    parser = _Parser(
+        prog=PROG,
+        formatter_class=formatter,
+        epilog=_MAIN_EPILOG,
+        description="Is model B really better than model A? Paired bootstrap "
+        "comparisons of ML models.",
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(title="commands", metavar="COMMAND", dest="command",
-                                     required=True)
-    demo = commands.add_parser("demo", help="compare two models on built-in data (no arguments)",
-                               description="Run the main job on built-in data.",
-                               formatter_class=formatter, epilog=_DEMO_EPILOG)
+    commands = parser.add_subparsers(
+        title="commands", metavar="COMMAND", dest="command", required=True
+    )
+    demo = commands.add_parser(
+        "demo",
+        help="compare two models on built-in data (no arguments)",
+        description="Run the main job on built-in data.",
+        formatter_class=formatter,
+        epilog=_DEMO_EPILOG,
+    )
     _add_bootstrap_options(demo, n_resamples=2000)
     _add_output_options(demo, report_default=DEFAULT_REPORT_DIR)
-    demo.add_argument("--no-report", dest="report", action="store_const", const=None,
-                      help="do not write a report")
+    demo.add_argument(
+        "--no-report", dest="report", action="store_const", const=None, help="do not write a report"
+    )
     demo.set_defaults(run=_run_demo)
 
-    compare = commands.add_parser("compare", help="compare two models' saved predictions",
-                                  description="Compare the scores of two models on the same "
-                                              "samples, read from a CSV or Parquet file.",
-                                  formatter_class=formatter, epilog=_COMPARE_EPILOG)
+    compare = commands.add_parser(
+        "compare",
+        help="compare two models' saved predictions",
+        description="Compare the scores of two models on the same "
+        "samples, read from a CSV or Parquet file.",
+        formatter_class=formatter,
+        epilog=_COMPARE_EPILOG,
+    )
     compare.add_argument("predictions", metavar="PREDICTIONS", help="CSV or Parquet file")
     columns = compare.add_argument_group("columns")
     columns.add_argument("--label", required=True, metavar="COL", help="binary label column")
-    columns.add_argument("--score-a", required=True, metavar="COL",
-                         help="scores of model A, the reference")
-    columns.add_argument("--score-b", required=True, metavar="COL",
-                         help="scores of model B, the candidate")
-    columns.add_argument("--pos-label", metavar="VALUE",
-                         help="the positive label, if labels are not 0/1, -1/1 or true/false")
-    columns.add_argument("--slice-by", metavar="COL",
-                         help="also report every metric on each value of this column")
-    compare.add_argument("--metric", nargs="+", action="extend", choices=METRIC_NAMES,
-                         metavar="NAME", dest="metrics",
-                         help="metrics to compare, any of: " + ", ".join(METRIC_NAMES) +
-                              " (default: roc_auc average_precision, plus brier ece when "
-                              "both scores are probabilities)")
-    compare.add_argument("--stratify", action="store_true",
-                         help="resample within each class (for small or imbalanced slices)")
+    columns.add_argument(
+        "--score-a", required=True, metavar="COL", help="scores of model A, the reference"
+    )
+    columns.add_argument(
+        "--score-b", required=True, metavar="COL", help="scores of model B, the candidate"
+    )
+    columns.add_argument(
+        "--pos-label",
+        metavar="VALUE",
+        help="the positive label, if labels are not 0/1, -1/1 or true/false",
+    )
+    columns.add_argument(
+        "--slice-by", metavar="COL", help="also report every metric on each value of this column"
+    )
+    compare.add_argument(
+        "--metric",
+        nargs="+",
+        action="extend",
+        choices=METRIC_NAMES,
+        metavar="NAME",
+        dest="metrics",
+        help="metrics to compare, any of: "
+        + ", ".join(METRIC_NAMES)
+        + " (default: roc_auc average_precision, plus brier ece when "
+        "both scores are probabilities)",
+    )
+    compare.add_argument(
+        "--stratify",
+        action="store_true",
+        help="resample within each class (for small or imbalanced slices)",
+    )
     _add_bootstrap_options(compare, n_resamples=2000)
     _add_output_options(compare, report_default=None)
     compare.set_defaults(run=_run_compare)
@@ -204,8 +271,9 @@ def _check_bootstrap_options(args: argparse.Namespace, func: str) -> dict[str, A
 def _column(table: dict[str, np.ndarray], name: str, option: str, func: str, source: str):
     if name not in table:
         available = ", ".join(map(repr, table)) or "none"
-        raise UsageError(param_error(func, option, f"a column of {source} (available: {available})",
-                                     name))
+        raise UsageError(
+            param_error(func, option, f"a column of {source} (available: {available})", name)
+        )
     return table[name]
 
 
@@ -223,8 +291,14 @@ def _scores(values: np.ndarray, name: str, option: str, func: str) -> np.ndarray
     numbers = _as_numbers(values)
     if numbers is None:
         bad = [v for v in values.tolist() if _as_numbers(np.array([v])) is None][:3]
-        raise DataError(param_error(func, option, "a column of numbers",
-                                    _Plain(f"column {name!r} with values such as {bad}")))
+        raise DataError(
+            param_error(
+                func,
+                option,
+                "a column of numbers",
+                _Plain(f"column {name!r} with values such as {bad}"),
+            )
+        )
     return check_scores(numbers, func, param=option, n=numbers.shape[0])
 
 
@@ -237,8 +311,9 @@ def _positive(values: np.ndarray, pos_label: str, name: str, func: str) -> Any:
         positive = float(number[0]) if number is not None else pos_label
     if positive not in present:
         shown = ", ".join(f"{v:g}" if isinstance(v, float) else repr(v) for v in present[:5])
-        raise UsageError(param_error(
-            func, "--pos-label", f"a value of column {name!r} ({shown})", pos_label))
+        raise UsageError(
+            param_error(func, "--pos-label", f"a value of column {name!r} ({shown})", pos_label)
+        )
     return positive
 
 
@@ -254,9 +329,15 @@ def _labels(values: np.ndarray, name: str, pos_label: str | None, func: str) -> 
     if set(lower.tolist()) <= {"true", "false"}:
         return lower == "true"
     shown = sorted(set(column.tolist()))[:5]
-    raise DataError(param_error(
-        func, "--label", "a column of 0/1, -1/1 or true/false labels (or give the positive one "
-        "with --pos-label)", _Plain(f"column {name!r} with values {shown}")))
+    raise DataError(
+        param_error(
+            func,
+            "--label",
+            "a column of 0/1, -1/1 or true/false labels (or give the positive one "
+            "with --pos-label)",
+            _Plain(f"column {name!r} with values {shown}"),
+        )
+    )
 
 
 # ---- reading predictions -------------------------------------------------------------------
@@ -272,8 +353,9 @@ def _read_csv(path: Path) -> dict[str, np.ndarray]:
         raise DataError(f"{path}: the header repeats column names: {header}.")
     for line, row in enumerate(body, start=2):
         if len(row) != len(header):
-            raise DataError(f"{path}, row {line}: {len(row)} fields, but the header has "
-                            f"{len(header)}.")
+            raise DataError(
+                f"{path}, row {line}: {len(row)} fields, but the header has {len(header)}."
+            )
     return {name: np.array([row[i] for row in body], dtype=str) for i, name in enumerate(header)}
 
 
@@ -288,13 +370,14 @@ def _read_parquet(path: Path) -> dict[str, np.ndarray]:
         try:
             import fastparquet  # noqa: F401
         except ImportError:
-            raise DataError(f"Reading Parquet needs pyarrow (or fastparquet): "
-                            f"{_PARQUET_HINT}.") from None
+            raise DataError(
+                f"Reading Parquet needs pyarrow (or fastparquet): {_PARQUET_HINT}."
+            ) from None
     frame = pd.read_parquet(path)
     return {str(name): frame[name].to_numpy() for name in frame.columns}
 
 
-def read_predictions(path: str, func: str) -> dict[str, np.ndarray]:
+def read_predictions(path: str) -> dict[str, np.ndarray]:
     """Columns of a CSV or Parquet file, by name."""
     file = Path(path)
     if not file.is_file():
@@ -315,7 +398,7 @@ def read_predictions(path: str, func: str) -> dict[str, np.ndarray]:
 # ---- commands ------------------------------------------------------------------------------
 
 
-def _emit(report: Any, fmt: str) -> None:
+def _emit(report: ComparisonReport, fmt: str) -> None:
     if fmt == "json":
         print(report.to_json())
     elif fmt == "csv":
@@ -327,14 +410,13 @@ def _emit(report: Any, fmt: str) -> None:
         print(report.to_text())
 
 
-def _write_report(report: Any, directory: str | None) -> None:
+def _write_report(report: ComparisonReport, directory: str | None) -> None:
     if directory is None:
         return
     from .report import _matplotlib_available, write_report
 
     html_file = write_report(report, directory)
-    note = "" if _matplotlib_available() else (
-        " (without plots: pip install 'eval_toolkit[plot]' to add them)")
+    note = "" if _matplotlib_available() else " (no plots: pip install 'eval_toolkit[plot]')"
     _say(f"report written to {html_file} and {html_file.with_name('results.json')}{note}")
 
 
@@ -346,12 +428,31 @@ def _run_demo(args: argparse.Namespace) -> int:
     from ._demo import DATASET, NAME_A, NAME_B, run_demo
 
     options = _check_bootstrap_options(args, f"{PROG} demo")
-    _say(f"training {NAME_A} (A) and {NAME_B} (B) on {DATASET}, then comparing them "
-         f"on the held-out test split with {options['n_resamples']} paired resamples")
+    _say(
+        f"training {NAME_A} (A) and {NAME_B} (B) on {DATASET}, then comparing them "
+        f"on the held-out test split with {options['n_resamples']} paired resamples"
+    )
     report = run_demo(**options)
     _emit(report, args.format)
     _write_report(report, args.report)
     return EXIT_OK
+
+
+def _compare_inputs(args: argparse.Namespace, func: str):
+    """Labels, both scores and the slices, read and checked under the options' names."""
+    table = read_predictions(args.predictions)
+    source = Path(args.predictions).name
+
+    def column(option: str, name: str) -> np.ndarray:
+        return _column(table, name, option, func, source)
+
+    y = _labels(column("--label", args.label), args.label, args.pos_label, func)
+    a = _scores(column("--score-a", args.score_a), args.score_a, "--score-a", func)
+    b = _scores(column("--score-b", args.score_b), args.score_b, "--score-b", func)
+    slices = None
+    if args.slice_by is not None:
+        slices = np.asarray(column("--slice-by", args.slice_by)).astype(str)
+    return y, a, b, slices
 
 
 def _run_compare(args: argparse.Namespace) -> int:
@@ -359,23 +460,20 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     func = f"{PROG} compare"
     options = _check_bootstrap_options(args, func)
-    table = read_predictions(args.predictions, func)
-    source = Path(args.predictions).name
-    y = _labels(_column(table, args.label, "--label", func, source), args.label,
-                args.pos_label, func)
-    a = _scores(_column(table, args.score_a, "--score-a", func, source), args.score_a,
-                "--score-a", func)
-    b = _scores(_column(table, args.score_b, "--score-b", func, source), args.score_b,
-                "--score-b", func)
-    slices = None
-    if args.slice_by is not None:
-        slices = np.asarray(_column(table, args.slice_by, "--slice-by", func, source)).astype(str)
+    y, a, b, slices = _compare_inputs(args, func)
     report = compare_scores(
-        y, a, b, metrics=args.metrics, slices=slices, slice_name=args.slice_by or "slice",
-        name_a=args.score_a, name_b=args.score_b, stratify=args.stratify, **options,
+        y,
+        a,
+        b,
+        metrics=args.metrics,
+        slices=slices,
+        slice_name=args.slice_by or "slice",
+        name_a=args.score_a,
+        name_b=args.score_b,
+        stratify=args.stratify,
+        **options,
     )
-    from dataclasses import replace
-
+    source = Path(args.predictions).name
     report = replace(report, title=f"{args.score_b} (B) vs {args.score_a} (A) on {source}")
     _emit(report, args.format)
     _write_report(report, args.report)

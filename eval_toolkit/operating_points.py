@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from ._intervals import basic_interval, bca_interval, bootstrap_p_value, percentile_interval
+from ._intervals import bootstrap_interval
 from ._resample import CellTable, build_cells
 from ._results import PairedBootstrapCI
 from ._validation import (
@@ -232,7 +232,9 @@ class YoudenJ(ThresholdSelector):
     """
 
     def _choose(self, tp, fp, n_pos, n_neg):
-        j = np.nan_to_num(_divide(tp, n_pos[:, None]) - _divide(fp, n_neg[:, None]), nan=-2.0)
+        # J * P * N = tp N - fp P is an exact integer in float64, so ties between
+        # thresholds are exact ties (tp/P - fp/N rounds twice and breaks them).
+        j = tp * n_neg[:, None] - fp * n_pos[:, None]
         return np.where((n_pos > 0) & (n_neg > 0), np.argmax(j, axis=1), -1)
 
 
@@ -560,22 +562,19 @@ def paired_bootstrap_op_point_diff(
             "undefined; pass stratify=True or use more data."
         )
     delta_b = values[valid, 1] - values[valid, 0]
-    if method == "percentile":
-        low, high = percentile_interval(delta_b, confidence)
-    elif method == "basic":
-        low, high = basic_interval(delta_b, point, confidence)
-    else:
-        low, high = bca_interval(delta_b, point, statistic.jackknife(n_jobs), confidence)
+    interval = bootstrap_interval(
+        method, delta_b, point, confidence, jackknife=lambda: statistic.jackknife(n_jobs)
+    )
     return PairedBootstrapCI(
         delta=point,
-        ci_low=low,
-        ci_high=high,
-        overlaps_zero=bool(low <= 0 <= high),
+        ci_low=interval.low,
+        ci_high=interval.high,
+        overlaps_zero=bool(interval.low <= 0 <= interval.high),
         confidence=confidence,
         n_resamples=int(delta_b.shape[0]),
         method=method,
         std_error=float(np.std(delta_b, ddof=1)) if delta_b.shape[0] > 1 else float("nan"),
-        p_value=bootstrap_p_value(delta_b),
+        p_value=interval.p_value,
         n_degenerate=n_degenerate,
         n_samples=int(ty.shape[0]),
         metric=f"{type(metric_fn).__name__} at {threshold_fn!r}",

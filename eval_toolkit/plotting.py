@@ -42,17 +42,25 @@ def _forest_items(results: Any, labels: Sequence[str] | None, func: str):
     if isinstance(results, ComparisonReport):
         cis = [row.ci for row in results.rows]
         default = [f"{row.display_name} ({row.slice})" for row in results.rows]
-    elif isinstance(results, Sequence) and results and all(
-        isinstance(r, PairedBootstrapCI) for r in results
+    elif (
+        isinstance(results, Sequence)
+        and results
+        and all(isinstance(r, PairedBootstrapCI) for r in results)
     ):
         cis, default = list(results), [r.metric for r in results]
     else:
-        raise ValueError(param_error(
-            func, "results", "a ComparisonReport or a non-empty list of PairedBootstrapCI",
-            results))
+        raise ValueError(
+            param_error(
+                func,
+                "results",
+                "a ComparisonReport or a non-empty list of PairedBootstrapCI",
+                results,
+            )
+        )
     if labels is not None and len(labels) != len(cis):
-        raise ValueError(param_error(func, "labels", f"a list of {len(cis)} names",
-                                     f"{len(labels)} names"))
+        raise ValueError(
+            param_error(func, "labels", f"a list of {len(cis)} names", f"{len(labels)} names")
+        )
     return cis, list(labels) if labels is not None else default
 
 
@@ -101,8 +109,10 @@ def plot_forest(
     significant = np.array([not ci.overlaps_zero for ci in cis])
     ax.axvline(0.0, color="0.5", linewidth=1, linestyle="--")
     ax.hlines(position, low, high, color="C0", linewidth=2)
-    for mask, fill, label in ((~significant, "white", "CI includes 0"),
-                              (significant, "C0", "CI excludes 0")):
+    for mask, fill, label in (
+        (~significant, "white", "CI includes 0"),
+        (significant, "C0", "CI excludes 0"),
+    ):
         if mask.any():
             ax.plot(delta[mask], position[mask], "o", color="C0", mfc=fill, label=label)
     ax.set_yticks(position, names)
@@ -149,17 +159,27 @@ def plot_bootstrap_distribution(
     """
     func = "plot_bootstrap_distribution"
     if not isinstance(result, (PairedBootstrapCI, BootstrapCI)) or result.distribution is None:
-        raise ValueError(param_error(
-            func, "result", "a PairedBootstrapCI or BootstrapCI that kept its distribution",
-            result))
+        raise ValueError(
+            param_error(
+                func,
+                "result",
+                "a PairedBootstrapCI or BootstrapCI that kept its distribution",
+                result,
+            )
+        )
     bins = check_int(bins, func, "bins", low=1)
     ax = _axes(ax, func)
     paired = isinstance(result, PairedBootstrapCI)
-    estimate = result.delta if paired else result.point_estimate
+    estimate = result.delta if isinstance(result, PairedBootstrapCI) else result.point_estimate
     ax.hist(result.distribution, bins=bins, color="C0", alpha=0.6)
     ax.axvline(estimate, color="C3", linewidth=2, label=f"estimate {estimate:+.3f}")
-    ax.axvspan(result.ci_low, result.ci_high, color="C1", alpha=0.15,
-               label=f"{result.confidence:.0%} CI [{result.ci_low:+.3f}, {result.ci_high:+.3f}]")
+    ax.axvspan(
+        result.ci_low,
+        result.ci_high,
+        color="C1",
+        alpha=0.15,
+        label=f"{result.confidence:.0%} CI [{result.ci_low:+.3f}, {result.ci_high:+.3f}]",
+    )
     if paired:
         ax.axvline(0.0, color="0.3", linewidth=1, linestyle="--")
     ax.set_xlabel(f"B - A {result.metric}" if paired else result.metric)
@@ -171,11 +191,13 @@ def plot_bootstrap_distribution(
 def _scores_iv(y_true: Any, scores: Any, func: str, probabilities: bool):
     y = check_labels(y_true, func)
     if not isinstance(scores, Mapping) or not scores:
-        raise ValueError(param_error(func, "scores", "a non-empty dict {model name: scores}",
-                                     scores))
+        raise ValueError(
+            param_error(func, "scores", "a non-empty dict {model name: scores}", scores)
+        )
     checked = {
-        str(name): check_scores(s, func, param=f"scores[{name!r}]", n=y.shape[0],
-                                probabilities=probabilities)
+        str(name): check_scores(
+            s, func, param=f"scores[{name!r}]", n=y.shape[0], probabilities=probabilities
+        )
         for name, s in scores.items()
     }
     return y, checked
@@ -253,10 +275,17 @@ def plot_reliability(
         predicted, observed, counts = _reliability_bins(y, s, n_bins, strategy)
         ax.plot(predicted, observed, "-", color=f"C{i}", label=name)
         # Marker area shows how many samples a bin holds: sparse bins are noisy.
-        ax.scatter(predicted, observed, s=12 + 240 * counts / counts.max(), color=f"C{i}",
-                   alpha=0.7, edgecolors="white")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
+        ax.scatter(
+            predicted,
+            observed,
+            s=12 + 240 * counts / counts.max(),
+            color=f"C{i}",
+            alpha=0.7,
+            edgecolors="white",
+        )
+    # A small margin: bins at 0 and 1 are common, and their markers would be cut in half.
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
     ax.set_aspect("equal")
     ax.set_xlabel("mean predicted probability")
     ax.set_ylabel("fraction of positives")
@@ -295,8 +324,7 @@ def plot_roc(y_true: Any, scores: Mapping[str, Any], *, ax: Axes | None = None) 
     func = "plot_roc"
     y, checked = _scores_iv(y_true, scores, func, probabilities=False)
     if y.all() or not y.any():
-        raise ValueError(param_error(func, "y_true", "labels of both classes",
-                                     "a single class"))
+        raise ValueError(param_error(func, "y_true", "labels of both classes", "a single class"))
     ax = _axes(ax, func)
     for name, s in checked.items():
         fpr, tpr, _ = roc_curve(y, s)

@@ -234,9 +234,14 @@ def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
     if slices is not None:
         slices = np.asarray(slices)
         if slices.shape != y.shape:
-            raise ValueError(param_error(
-                func, "slices", f"a 1-D array of length {y.shape[0]} (one slice per sample)",
-                f"shape {slices.shape}"))
+            raise ValueError(
+                param_error(
+                    func,
+                    "slices",
+                    f"a 1-D array of length {y.shape[0]} (one slice per sample)",
+                    f"shape {slices.shape}",
+                )
+            )
     return y, a, b, tuple(metrics), slices
 
 
@@ -311,17 +316,27 @@ def compare_scores(
     [('roc_auc', 'B'), ('brier', 'B')]
     """
     func = "compare_scores"
-    y, a, b, metrics, slices = _compare_iv(func, y_true, score_a, score_b, metrics, slices,
-                                           pos_label)
-    options = _options_iv(func, n_resamples=n_resamples, confidence=confidence, method=method,
-                          seed=seed, n_jobs=n_jobs, stratify=stratify, progress=progress)
+    y, a, b, metrics, slices = _compare_iv(
+        func, y_true, score_a, score_b, metrics, slices, pos_label
+    )
+    options = _options_iv(
+        func,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        stratify=stratify,
+        progress=progress,
+    )
     rows = tuple(
         _row(y[mask], a[mask], b[mask], metric, slice_label, options)
         for slice_label, mask in _slice_masks(y, slices, slice_name)
         for metric in metrics
     )
-    return ComparisonReport(rows, y, a, b, name_a=name_a, name_b=name_b,
-                            seed=seed if isinstance(seed, int) else None)
+    return ComparisonReport(
+        rows, y, a, b, name_a=name_a, name_b=name_b, seed=seed if isinstance(seed, int) else None
+    )
 
 
 def _options_iv(func: str, **options: Any) -> dict[str, Any]:
@@ -348,8 +363,11 @@ def _row(y, a, b, metric: str, slice_label: str, options: dict[str, Any]) -> Com
             raise
         raise ValueError(f"On slice {slice_label!r}: {exc}") from exc
     return ComparisonRow(
-        metric=metric, slice=slice_label, ci=ci,
-        value_a=_metric_value(metric, y, a), value_b=_metric_value(metric, y, b),
+        metric=metric,
+        slice=slice_label,
+        ci=ci,
+        value_a=_metric_value(metric, y, a),
+        value_b=_metric_value(metric, y, b),
         higher_is_better=metric not in LOWER_IS_BETTER,
     )
 
@@ -368,16 +386,19 @@ def _row_cells(report: ComparisonReport, row: ComparisonRow, with_slice: bool) -
     if with_slice:
         cells.append(row.slice)
     return cells + [
-        _fmt(row.value_a), _fmt(row.value_b), _fmt(ci.delta, "+.3f"),
-        f"[{_fmt(ci.ci_low, '+.3f')}, {_fmt(ci.ci_high, '+.3f')}]", _fmt(row.mde().mde), winner,
+        _fmt(row.value_a),
+        _fmt(row.value_b),
+        _fmt(ci.delta, "+.3f"),
+        f"[{_fmt(ci.ci_low, '+.3f')}, {_fmt(ci.ci_high, '+.3f')}]",
+        _fmt(row.mde().mde),
+        winner,
     ]
 
 
 def _headers(report: ComparisonReport, with_slice: bool) -> list[str]:
     confidence = report.rows[0].ci.confidence if report.rows else 0.95
-    return ["metric"] + (["slice"] if with_slice else []) + [
-        "A", "B", "B - A", f"{confidence:.0%} CI", "MDE", "better",
-    ]
+    columns = ["metric", "slice", "A", "B", "B - A", f"{confidence:.0%} CI", "MDE", "better"]
+    return columns if with_slice else [c for c in columns if c != "slice"]
 
 
 def _with_slice(report: ComparisonReport) -> bool:
@@ -402,8 +423,10 @@ def _text_table(report: ComparisonReport) -> str:
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
     lines.insert(1, "  ".join("-" * w for w in widths))
-    footer = ("MDE: the smallest true difference these data detect with 80% power.  "
-              "better: the model favoured when the CI excludes 0.")
+    footer = (
+        "MDE: the smallest true difference these data detect with 80% power.  "
+        "better: the model favoured when the CI excludes 0."
+    )
     return "\n".join([report.title, _summary(report), "", *lines, "", footer])
 
 
@@ -411,13 +434,16 @@ def _html_results_table(report: ComparisonReport) -> str:
     with_slice = _with_slice(report)
     head = "".join(f"<th>{html.escape(h)}</th>" for h in _headers(report, with_slice))
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in _row_cells(report, r, with_slice))
+        "<tr>"
+        + "".join(f"<td>{html.escape(c)}</td>" for c in _row_cells(report, r, with_slice))
         + "</tr>"
         for r in report.rows
     )
     caption = html.escape(f"{report.title}: {_summary(report)}")
-    return (f'<table class="eval-toolkit-results"><caption>{caption}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    return (
+        f'<table class="eval-toolkit-results"><caption>{caption}</caption>'
+        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    )
 
 
 # ---- the HTML file -------------------------------------------------------------------------
@@ -455,24 +481,44 @@ def _figures(report: ComparisonReport) -> list[tuple[str, str, str]]:
 
     scores = {report.name_a: report.score_a, report.name_b: report.score_b}
     height = 1.2 + 0.45 * len(report.rows)
-    out = [("forest", "Deltas B - A with their confidence intervals.",
-            _figure(plotting.plot_forest, report, size=(6.4, height)))]
+    out = [
+        (
+            "forest",
+            "Deltas B - A with their confidence intervals.",
+            _figure(plotting.plot_forest, report, size=(6.4, height)),
+        )
+    ]
     for i, row in enumerate(report.rows):
         caption = f"Bootstrap distribution of B - A, {row.display_name}, slice {row.slice}."
-        out.append((f"distribution-{i}", caption,
-                    _figure(plotting.plot_bootstrap_distribution, row.ci, size=(6.4, 3.2))))
+        out.append(
+            (
+                f"distribution-{i}",
+                caption,
+                _figure(plotting.plot_bootstrap_distribution, row.ci, size=(6.4, 3.2)),
+            )
+        )
     if all(s.min() >= 0.0 and s.max() <= 1.0 for s in scores.values()):
-        out.append(("reliability", "Reliability diagrams (all samples).",
-                    _figure(plotting.plot_reliability, report.y_true, scores, size=(5.0, 5.0))))
-    out.append(("roc", "ROC curves (all samples).",
-                _figure(plotting.plot_roc, report.y_true, scores, size=(5.0, 5.0))))
+        out.append(
+            (
+                "reliability",
+                "Reliability diagrams (all samples).",
+                _figure(plotting.plot_reliability, report.y_true, scores, size=(5.0, 5.0)),
+            )
+        )
+    out.append(
+        (
+            "roc",
+            "ROC curves (all samples).",
+            _figure(plotting.plot_roc, report.y_true, scores, size=(5.0, 5.0)),
+        )
+    )
     return out
 
 
 def _html_document(report: ComparisonReport, figures: list[tuple[str, str, str]], note: str) -> str:
     title = html.escape(report.title)
     parts = [
-        f"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>",
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>',
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{title}</h1>",
         _html_results_table(report),
@@ -483,8 +529,10 @@ def _html_document(report: ComparisonReport, figures: list[tuple[str, str, str]]
     if note:
         parts.append(f'<p class="note">{html.escape(note)}</p>')
     for element_id, caption, uri in figures:
-        parts.append(f'<figure id="{element_id}"><img src="{uri}" alt="{html.escape(caption)}">'
-                     f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+        parts.append(
+            f'<figure id="{element_id}"><img src="{uri}" alt="{html.escape(caption)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -537,17 +585,26 @@ def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | No
     """
     func = "write_report"
     if not isinstance(report, ComparisonReport):
-        raise ValueError(param_error(func, "report", "a ComparisonReport (see compare_scores)",
-                                     type(report).__name__))
+        raise ValueError(
+            param_error(
+                func, "report", "a ComparisonReport (see compare_scores)", type(report).__name__
+            )
+        )
     if plots not in (None, True, False):
         raise ValueError(param_error(func, "plots", "None, True or False", plots))
     if plots is True and not _matplotlib_available():
-        raise ImportError("write_report(plots=True) needs matplotlib: "
-                          "pip install 'eval_toolkit[plot]'.")
+        raise ImportError(
+            "write_report(plots=True) needs matplotlib: pip install 'eval_toolkit[plot]'."
+        )
     with_plots = _matplotlib_available() if plots is None else plots
-    note = "" if with_plots or plots is False else (
-        "Plots are left out because matplotlib is not installed: "
-        "pip install 'eval_toolkit[plot]'.")
+    note = (
+        ""
+        if with_plots or plots is False
+        else (
+            "Plots are left out because matplotlib is not installed: "
+            "pip install 'eval_toolkit[plot]'."
+        )
+    )
     figures = _figures(report) if with_plots else []
     directory = Path(path)
     directory.mkdir(parents=True, exist_ok=True)

@@ -39,8 +39,11 @@ def main(address: str | None) -> None:
 
     # processes=True: workers are separate processes, like the machines of a
     # real cluster.  The __main__ guard below keeps them from rerunning main().
-    cluster = None if address else LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    cluster = (
+        None
+        if address
+        else LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    )
     with Client(address or cluster) as client:
         print(f"cluster: {len(client.scheduler_info()['workers'])} workers")
         with parallel_config(backend="dask"):

@@ -25,25 +25,42 @@ def main() -> None:
     y = (target == 0).astype(int)  # malignant is the positive class
     # train / validation / test = 50 / 20 / 30 %: the validation split is only
     # used to choose the operating threshold, as it would be in deployment.
-    X_train, X_rest, y_train, y_rest = train_test_split(X, y, test_size=0.5, stratify=y,
-                                                        random_state=0)
-    X_val, X_test, y_val, y_test = train_test_split(X_rest, y_rest, test_size=0.6,
-                                                    stratify=y_rest, random_state=0)
+    X_train, X_rest, y_train, y_rest = train_test_split(
+        X, y, test_size=0.5, stratify=y, random_state=0
+    )
+    X_val, X_test, y_val, y_test = train_test_split(
+        X_rest, y_rest, test_size=0.6, stratify=y_rest, random_state=0
+    )
     model_a = GaussianNB().fit(X_train, y_train)
     model_b = make_pipeline(StandardScaler(), LogisticRegression()).fit(X_train, y_train)
     a, b = (m.predict_proba(X_test)[:, 1] for m in (model_a, model_b))
 
     # Every row is paired_bootstrap_diff(y_test, a, b, metric, seed=42, ...).
-    report = compare_scores(y_test, a, b, name_a="naive Bayes", name_b="logistic regression",
-                            n_resamples=2000, n_jobs=-1)
+    report = compare_scores(
+        y_test,
+        a,
+        b,
+        name_a="naive Bayes",
+        name_b="logistic regression",
+        n_resamples=2000,
+        n_jobs=-1,
+    )
     print(report.to_text())
 
     # Sensitivity at 95% specificity: each model's threshold is chosen on the
     # validation split and refit in every resample, then applied to the test split.
     a_val, b_val = (m.predict_proba(X_val)[:, 1] for m in (model_a, model_b))
     op_point = paired_bootstrap_op_point_diff(
-        y_val, a_val, b_val, y_test, a, b, AtSpecificity(0.95), Sensitivity(),
-        n_resamples=2000, n_jobs=-1,
+        y_val,
+        a_val,
+        b_val,
+        y_test,
+        a,
+        b,
+        AtSpecificity(0.95),
+        Sensitivity(),
+        n_resamples=2000,
+        n_jobs=-1,
     )
     print()
     print(op_point)

@@ -285,6 +285,22 @@ def test_p_value_behaviour(binary_data):
 
 
 @pytest.mark.parametrize("method", ["percentile", "basic", "bca", "studentized"])
+@pytest.mark.parametrize("metric", ["roc_auc", "brier"])
+def test_p_value_agrees_with_the_interval(method, metric):
+    # p is the inverted interval: p < 0.05 exactly when the 95% interval
+    # excludes 0 (away from the boundary, where B limits the resolution).
+    agree = 0
+    for seed, shift in enumerate([0.0, 0.1, 0.2, 0.3, 0.5, 0.05, 0.15, 0.25]):
+        y, a, b = _data(40 + seed, 300, shift=shift)
+        res = paired_bootstrap_diff(y, a, b, metric, n_resamples=1000, method=method)
+        assert 2 / 1001 <= res.p_value <= 1
+        if abs(res.p_value - 0.05) > 0.01:
+            assert (res.p_value < 0.05) == (not res.overlaps_zero), (shift, res)
+            agree += 1
+    assert agree >= 5
+
+
+@pytest.mark.parametrize("method", ["percentile", "basic", "bca", "studentized"])
 def test_every_method_brackets_the_estimate(method, binary_data):
     y, a, b = binary_data
     res = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=400, method=method, n_jobs=2)

@@ -19,16 +19,38 @@ from eval_toolkit.cli import main
 N_RESAMPLES = "200"
 FAST = ["--n-resamples", N_RESAMPLES, "--n-jobs", "1"]
 ROW_KEYS = [
-    "metric", "label", "slice", "n_samples", "value_a", "value_b", "delta", "ci_low", "ci_high",
-    "confidence", "method", "p_value", "std_error", "mde", "n_resamples", "n_degenerate",
-    "overlaps_zero", "higher_is_better", "better",
+    "metric",
+    "label",
+    "slice",
+    "n_samples",
+    "value_a",
+    "value_b",
+    "delta",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "method",
+    "p_value",
+    "std_error",
+    "mde",
+    "n_resamples",
+    "n_degenerate",
+    "overlaps_zero",
+    "higher_is_better",
+    "better",
 ]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONWARNINGS": "default"}
-    return subprocess.run([sys.executable, "-m", "eval_toolkit", *args], capture_output=True,
-                          text=True, cwd=cwd, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "eval_toolkit", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -82,12 +104,15 @@ def test_no_command_is_a_usage_error():
     assert out.returncode == 2
     assert out.stderr.splitlines() == [
         "eval-toolkit: error: the following arguments are required: COMMAND "
-        "(see 'eval-toolkit --help')"]
+        "(see 'eval-toolkit --help')"
+    ]
 
 
 def test_import_of_the_cli_is_light():
-    code = ("import sys, eval_toolkit.cli, eval_toolkit.report, eval_toolkit.plotting;"
-            "print([m for m in ('sklearn', 'matplotlib', 'pandas') if m in sys.modules])")
+    code = (
+        "import sys, eval_toolkit.cli, eval_toolkit.report, eval_toolkit.plotting;"
+        "print([m for m in ('sklearn', 'matplotlib', 'pandas') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -102,8 +127,13 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
         assert name in out.stdout
     report_dir = tmp_path / "eval_toolkit_report"
     rows = json.loads((report_dir / "results.json").read_text())["rows"]
-    assert [r["metric"] for r in rows] == ["roc_auc", "average_precision", "brier", "ece",
-                                           "sensitivity_at_specificity"]
+    assert [r["metric"] for r in rows] == [
+        "roc_auc",
+        "average_precision",
+        "brier",
+        "ece",
+        "sensitivity_at_specificity",
+    ]
     assert all(r["n_resamples"] + r["n_degenerate"] == int(N_RESAMPLES) for r in rows)
     html_text = (report_dir / "report.html").read_text()
     assert html_text.count('<figure id="') == (8 if _has_matplotlib() else 0)
@@ -132,18 +162,44 @@ def _has_matplotlib() -> bool:
 
 def test_compare_gives_the_numbers_of_the_python_api(preds, arrays):
     # n_jobs=2 in the CLI, 1 in Python: the numbers must not depend on it.
-    out = run("compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b",
-              "--metric", "roc_auc", "brier", "--slice-by", "site", "--n-resamples", N_RESAMPLES,
-              "--n-jobs", "2", "--format", "json")
+    out = run(
+        "compare",
+        str(preds),
+        "--label",
+        "y",
+        "--score-a",
+        "a",
+        "--score-b",
+        "b",
+        "--metric",
+        "roc_auc",
+        "brier",
+        "--slice-by",
+        "site",
+        "--n-resamples",
+        N_RESAMPLES,
+        "--n-jobs",
+        "2",
+        "--format",
+        "json",
+    )
     assert out.returncode == 0, out.stderr
     y, a, b, site = arrays
     rows = _rows(out.stdout)
     masks = [np.ones(y.size, bool), site == "north", site == "south"]
     assert [(r["slice"], r["metric"]) for r in rows] == [
-        (s, m) for s in ("all", "site=north", "site=south") for m in ("roc_auc", "brier")]
+        (s, m) for s in ("all", "site=north", "site=south") for m in ("roc_auc", "brier")
+    ]
     for row, mask in zip(rows, [m for m in masks for _ in range(2)]):
-        ref = paired_bootstrap_diff(y[mask], a[mask], b[mask], row["metric"],
-                                    n_resamples=int(N_RESAMPLES), method="bca", seed=42)
+        ref = paired_bootstrap_diff(
+            y[mask],
+            a[mask],
+            b[mask],
+            row["metric"],
+            n_resamples=int(N_RESAMPLES),
+            method="bca",
+            seed=42,
+        )
         assert list(row) == ROW_KEYS
         got = (row["delta"], row["ci_low"], row["ci_high"], row["p_value"], row["std_error"])
         assert got == (ref.delta, ref.ci_low, ref.ci_high, ref.p_value, ref.std_error)
@@ -163,8 +219,21 @@ def test_compare_csv_output_matches_json(preds):
 
 
 def test_compare_table_and_report(preds, tmp_path):
-    out = run("compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b",
-              "--metric", "roc_auc", *FAST, "--report", str(tmp_path / "rep"))
+    out = run(
+        "compare",
+        str(preds),
+        "--label",
+        "y",
+        "--score-a",
+        "a",
+        "--score-b",
+        "b",
+        "--metric",
+        "roc_auc",
+        *FAST,
+        "--report",
+        str(tmp_path / "rep"),
+    )
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0] == "b (B) vs a (A) on preds.csv"
@@ -174,8 +243,19 @@ def test_compare_table_and_report(preds, tmp_path):
 
 
 def test_string_labels_with_pos_label(preds):
-    common = ["compare", str(preds), "--score-a", "a", "--score-b", "b", "--metric", "roc_auc",
-              *FAST, "--format", "json"]
+    common = [
+        "compare",
+        str(preds),
+        "--score-a",
+        "a",
+        "--score-b",
+        "b",
+        "--metric",
+        "roc_auc",
+        *FAST,
+        "--format",
+        "json",
+    ]
     numeric = run(*common, "--label", "y")
     named = run(*common, "--label", "diagnosis", "--pos-label", "M")
     assert numeric.returncode == 0 and named.returncode == 0, named.stderr
@@ -188,8 +268,19 @@ def test_parquet_input(arrays, preds, tmp_path):
     y, a, b, site = arrays
     path = tmp_path / "preds.parquet"
     pd.DataFrame({"y": y.astype(bool), "a": a, "b": b, "site": site}).to_parquet(path)
-    common = ["--score-a", "a", "--score-b", "b", "--label", "y", "--slice-by", "site", *FAST,
-              "--format", "json"]
+    common = [
+        "--score-a",
+        "a",
+        "--score-b",
+        "b",
+        "--label",
+        "y",
+        "--slice-by",
+        "site",
+        *FAST,
+        "--format",
+        "json",
+    ]
     from_parquet = run("compare", str(path), *common)
     from_csv = run("compare", str(preds), *common)
     assert from_parquet.returncode == 0, from_parquet.stderr
@@ -210,8 +301,19 @@ def test_parquet_without_its_dependencies(tmp_path, monkeypatch, capsys, missing
 
 
 def test_progress_bar_on_request(preds):
-    common = ["compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b",
-              "--metric", "roc_auc", *FAST]
+    common = [
+        "compare",
+        str(preds),
+        "--label",
+        "y",
+        "--score-a",
+        "a",
+        "--score-b",
+        "b",
+        "--metric",
+        "roc_auc",
+        *FAST,
+    ]
     shown = run(*common, "--progress")
     hidden = run(*common)
     assert shown.returncode == 0 and hidden.returncode == 0
@@ -222,10 +324,25 @@ def test_progress_bar_on_request(preds):
 def test_warnings_are_one_line(tmp_path):
     # 12 samples with 3 positives: a few percent of resamples have no positive.
     path = tmp_path / "small.csv"
-    path.write_text("y,a,b\n" + "".join(
-        f"{int(i < 3)},{(i * 7 % 12) / 12},{(i * 5 % 12) / 12}\n" for i in range(12)))
-    out = run("compare", str(path), "--label", "y", "--score-a", "a", "--score-b", "b",
-              "--metric", "roc_auc", "--method", "percentile", *FAST)
+    path.write_text(
+        "y,a,b\n"
+        + "".join(f"{int(i < 3)},{(i * 7 % 12) / 12},{(i * 5 % 12) / 12}\n" for i in range(12))
+    )
+    out = run(
+        "compare",
+        str(path),
+        "--label",
+        "y",
+        "--score-a",
+        "a",
+        "--score-b",
+        "b",
+        "--metric",
+        "roc_auc",
+        "--method",
+        "percentile",
+        *FAST,
+    )
     assert out.returncode == 0, out.stderr
     (line,) = out.stderr.splitlines()
     assert line.startswith("eval-toolkit: warning: paired_bootstrap_diff: ")
@@ -235,55 +352,102 @@ def test_warnings_are_one_line(tmp_path):
 # ---- errors --------------------------------------------------------------------------------
 
 CSV_ERRORS = [
-    (["--label", "nope"], 2,
-     "eval-toolkit compare: error: The '--label' parameter of eval-toolkit compare must be a "
-     "column of preds.csv (available: 'y', 'a', 'b', 'site', 'diagnosis'). Got 'nope' instead."),
-    (["--score-b", "c"], 2,
-     "eval-toolkit compare: error: The '--score-b' parameter of eval-toolkit compare must be a "
-     "column of preds.csv (available: 'y', 'a', 'b', 'site', 'diagnosis'). Got 'c' instead."),
-    (["--slice-by", "region"], 2,
-     "eval-toolkit compare: error: The '--slice-by' parameter of eval-toolkit compare must be a "
-     "column of preds.csv (available: 'y', 'a', 'b', 'site', 'diagnosis'). Got 'region' "
-     "instead."),
-    (["--score-b", "site"], 1,
-     "eval-toolkit compare: error: The '--score-b' parameter of eval-toolkit compare must be a "
-     "column of numbers. Got column 'site' with values such as"),
-    (["--label", "diagnosis"], 1,
-     "eval-toolkit compare: error: The '--label' parameter of eval-toolkit compare must be a "
-     "column of 0/1, -1/1 or true/false labels (or give the positive one with --pos-label). Got "
-     "column 'diagnosis' with values ['B', 'M'] instead."),
-    (["--label", "diagnosis", "--pos-label", "X"], 2,
-     "eval-toolkit compare: error: The '--pos-label' parameter of eval-toolkit compare must be "
-     "a value of column 'diagnosis' ('B', 'M'). Got 'X' instead."),
-    (["--score-a", "site", "--label", "a"], 1, "eval-toolkit compare: error: The '--label' "
-     "parameter of eval-toolkit compare must be binary (two distinct values)."),
-    (["--confidence", "1.5"], 2,
-     "eval-toolkit compare: error: The '--confidence' parameter of eval-toolkit compare must be "
-     "a float in the open interval (0, 1). Got 1.5 instead."),
-    (["--n-resamples", "0"], 2,
-     "eval-toolkit compare: error: The '--n-resamples' parameter of eval-toolkit compare must be "
-     "an int >= 1. Got 0 instead."),
-    (["--n-jobs", "0"], 2,
-     "eval-toolkit compare: error: The '--n-jobs' parameter of eval-toolkit compare must be a "
-     "positive int or -1 (use 1 or -1, not 0). Got 0 instead."),
-    (["--seed", "-1"], 2,
-     "eval-toolkit compare: error: The '--seed' parameter of eval-toolkit compare must be an "
-     "int >= 0. Got -1 instead."),
-    (["--confidence", "high"], 2,
-     "eval-toolkit compare: error: argument --confidence: invalid float value: 'high' "
-     "(see 'eval-toolkit compare --help')"),
-    (["--method", "normal"], 2,
-     "eval-toolkit compare: error: argument --method: invalid choice: 'normal'"),
-    (["--metric", "auc"], 2, "eval-toolkit compare: error: argument --metric: invalid choice: "
-     "'auc'"),
-    (["--format", "xml"], 2, "eval-toolkit compare: error: argument --format: invalid choice: "
-     "'xml'"),
+    (
+        ["--label", "nope"],
+        2,
+        "eval-toolkit compare: error: The '--label' parameter of eval-toolkit compare must be a "
+        "column of preds.csv (available: 'y', 'a', 'b', 'site', 'diagnosis'). Got 'nope' instead.",
+    ),
+    (
+        ["--score-b", "c"],
+        2,
+        "eval-toolkit compare: error: The '--score-b' parameter of eval-toolkit compare must be a "
+        "column of preds.csv (available: 'y', 'a', 'b', 'site', 'diagnosis'). Got 'c' instead.",
+    ),
+    (
+        ["--slice-by", "region"],
+        2,
+        "eval-toolkit compare: error: The '--slice-by' parameter of eval-toolkit compare must be a "
+        "column of preds.csv (available: 'y', 'a', 'b', 'site', 'diagnosis'). Got 'region' "
+        "instead.",
+    ),
+    (
+        ["--score-b", "site"],
+        1,
+        "eval-toolkit compare: error: The '--score-b' parameter of eval-toolkit compare must be a "
+        "column of numbers. Got column 'site' with values such as",
+    ),
+    (
+        ["--label", "diagnosis"],
+        1,
+        "eval-toolkit compare: error: The '--label' parameter of eval-toolkit compare must be a "
+        "column of 0/1, -1/1 or true/false labels (or give the positive one with --pos-label). Got "
+        "column 'diagnosis' with values ['B', 'M'] instead.",
+    ),
+    (
+        ["--label", "diagnosis", "--pos-label", "X"],
+        2,
+        "eval-toolkit compare: error: The '--pos-label' parameter of eval-toolkit compare must be "
+        "a value of column 'diagnosis' ('B', 'M'). Got 'X' instead.",
+    ),
+    (
+        ["--score-a", "site", "--label", "a"],
+        1,
+        "eval-toolkit compare: error: The '--label' "
+        "parameter of eval-toolkit compare must be binary (two distinct values).",
+    ),
+    (
+        ["--confidence", "1.5"],
+        2,
+        "eval-toolkit compare: error: The '--confidence' parameter of eval-toolkit compare must be "
+        "a float in the open interval (0, 1). Got 1.5 instead.",
+    ),
+    (
+        ["--n-resamples", "0"],
+        2,
+        "eval-toolkit compare: error: The '--n-resamples' parameter of eval-toolkit compare must be "
+        "an int >= 1. Got 0 instead.",
+    ),
+    (
+        ["--n-jobs", "0"],
+        2,
+        "eval-toolkit compare: error: The '--n-jobs' parameter of eval-toolkit compare must be a "
+        "positive int or -1 (use 1 or -1, not 0). Got 0 instead.",
+    ),
+    (
+        ["--seed", "-1"],
+        2,
+        "eval-toolkit compare: error: The '--seed' parameter of eval-toolkit compare must be an "
+        "int >= 0. Got -1 instead.",
+    ),
+    (
+        ["--confidence", "high"],
+        2,
+        "eval-toolkit compare: error: argument --confidence: invalid float value: 'high' "
+        "(see 'eval-toolkit compare --help')",
+    ),
+    (
+        ["--method", "normal"],
+        2,
+        "eval-toolkit compare: error: argument --method: invalid choice: 'normal'",
+    ),
+    (
+        ["--metric", "auc"],
+        2,
+        "eval-toolkit compare: error: argument --metric: invalid choice: 'auc'",
+    ),
+    (
+        ["--format", "xml"],
+        2,
+        "eval-toolkit compare: error: argument --format: invalid choice: 'xml'",
+    ),
     (["--bogus"], 2, "eval-toolkit: error: unrecognized arguments: --bogus"),
 ]
 
 
-@pytest.mark.parametrize("changes, code, message", CSV_ERRORS,
-                         ids=[" ".join(c[0]) for c in CSV_ERRORS])
+@pytest.mark.parametrize(
+    "changes, code, message", CSV_ERRORS, ids=[" ".join(c[0]) for c in CSV_ERRORS]
+)
 def test_compare_errors(preds, changes, code, message):
     options = {"--label": "y", "--score-a": "a", "--score-b": "b", "--n-jobs": "1"}
     extra = []
@@ -291,7 +455,7 @@ def test_compare_errors(preds, changes, code, message):
         if i + 1 < len(changes) and changes[i] in options:
             options[changes[i]] = changes[i + 1]
         else:
-            extra += changes[i:i + 2]
+            extra += changes[i : i + 2]
     args = [x for pair in options.items() for x in pair] + extra
     out = run("compare", str(preds), *args)
     assert out.returncode == code
@@ -303,8 +467,19 @@ def test_compare_errors(preds, changes, code, message):
 def test_scores_outside_unit_interval_for_brier(tmp_path):
     path = tmp_path / "logits.csv"
     path.write_text("y,a,b\n" + "".join(f"{i % 2},{i - 5},{2 * i - 9}\n" for i in range(10)))
-    out = run("compare", str(path), "--label", "y", "--score-a", "a", "--score-b", "b",
-              "--metric", "brier", *FAST)
+    out = run(
+        "compare",
+        str(path),
+        "--label",
+        "y",
+        "--score-a",
+        "a",
+        "--score-b",
+        "b",
+        "--metric",
+        "brier",
+        *FAST,
+    )
     assert out.returncode == 1
     (line,) = out.stderr.splitlines()
     assert "must be probabilities in [0, 1] for this metric" in line
@@ -315,7 +490,8 @@ def test_missing_required_option(preds):
     assert out.returncode == 2
     assert out.stderr.splitlines() == [
         "eval-toolkit compare: error: the following arguments are required: --score-b "
-        "(see 'eval-toolkit compare --help')"]
+        "(see 'eval-toolkit compare --help')"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -344,12 +520,28 @@ def test_unreadable_files(tmp_path, content, message):
 def test_directory_is_not_a_file(tmp_path):
     out = run("compare", str(tmp_path), "--label", "y", "--score-a", "a", "--score-b", "b")
     assert out.returncode == 1
-    assert out.stderr == f"eval-toolkit compare: error: Cannot read {tmp_path}: it is a directory.\n"
+    assert (
+        out.stderr == f"eval-toolkit compare: error: Cannot read {tmp_path}: it is a directory.\n"
+    )
 
 
 def test_main_returns_exit_codes_in_process(preds, capsys):
-    ok = main(["compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b",
-               "--metric", "roc_auc", *FAST, "--format", "json"])
+    ok = main(
+        [
+            "compare",
+            str(preds),
+            "--label",
+            "y",
+            "--score-a",
+            "a",
+            "--score-b",
+            "b",
+            "--metric",
+            "roc_auc",
+            *FAST,
+            "--format",
+            "json",
+        ]
+    )
     assert ok == 0 and json.loads(capsys.readouterr().out)["rows"][0]["metric"] == "roc_auc"
-    assert main(["compare", str(preds), "--label", "zz", "--score-a", "a",
-                 "--score-b", "b"]) == 2
+    assert main(["compare", str(preds), "--label", "zz", "--score-a", "a", "--score-b", "b"]) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -74,7 +75,9 @@ def _reference_threshold(selector, y, s):
         return rows[int(np.argmax(scores))][0]
     if not (n_pos and n_neg):
         return np.nan
-    j = [sens + spec - 1 for _, sens, spec, _, _ in rows]
+    # Exact rationals, so that mathematically tied thresholds stay tied.
+    j = [Fraction(int(round(sens * n_pos)), int(n_pos)) + Fraction(int(round(spec * n_neg)), int(n_neg))
+         for _, sens, spec, _, _ in rows]
     return rows[int(np.argmax(j))][0]
 
 

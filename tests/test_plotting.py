@@ -13,8 +13,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
 
-from eval_toolkit import bootstrap_ci, paired_bootstrap_diff  # noqa: E402
-from eval_toolkit import plotting  # noqa: E402
+from eval_toolkit import bootstrap_ci, paired_bootstrap_diff, plotting  # noqa: E402
 from eval_toolkit.plotting import (  # noqa: E402
     plot_bootstrap_distribution,
     plot_forest,
@@ -59,9 +58,15 @@ def test_forest_one_row_per_result(cis):
 
 def test_forest_of_a_report_labels_metric_and_slice(data):
     y, a, b = data
-    report = compare_scores(y, a, b, metrics=["roc_auc"], slices=np.arange(y.size) % 2 == 0,
-                            slice_name="even",
-                            n_resamples=200)
+    report = compare_scores(
+        y,
+        a,
+        b,
+        metrics=["roc_auc"],
+        slices=np.arange(y.size) % 2 == 0,
+        slice_name="even",
+        n_resamples=200,
+    )
     labels = [t.get_text() for t in plot_forest(report).get_yticklabels()]
     assert labels == ["ROC AUC (all)", "ROC AUC (even=False)", "ROC AUC (even=True)"]
 
@@ -106,10 +111,9 @@ def test_reliability_bins_match_scikit_learn(data):
 def test_reliability_one_curve_per_model(data):
     y, a, b = data
     ax = plot_reliability(y, {"A": a, "B": b}, n_bins=5)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == [
-        "perfect calibration", "A", "B"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["perfect calibration", "A", "B"]
     assert len(ax.get_lines()) == 3 and len(ax.collections) == 2
-    assert ax.get_xlim() == (0.0, 1.0)
+    assert ax.get_xlim() == (-0.02, 1.02)
 
 
 def test_roc_one_curve_per_model(data):
@@ -118,8 +122,11 @@ def test_roc_one_curve_per_model(data):
     y, a, b = data
     ax = plot_roc(y, {"A": a, "B": b})
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == [f"A (AUC = {roc_auc_score(y, a):.3f})",
-                      f"B (AUC = {roc_auc_score(y, b):.3f})", "chance"]
+    assert legend == [
+        f"A (AUC = {roc_auc_score(y, a):.3f})",
+        f"B (AUC = {roc_auc_score(y, b):.3f})",
+        "chance",
+    ]
     fpr = ax.get_lines()[0].get_xdata()
     assert fpr[0] == 0.0 and fpr[-1] == 1.0
 
@@ -127,33 +134,53 @@ def test_roc_one_curve_per_model(data):
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda d, c: plot_forest([]),
-         "The 'results' parameter of plot_forest must be a ComparisonReport or a non-empty list "
-         "of PairedBootstrapCI. Got [] instead."),
-        (lambda d, c: plot_forest(c, labels=["x"]),
-         "The 'labels' parameter of plot_forest must be a list of 3 names. Got '1 names' "
-         "instead."),
-        (lambda d, c: plot_bootstrap_distribution("ci"),
-         "The 'result' parameter of plot_bootstrap_distribution must be a PairedBootstrapCI or "
-         "BootstrapCI that kept its distribution. Got 'ci' instead."),
-        (lambda d, c: plot_bootstrap_distribution(c[0], bins=0),
-         "The 'bins' parameter of plot_bootstrap_distribution must be an int >= 1. Got 0 "
-         "instead."),
-        (lambda d, c: plot_reliability(d[0], d[1]),
-         "The 'scores' parameter of plot_reliability must be a non-empty dict {model name: "
-         "scores}."),
-        (lambda d, c: plot_reliability(d[0], {"A": d[1] * 2}),
-         "The 'scores['A']' parameter of plot_reliability must be probabilities in [0, 1]"),
-        (lambda d, c: plot_reliability(d[0], {"A": d[1]}, n_bins=0),
-         "The 'n_bins' parameter of plot_reliability must be an int >= 1. Got 0 instead."),
-        (lambda d, c: plot_reliability(d[0], {"A": d[1]}, strategy="kmeans"),
-         "The 'strategy' parameter of plot_reliability must be one of 'uniform', 'quantile'. "
-         "Got 'kmeans' instead."),
-        (lambda d, c: plot_roc(d[0], {"A": d[1][:10]}),
-         "The 'scores['A']' parameter of plot_roc must be of the same length as y_true (400)."),
-        (lambda d, c: plot_roc(np.ones(400), {"A": d[1]}),
-         "The 'y_true' parameter of plot_roc must be labels of both classes. Got 'a single "
-         "class' instead."),
+        (
+            lambda d, c: plot_forest([]),
+            "The 'results' parameter of plot_forest must be a ComparisonReport or a non-empty list "
+            "of PairedBootstrapCI. Got [] instead.",
+        ),
+        (
+            lambda d, c: plot_forest(c, labels=["x"]),
+            "The 'labels' parameter of plot_forest must be a list of 3 names. Got '1 names' "
+            "instead.",
+        ),
+        (
+            lambda d, c: plot_bootstrap_distribution("ci"),
+            "The 'result' parameter of plot_bootstrap_distribution must be a PairedBootstrapCI or "
+            "BootstrapCI that kept its distribution. Got 'ci' instead.",
+        ),
+        (
+            lambda d, c: plot_bootstrap_distribution(c[0], bins=0),
+            "The 'bins' parameter of plot_bootstrap_distribution must be an int >= 1. Got 0 "
+            "instead.",
+        ),
+        (
+            lambda d, c: plot_reliability(d[0], d[1]),
+            "The 'scores' parameter of plot_reliability must be a non-empty dict {model name: "
+            "scores}.",
+        ),
+        (
+            lambda d, c: plot_reliability(d[0], {"A": d[1] * 2}),
+            "The 'scores['A']' parameter of plot_reliability must be probabilities in [0, 1]",
+        ),
+        (
+            lambda d, c: plot_reliability(d[0], {"A": d[1]}, n_bins=0),
+            "The 'n_bins' parameter of plot_reliability must be an int >= 1. Got 0 instead.",
+        ),
+        (
+            lambda d, c: plot_reliability(d[0], {"A": d[1]}, strategy="kmeans"),
+            "The 'strategy' parameter of plot_reliability must be one of 'uniform', 'quantile'. "
+            "Got 'kmeans' instead.",
+        ),
+        (
+            lambda d, c: plot_roc(d[0], {"A": d[1][:10]}),
+            "The 'scores['A']' parameter of plot_roc must be of the same length as y_true (400).",
+        ),
+        (
+            lambda d, c: plot_roc(np.ones(400), {"A": d[1]}),
+            "The 'y_true' parameter of plot_roc must be labels of both classes. Got 'a single "
+            "class' instead.",
+        ),
     ],
 )
 def test_errors(data, cis, call, message):
@@ -166,8 +193,11 @@ def test_missing_matplotlib_gives_install_hint(cis, monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
-    with pytest.raises(ImportError, match=r"plot_forest needs matplotlib: pip install "
-                                          r"'eval_toolkit\[plot\]'"):
+    with pytest.raises(
+        ImportError,
+        match=r"plot_forest needs matplotlib: pip install "
+        r"'eval_toolkit\[plot\]'",
+    ):
         plot_forest(cis)
 
 

@@ -23,9 +23,25 @@ from eval_toolkit.report import (
 N_RESAMPLES = 200
 
 ROW_KEYS = [
-    "metric", "label", "slice", "n_samples", "value_a", "value_b", "delta", "ci_low", "ci_high",
-    "confidence", "method", "p_value", "std_error", "mde", "n_resamples", "n_degenerate",
-    "overlaps_zero", "higher_is_better", "better",
+    "metric",
+    "label",
+    "slice",
+    "n_samples",
+    "value_a",
+    "value_b",
+    "delta",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "method",
+    "p_value",
+    "std_error",
+    "mde",
+    "n_resamples",
+    "n_degenerate",
+    "overlaps_zero",
+    "higher_is_better",
+    "better",
 ]
 
 
@@ -43,8 +59,9 @@ def data():
 @pytest.fixture
 def report(data):
     y, a, b, site = data
-    return compare_scores(y, a, b, slices=site, slice_name="site", name_a="old", name_b="new",
-                          n_resamples=N_RESAMPLES)
+    return compare_scores(
+        y, a, b, slices=site, slice_name="site", name_a="old", name_b="new", n_resamples=N_RESAMPLES
+    )
 
 
 # ---- compare_scores ------------------------------------------------------------------------
@@ -52,16 +69,35 @@ def report(data):
 
 def test_rows_are_the_functional_api(data):
     y, a, b, site = data
-    report = compare_scores(y, a, b, slices=site, slice_name="site", n_resamples=N_RESAMPLES,
-                            method="percentile", seed=3)
-    expected_slices = [("all", np.ones(y.shape, bool)), ("site=north", site == "north"),
-                       ("site=south", site == "south")]
+    report = compare_scores(
+        y,
+        a,
+        b,
+        slices=site,
+        slice_name="site",
+        n_resamples=N_RESAMPLES,
+        method="percentile",
+        seed=3,
+    )
+    expected_slices = [
+        ("all", np.ones(y.shape, bool)),
+        ("site=north", site == "north"),
+        ("site=south", site == "south"),
+    ]
     metrics = ["roc_auc", "average_precision", "brier", "ece"]
     assert [(r.slice, r.metric) for r in report.rows] == [
-        (s, m) for s, _ in expected_slices for m in metrics]
-    for row, (name, mask) in zip(report.rows, [e for e in expected_slices for _ in metrics]):
-        ref = paired_bootstrap_diff(y[mask], a[mask], b[mask], row.metric,
-                                    n_resamples=N_RESAMPLES, method="percentile", seed=3)
+        (s, m) for s, _ in expected_slices for m in metrics
+    ]
+    for row, (_, mask) in zip(report.rows, [e for e in expected_slices for _ in metrics]):
+        ref = paired_bootstrap_diff(
+            y[mask],
+            a[mask],
+            b[mask],
+            row.metric,
+            n_resamples=N_RESAMPLES,
+            method="percentile",
+            seed=3,
+        )
         assert row.ci == ref
         np.testing.assert_array_equal(row.ci.distribution, ref.distribution)
         assert row.value_b - row.value_a == pytest.approx(row.ci.delta, abs=1e-12)
@@ -71,8 +107,9 @@ def test_values_match_scikit_learn(data):
     from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 
     y, a, b, _ = data
-    report = compare_scores(y, a, b, metrics=["roc_auc", "average_precision", "brier"],
-                            n_resamples=N_RESAMPLES)
+    report = compare_scores(
+        y, a, b, metrics=["roc_auc", "average_precision", "brier"], n_resamples=N_RESAMPLES
+    )
     for row, fn in zip(report.rows, (roc_auc_score, average_precision_score, brier_score_loss)):
         assert row.value_a == pytest.approx(fn(y, a), abs=1e-12)
         assert row.value_b == pytest.approx(fn(y, b), abs=1e-12)
@@ -84,7 +121,7 @@ def test_default_metrics_skip_probability_metrics_for_unbounded_scores(data):
     assert [r.metric for r in report.rows] == ["roc_auc", "average_precision"]
 
 
-def test_n_jobs_reproducibility(data):
+def test_compare_scores_n_jobs_reproducibility(data):
     y, a, b, site = data
     one = compare_scores(y, a, b, slices=site, n_resamples=N_RESAMPLES, n_jobs=1)
     two = compare_scores(y, a, b, slices=site, n_resamples=N_RESAMPLES, n_jobs=2)
@@ -115,30 +152,44 @@ def test_slice_with_one_class_names_the_slice(data):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"metrics": "roc_auc"},
-         "The 'metrics' parameter of compare_scores must be a non-empty list of metric names. "
-         "Got 'roc_auc' instead."),
-        ({"metrics": []},
-         "The 'metrics' parameter of compare_scores must be a non-empty list of metric names. "
-         "Got [] instead."),
+        (
+            {"metrics": "roc_auc"},
+            "The 'metrics' parameter of compare_scores must be a non-empty list of metric names. "
+            "Got 'roc_auc' instead.",
+        ),
+        (
+            {"metrics": []},
+            "The 'metrics' parameter of compare_scores must be a non-empty list of metric names. "
+            "Got [] instead.",
+        ),
         ({"metrics": ["auc"]}, "The 'metrics' parameter of compare_scores must be one of "),
-        ({"slices": ["x", "y"]},
-         "The 'slices' parameter of compare_scores must be a 1-D array of length 300 (one slice "
-         "per sample). Got 'shape (2,)' instead."),
-        ({"score_a": "scale"},
-         "The 'score_a' parameter of compare_scores must be probabilities in [0, 1] for this "
-         "metric."),
+        (
+            {"slices": ["x", "y"]},
+            "The 'slices' parameter of compare_scores must be a 1-D array of length 300 (one slice "
+            "per sample). Got 'shape (2,)' instead.",
+        ),
+        (
+            {"score_a": "scale"},
+            "The 'score_a' parameter of compare_scores must be probabilities in [0, 1] for this "
+            "metric.",
+        ),
         ({"y_true": "three"}, "The 'y_true' parameter of compare_scores must be binary"),
-        ({"n_resamples": 0},
-         "The 'n_resamples' parameter of compare_scores must be an int >= 1. Got 0 instead."),
-        ({"confidence": 95},
-         "The 'confidence' parameter of compare_scores must be a float in the open interval "
-         "(0, 1). Got 95 instead."),
+        (
+            {"n_resamples": 0},
+            "The 'n_resamples' parameter of compare_scores must be an int >= 1. Got 0 instead.",
+        ),
+        (
+            {"confidence": 95},
+            "The 'confidence' parameter of compare_scores must be a float in the open interval "
+            "(0, 1). Got 95 instead.",
+        ),
         ({"method": "normal"}, "The 'method' parameter of compare_scores must be one of "),
         ({"seed": -1}, "The 'seed' parameter of compare_scores must be a non-negative int"),
         ({"n_jobs": 0}, "The 'n_jobs' parameter of compare_scores must be a positive int or -1"),
-        ({"stratify": "yes"},
-         "The 'stratify' parameter of compare_scores must be a bool. Got 'yes' instead."),
+        (
+            {"stratify": "yes"},
+            "The 'stratify' parameter of compare_scores must be a bool. Got 'yes' instead.",
+        ),
     ],
 )
 def test_compare_scores_errors(data, kwargs, message):
@@ -159,23 +210,33 @@ def test_compare_scores_errors(data, kwargs, message):
 
 def test_json_layout_is_stable(report):
     document = json.loads(report.to_json())
-    assert list(document) == ["schema_version", "eval_toolkit_version", "title", "model_a",
-                              "model_b", "n_samples", "seed", "rows"]
+    assert list(document) == [
+        "schema_version",
+        "eval_toolkit_version",
+        "title",
+        "model_a",
+        "model_b",
+        "n_samples",
+        "seed",
+        "rows",
+    ]
     assert document["schema_version"] == 1
-    assert (document["model_a"], document["model_b"], document["n_samples"]) == ("old", "new",
-                                                                                 300)
+    assert (document["model_a"], document["model_b"], document["n_samples"]) == ("old", "new", 300)
     assert all(list(row) == ROW_KEYS for row in document["rows"])
     first = document["rows"][0]
     ci = report.rows[0].ci
-    assert (first["delta"], first["ci_low"], first["ci_high"]) == (ci.delta, ci.ci_low,
-                                                                   ci.ci_high)
+    assert (first["delta"], first["ci_low"], first["ci_high"]) == (ci.delta, ci.ci_low, ci.ci_high)
     assert first["mde"] == report.rows[0].mde().mde
 
 
 def test_json_writes_nan_as_null():
     ci = PairedBootstrapCI(0.0, float("nan"), float("nan"), True, 0.95, 10, "bca", 0.0, 1.0, 0, 5)
-    report = ComparisonReport((ComparisonRow("roc_auc", "all", ci, 0.5, 0.5),),
-                              np.array([True, False]), np.zeros(2), np.zeros(2))
+    report = ComparisonReport(
+        (ComparisonRow("roc_auc", "all", ci, 0.5, 0.5),),
+        np.array([True, False]),
+        np.zeros(2),
+        np.zeros(2),
+    )
     row = json.loads(report.to_json())["rows"][0]
     assert row["ci_low"] is None and row["ci_high"] is None
 
@@ -185,8 +246,19 @@ def test_text_table(report):
     lines = text.splitlines()
     assert lines[0] == "Paired comparison"
     assert "A = old, B = new; n = 300" in lines[1]
-    assert lines[3].split() == ["metric", "slice", "A", "B", "B", "-", "A", "95%", "CI", "MDE",
-                                "better"]
+    assert lines[3].split() == [
+        "metric",
+        "slice",
+        "A",
+        "B",
+        "B",
+        "-",
+        "A",
+        "95%",
+        "CI",
+        "MDE",
+        "better",
+    ]
     assert sum("site=north" in line for line in lines) == 4
     assert "ROC AUC" in text and "Brier score" in text
 
@@ -244,19 +316,23 @@ def _parse(html_text: str) -> _Figures:
 
 def _is_png(uri: str) -> bool:
     prefix = "data:image/png;base64,"
-    return uri.startswith(prefix) and base64.b64decode(uri[len(prefix):])[:8] == b"\x89PNG\r\n\x1a\n"
+    return (
+        uri.startswith(prefix) and base64.b64decode(uri[len(prefix) :])[:8] == b"\x89PNG\r\n\x1a\n"
+    )
 
 
 def test_write_report_embeds_every_plot(data, tmp_path):
     pytest.importorskip("matplotlib")
     y, a, b, site = data
-    report = compare_scores(y, a, b, metrics=["roc_auc", "ece"], slices=site,
-                            n_resamples=N_RESAMPLES)
+    report = compare_scores(
+        y, a, b, metrics=["roc_auc", "ece"], slices=site, n_resamples=N_RESAMPLES
+    )
     html_file = write_report(report, tmp_path / "out")
     assert html_file == tmp_path / "out" / "report.html"
     parsed = _parse(html_file.read_text(encoding="utf-8"))
-    expected = ["forest"] + [f"distribution-{i}" for i in range(len(report.rows))] + [
-        "reliability", "roc"]
+    expected = (
+        ["forest"] + [f"distribution-{i}" for i in range(len(report.rows))] + ["reliability", "roc"]
+    )
     assert list(parsed.figures) == expected
     assert all(len(images) == 1 and _is_png(images[0]) for images in parsed.figures.values())
     assert parsed.tables == 1
@@ -291,8 +367,9 @@ def test_write_report_without_matplotlib_writes_a_note(report, tmp_path, monkeyp
 
 def test_write_report_escapes_names(data, tmp_path):
     y, a, b, _ = data
-    report = compare_scores(y, a, b, metrics=["roc_auc"], n_resamples=N_RESAMPLES,
-                            name_a="<script>", name_b="b&b")
+    report = compare_scores(
+        y, a, b, metrics=["roc_auc"], n_resamples=N_RESAMPLES, name_a="<script>", name_b="b&b"
+    )
     text = write_report(report, tmp_path, plots=False).read_text(encoding="utf-8")
     assert "<script>" not in text and "&lt;script&gt;" in text and "b&amp;b" in text
 
@@ -300,11 +377,15 @@ def test_write_report_escapes_names(data, tmp_path):
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"report": "report"},
-         "The 'report' parameter of write_report must be a ComparisonReport (see compare_scores)."
-         " Got 'str' instead."),
-        ({"plots": "yes"},
-         "The 'plots' parameter of write_report must be None, True or False. Got 'yes' instead."),
+        (
+            {"report": "report"},
+            "The 'report' parameter of write_report must be a ComparisonReport (see compare_scores)."
+            " Got 'str' instead.",
+        ),
+        (
+            {"plots": "yes"},
+            "The 'plots' parameter of write_report must be None, True or False. Got 'yes' instead.",
+        ),
     ],
 )
 def test_write_report_errors(report, tmp_path, kwargs, message):
@@ -325,8 +406,11 @@ def test_repr_html_of_the_report(report):
 
 def test_repr_html_of_results(report):
     y = np.array([0, 1, 0, 1, 1, 0])
-    results = [report.rows[0].ci, report.rows[0].mde(),
-                BootstrapCI(0.7, 0.6, 0.8, 0.95, 100, "bca", 0.05, 0, len(y), "roc_auc")]
+    results = [
+        report.rows[0].ci,
+        report.rows[0].mde(),
+        BootstrapCI(0.7, 0.6, 0.8, 0.95, 100, "bca", 0.05, 0, len(y), "roc_auc"),
+    ]
     for result in results:
         html_text = result._repr_html_()
         assert html_text.startswith("<table>") and type(result).__name__ in html_text
