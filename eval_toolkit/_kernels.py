@@ -750,7 +750,7 @@ def _divide_or_zero(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den != 0)
 
 
-def _safe_divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+def _safe_divide(num: np.ndarray, den: np.ndarray | float) -> np.ndarray:
     """``num / den``, NaN where ``den == 0`` (metric undefined)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = num / den

@@ -21,6 +21,10 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def _std_error(values: np.ndarray) -> float:
+    return float(np.std(values, ddof=1)) if values.shape[0] > 1 else float("nan")
+
+
 class _ToDict:
     def to_dict(self) -> dict[str, Any]:
         """Return the fields as plain Python values (the distribution is left out)."""
@@ -140,6 +144,36 @@ class PairedBootstrapCI(_ToDict):
     n_samples: int = 0
     metric: str = "metric"
     distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_distribution(
+        cls,
+        delta: float,
+        delta_b: np.ndarray,
+        interval: Any,
+        *,
+        confidence: float,
+        method: str,
+        n_degenerate: int,
+        n_samples: int,
+        metric: str,
+    ) -> PairedBootstrapCI:
+        """Build the result from delta, its bootstrap distribution and an interval."""
+        return cls(
+            delta=float(delta),
+            ci_low=interval.low,
+            ci_high=interval.high,
+            overlaps_zero=bool(interval.low <= 0.0 <= interval.high),
+            confidence=confidence,
+            n_resamples=int(delta_b.shape[0]),
+            method=method,
+            std_error=_std_error(delta_b),
+            p_value=interval.p_value,
+            n_degenerate=n_degenerate,
+            n_samples=n_samples,
+            metric=metric,
+            distribution=delta_b,
+        )
 
     def __str__(self) -> str:
         return (

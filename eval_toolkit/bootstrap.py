@@ -16,14 +16,14 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
 from . import _engine
 from ._intervals import CI_METHODS, bootstrap_interval
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
-from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI
+from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._validation import (
     check_int,
     check_labels,
@@ -44,7 +44,7 @@ __all__ = [
     "mde_from_ci",
 ]
 
-MetricLike = Union[str, Callable[[np.ndarray, np.ndarray], float]]
+MetricLike = str | Callable[[np.ndarray, np.ndarray], float]
 
 #: Metrics whose per-resample standard error has a closed form (influence values).
 STUDENTIZED_METRICS = ("roc_auc", "accuracy", "brier", "log_loss")
@@ -345,7 +345,7 @@ def bootstrap_ci(
         confidence=problem.confidence,
         n_resamples=int(theta_b.shape[0]),
         method=problem.method,
-        std_error=float(np.std(theta_b, ddof=1)) if theta_b.shape[0] > 1 else float("nan"),
+        std_error=_std_error(theta_b),
         n_degenerate=n_deg,
         n_samples=int(problem.y.shape[0]),
         metric=problem.label,
@@ -366,20 +366,15 @@ def _paired(
         func, y_true, {"y_score_a": y_score_a, "y_score_b": y_score_b}, metric, **kwargs
     )
     point, delta_b, interval, n_deg = _run(problem, opts, f"{func} ({problem.label})")
-    return PairedBootstrapCI(
-        delta=float(point),
-        ci_low=interval.low,
-        ci_high=interval.high,
-        overlaps_zero=bool(interval.low <= 0.0 <= interval.high),
+    return PairedBootstrapCI.from_distribution(
+        point,
+        delta_b,
+        interval,
         confidence=problem.confidence,
-        n_resamples=int(delta_b.shape[0]),
         method=problem.method,
-        std_error=float(np.std(delta_b, ddof=1)) if delta_b.shape[0] > 1 else float("nan"),
-        p_value=interval.p_value,
         n_degenerate=n_deg,
         n_samples=int(problem.y.shape[0]),
         metric=problem.label,
-        distribution=delta_b,
     )
 
 

@@ -565,18 +565,13 @@ def paired_bootstrap_op_point_diff(
     interval = bootstrap_interval(
         method, delta_b, point, confidence, jackknife=lambda: statistic.jackknife(n_jobs)
     )
-    return PairedBootstrapCI(
-        delta=point,
-        ci_low=interval.low,
-        ci_high=interval.high,
-        overlaps_zero=bool(interval.low <= 0 <= interval.high),
+    return PairedBootstrapCI.from_distribution(
+        point,
+        delta_b,
+        interval,
         confidence=confidence,
-        n_resamples=int(delta_b.shape[0]),
         method=method,
-        std_error=float(np.std(delta_b, ddof=1)) if delta_b.shape[0] > 1 else float("nan"),
-        p_value=interval.p_value,
         n_degenerate=n_degenerate,
         n_samples=int(ty.shape[0]),
         metric=f"{type(metric_fn).__name__} at {threshold_fn!r}",
-        distribution=delta_b,
     )
