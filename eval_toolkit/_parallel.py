@@ -356,9 +356,30 @@ def parallel_map(
     logger.debug("parallel_map of %s: %d items, n_jobs=%d", description, len(items), n_jobs)
     if progress and return_as == "list":
         return _unordered_with_progress(func, state, items, args, kwargs, n_jobs, description)
-    parallel = Parallel(n_jobs=n_jobs, return_as=return_as)
+    parallel = Parallel(
+        n_jobs=n_jobs, return_as=return_as, batch_size=_batch_size(len(items), n_jobs)
+    )
     out = parallel(delayed(_run_task)(func, state, item, *args, **kwargs) for item in items)
     return _counted(out, len(items), description) if progress else out
+
+
+#: Batches per worker: enough to balance the tail of the schedule, few enough
+#: that data bound to ``fn`` is pickled a handful of times per worker.
+BATCHES_PER_WORKER = 4
+
+
+def _batch_size(n_items: int, n_jobs: int) -> int:
+    """Items per dispatched batch: about BATCHES_PER_WORKER batches per worker.
+
+    joblib's adaptive batching grows batches of fast tasks and can leave one
+    worker with a long last batch while the other idles; equal work units
+    (blocks of resamples) balance best with a fixed, even split.  Which items
+    share a batch never changes a result.
+    """
+    import joblib
+
+    workers = joblib.effective_n_jobs(n_jobs)  # honours an active parallel_config backend
+    return max(1, -(-n_items // (BATCHES_PER_WORKER * workers)))
 
 
 def _counted(results: Iterable[R], total: int, description: str) -> Iterator[R]:
@@ -371,7 +392,11 @@ def _counted(results: Iterable[R], total: int, description: str) -> Iterator[R]:
 def _unordered_with_progress(func, state, items, args, kwargs, n_jobs, description) -> list[Any]:
     from joblib import Parallel, delayed
 
-    parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+    parallel = Parallel(
+        n_jobs=n_jobs,
+        return_as="generator_unordered",
+        batch_size=_batch_size(len(items), n_jobs),
+    )
     tasks = (
         delayed(_run_task)(functools.partial(_tagged, func, i), state, item, *args, **kwargs)
         for i, item in enumerate(items)
