@@ -168,6 +168,16 @@ def test_seeded_workload_is_bit_identical_for_any_n_jobs():
         assert parallel_map(fn, children, n_jobs=n_jobs) == ref
 
 
+def test_dispatch_batching_does_not_change_results(monkeypatch):
+    children = np.random.SeedSequence(321).spawn(37)
+    fn = functools.partial(_block_sum, 0.5)
+    ref = parallel_map(fn, children, n_jobs=1)
+    for per_worker in (1, 3, 100):
+        monkeypatch.setattr(_parallel, "BATCHES_PER_WORKER", per_worker)
+        assert parallel_map(fn, children, n_jobs=2) == ref
+        assert parallel_map(fn, children, n_jobs=2, progress=True) == ref
+
+
 def test_generator_output_streams_in_order():
     gen = parallel_map(_square, range(25), n_jobs=2, return_as="generator")
     assert not isinstance(gen, list)
