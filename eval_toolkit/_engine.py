@@ -7,7 +7,7 @@ maps blocks through :func:`~eval_toolkit._parallel.parallel_map`.  Output is
 therefore bit-identical for any ``n_jobs``, batching and backend, and the
 first r resamples do not depend on ``n_resamples``.
 
-Working memory per block is bounded by ``CHUNK_ENTRIES`` (2**22) entries per
+Working memory per block is bounded by ``CHUNK_ENTRIES`` (2**20) entries per
 array: a block is drawn and evaluated in row chunks of at most
 ``CHUNK_ENTRIES // n`` resamples, and never fewer than one, so one resample of
 n = 10**7 samples uses a few arrays of 10**7 entries (~80 MB each) per worker.
