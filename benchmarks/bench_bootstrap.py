@@ -1,7 +1,7 @@
 """Benchmark: eval_toolkit's paired bootstrap against a naive loop and scipy.
 
 Run ``python benchmarks/bench_bootstrap.py`` (about 20 minutes on 2 cores) or
-``python benchmarks/bench_bootstrap.py --quick`` (a smoke run of a few
+``python benchmarks/bench_bootstrap.py --quick`` (a smoke run of about 25
 seconds).  For every sample size n and metric (paired ROC AUC, accuracy and
 ECE differences, B - A) it times, side by side in the same process:
 
@@ -14,13 +14,18 @@ ECE differences, B - A) it times, side by side in the same process:
 * ``eval_toolkit.delong_test``, the analytic reference for ROC AUC.
 
 Every time is the median over ``--repeats`` runs (calls shorter than 0.2 s are
-looped and averaged inside each run).  The slow baselines are timed on a
+looped and averaged inside each run); the four eval_toolkit configurations of
+a row are timed in turn, repeat by repeat, so that load from other processes
+hits n_jobs=1 and n_jobs=-1 alike.  The slow baselines are timed on a
 subset of resamples and extrapolated linearly to the full count: measured
 time + (remaining resamples) x (measured cost per resample); such cells are
 marked ``*``.  scipy's BCa also evaluates the statistic on all n jackknife
 samples, which is timed in full where it runs and, for large n, only
 estimated from the measured cost of one statistic call (the cell then says
-"skipped (est. > X)", a lower bound).
+"skipped (est. > X)", a lower bound).  Before every n_jobs=-1 run a "2-core
+probe" measures how much two pure-Python processes gain over one at that
+moment: on a small shared VM the second core comes and goes, and the n_jobs
+gain cannot be read without it.
 
 Data: binary labels and two correlated score vectors rounded to 3 decimals
 (so with ties), from a SeedSequence child that is separate from the one that
@@ -31,6 +36,7 @@ prints PASS/FAIL against the performance targets at the end.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import platform
@@ -67,6 +73,9 @@ _MIN_RUN_SECONDS = 0.2
 _SCIPY_BATCH_ENTRIES = 2**22
 
 _ECE_INNER_EDGES = np.linspace(0.0, 1.0, 11)[1:-1]
+
+#: Pure-Python work of the core probe, about 0.1 s.
+_SPIN_ITERATIONS = 2_000_000
 
 
 # --------------------------------------------------------------------------- data
@@ -148,31 +157,72 @@ def run_scipy(stat, y, a, b, *, n_resamples, method, seed):
 # ------------------------------------------------------------------------- timing
 
 
-def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """Median wall time of one ``fn()`` call over ``repeats`` runs, and the last result.
-
-    A call shorter than ``_MIN_RUN_SECONDS`` is looped within each run (after
-    one untimed call) so that timer resolution and scheduler noise do not
-    dominate; a longer call is timed as is, the first call included.
-    """
+def _timed(fn: Callable[[], object], loops: int) -> tuple[float, object]:
     start = time.perf_counter()
-    result = fn()
-    first = time.perf_counter() - start
-    if first >= _MIN_RUN_SECONDS:
-        runs = [first]
-        for _ in range(repeats - 1):
-            start = time.perf_counter()
-            result = fn()
-            runs.append(time.perf_counter() - start)
-        return statistics.median(runs), result
-    loops = max(1, math.ceil(_MIN_RUN_SECONDS / max(first, 1e-7)))
-    runs = []
+    for _ in range(loops):
+        result = fn()
+    return (time.perf_counter() - start) / loops, result
+
+
+def median_times(
+    fns: dict[object, Callable[[], object]],
+    repeats: int,
+    prepare: Callable[[object], None] | None = None,
+) -> dict[object, tuple[float, object]]:
+    """Median wall time of one call of each function, and its last result.
+
+    The functions are timed in turn, repeat by repeat, so that a burst of
+    load from other processes hits all of them alike (their ratios are what
+    the benchmark reports).  A call shorter than ``_MIN_RUN_SECONDS`` is looped
+    within each run, after one untimed call, so that timer resolution and
+    scheduler noise do not dominate; a longer call is timed as is, the first
+    call included.  ``prepare(key)`` runs untimed before each run.
+    """
+    runs: dict[object, list[float]] = {key: [] for key in fns}
+    loops, results = {}, {}
+    for key, fn in fns.items():
+        if prepare:
+            prepare(key)
+        first, results[key] = _timed(fn, 1)
+        loops[key] = 1 if first >= _MIN_RUN_SECONDS else math.ceil(
+            _MIN_RUN_SECONDS / max(first, 1e-7)
+        )
+        if loops[key] == 1:
+            runs[key].append(first)
     for _ in range(repeats):
-        start = time.perf_counter()
-        for _ in range(loops):
-            result = fn()
-        runs.append((time.perf_counter() - start) / loops)
-    return statistics.median(runs), result
+        for key, fn in fns.items():
+            if len(runs[key]) < repeats:
+                if prepare:
+                    prepare(key)
+                seconds, results[key] = _timed(fn, loops[key])
+                runs[key].append(seconds)
+    return {key: (statistics.median(runs[key]), results[key]) for key in fns}
+
+
+def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
+    """Median wall time of one ``fn()`` call (see :func:`median_times`)."""
+    return median_times({None: fn}, repeats)[None]
+
+
+def _spin(iterations: int) -> int:
+    total = 0
+    for i in range(iterations):
+        total += i
+    return total
+
+
+def core_probe() -> float:
+    """Throughput gain of two pure-Python worker processes over one, right now.
+
+    About 2 when both cores are free; about 1 when other load (or the
+    hypervisor of a shared VM) leaves only one.  No n_jobs=2 run can beat it.
+    """
+    def run(k: int) -> None:
+        joblib.Parallel(n_jobs=2)(joblib.delayed(_spin)(_SPIN_ITERATIONS) for _ in range(k))
+
+    one, _ = _timed(lambda: run(1), 1)
+    two, _ = _timed(lambda: run(2), 1)
+    return 2 * one / two
 
 
 @dataclass
@@ -212,8 +262,9 @@ def fmt_seconds(seconds: float) -> str:
 def fmt_ratio(num: Timing | None, den: Timing | None) -> str:
     if num is None or den is None or num.skipped or den.skipped:
         return "n/a"
-    ratio = num.seconds / den.seconds
-    return f"{ratio:.3g}x" + ("*" if num.extrapolated_from or den.extrapolated_from else "")
+    ratio = float(f"{num.seconds / den.seconds:.3g}")  # 3 significant digits
+    text = f"{ratio:,.0f}x" if ratio >= 1000 else f"{ratio:g}x"
+    return text + ("*" if num.extrapolated_from or den.extrapolated_from else "")
 
 
 # ------------------------------------------------------------------ measurements
@@ -225,6 +276,7 @@ class Row:
     n: int
     package: dict[tuple[str, int], Timing] = field(default_factory=dict)
     results: dict[tuple[str, int], object] = field(default_factory=dict)
+    probes: list[float] = field(default_factory=list)  # core_probe() before n_jobs=-1 runs
     naive: Timing | None = None
     scipy_pct: Timing | None = None
     scipy_bca: Timing | None = None
@@ -278,18 +330,27 @@ def baseline_resamples(n: int, n_resamples: int, override: int | None) -> int:
 def measure_row(metric, y, a, b, args, seed) -> Row:
     n, n_res = y.shape[0], args.resamples
     row = Row(metric, n)
-    for method in ("percentile", "bca"):
-        for n_jobs in (1, -1):
-            if n_jobs != 1:
-                keep_pool_warm(args.seed)
-            t, result = median_time(
-                lambda: run_package(metric, y, a, b, n_resamples=n_res, method=method,
-                                    seed=seed, n_jobs=n_jobs),
-                args.repeats,
-            )
-            row.package[(method, n_jobs)] = Timing(t)
-            row.results[(method, n_jobs)] = result
-            log(f"  {metric} n={n} eval_toolkit {method} n_jobs={n_jobs}: {fmt_seconds(t)}")
+    fns = {
+        (method, n_jobs): functools.partial(
+            run_package, metric, y, a, b, n_resamples=n_res, method=method, seed=seed,
+            n_jobs=n_jobs,
+        )
+        for method in ("percentile", "bca")
+        for n_jobs in (1, -1)
+    }
+
+    def prepare(key: tuple[str, int]) -> None:
+        if key[1] != 1:
+            keep_pool_warm(args.seed)
+            row.probes.append(core_probe())
+
+    timed = median_times(fns, args.repeats, prepare=prepare)
+    for key, (t, result) in timed.items():
+        row.package[key] = Timing(t)
+        row.results[key] = result
+        log(f"  {metric} n={n} eval_toolkit {key[0]} n_jobs={key[1]}: {fmt_seconds(t)}")
+    log(f"  {metric} n={n} core probes: {', '.join(f'{p:.2f}' for p in row.probes)}; "
+        f"load average {os.getloadavg()[0]:.2f}")
 
     stat = REFERENCE_STATISTICS[metric]
     sub = baseline_resamples(n, n_res, args.baseline_resamples)
@@ -410,7 +471,11 @@ def target_lines(rows: Sequence[Row]) -> list[str]:
             lines.append(f"n/a   {target.label}: not measured in this run")
             continue
         verdict = "PASS" if ratio >= target.need else "FAIL"
-        lines.append(f"{verdict}  {target.label}: {ratio:.3g}x (target >= {target.need:g}x)")
+        probe = (f"; 2-core probe {statistics.median(row.probes):.2f}x"
+                 if target.ratio.startswith("jobs") else "")
+        lines.append(
+            f"{verdict}  {target.label}: {ratio:.3g}x (target >= {target.need:g}x{probe})"
+        )
     return lines
 
 
@@ -419,7 +484,7 @@ def target_lines(rows: Sequence[Row]) -> list[str]:
 MAIN_HEADER = (
     "metric", "n", "pct j=1", "pct j=-1", "BCa j=1", "BCa j=-1", "naive loop (pct)",
     "scipy pct", "scipy BCa", "vs naive", "vs scipy pct", "vs scipy BCa", "j=-1 gain pct",
-    "j=-1 gain BCa", "notes",
+    "j=-1 gain BCa", "2-core probe", "notes",
 )
 
 
@@ -439,6 +504,7 @@ def main_table(rows: Sequence[Row], n_resamples: int) -> list[list[str]]:
             fmt_ratio(r.scipy_bca, p[("bca", 1)]),
             fmt_ratio(p[("percentile", 1)], p[("percentile", -1)]),
             fmt_ratio(p[("bca", 1)], p[("bca", -1)]),
+            f"{statistics.median(r.probes):.2f}x",
             note,
         ])
     return body
@@ -484,10 +550,13 @@ LEGEND = (
     "difference B - A). 'pct'/'BCa': eval_toolkit percentile/BCa interval; j = n_jobs "
     "(-1 = all {cores} cores). 'vs naive' and 'vs scipy pct' compare eval_toolkit percentile "
     "at n_jobs=1, 'vs scipy BCa' compares BCa at n_jobs=1; 'j=-1 gain' is the n_jobs=1 time "
-    "over the n_jobs=-1 time. * = baseline timed on fewer resamples and extrapolated "
-    "linearly (scipy BCa: its jackknife over all n samples is run in full, only the "
-    "resamples are extrapolated). 'skipped (est. > X)': scipy BCa not run; X = n jackknife "
-    "calls + resamples at the measured cost of one statistic call, a lower bound."
+    "over the n_jobs=-1 time. '2-core probe': median, over the row's n_jobs=-1 runs, of the "
+    "throughput gain of two pure-Python processes over one, measured just before each run "
+    "(about 2 when both cores are free, about 1 when only one is; roughly a ceiling for "
+    "the n_jobs gain). * = baseline timed on fewer resamples and extrapolated linearly "
+    "(scipy BCa: its jackknife over all n samples is run in full, only the resamples are "
+    "extrapolated). 'skipped (est. > X)': scipy BCa not run; X = n jackknife calls + "
+    "resamples at the measured cost of one statistic call, a lower bound."
 )
 
 
