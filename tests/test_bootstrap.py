@@ -309,23 +309,24 @@ def test_every_method_brackets_the_estimate(method, binary_data):
 
 
 def _binormal(rng, n, mu_a, mu_b, rho):
+    # Correlated unit normals from standard_normal only (no LAPACK), so the data
+    # are identical on every platform.
     y = rng.integers(0, 2, n)
-    cov = [[1, rho], [rho, 1]]
-    noise = rng.multivariate_normal([0, 0], cov, size=n)
-    return y, mu_a * y + noise[:, 0], mu_b * y + noise[:, 1]
+    z1, z2 = rng.standard_normal(n), rng.standard_normal(n)
+    return y, mu_a * y + z1, mu_b * y + rho * z1 + np.sqrt(1 - rho**2) * z2
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("method", ["percentile", "bca"])
 def test_coverage_of_auc_difference(method):
     # Binormal model: AUC = Phi(mu / sqrt(2)) for unit-variance classes.
-    mu_a, mu_b, rho, n, reps = 1.0, 1.4, 0.5, 400, 600
+    # 1000 repetitions: the Monte Carlo SE of the coverage is 0.7%.
+    mu_a, mu_b, rho, n, reps = 1.0, 1.4, 0.5, 500, 1000
     truth = scipy.stats.norm.cdf(mu_b / np.sqrt(2)) - scipy.stats.norm.cdf(mu_a / np.sqrt(2))
     data_seeds, boot_seeds = np.random.SeedSequence(2026).spawn(2)
-    data_rngs = [np.random.default_rng(s) for s in data_seeds.spawn(reps)]
     covered = 0
-    for rng, boot_seed in zip(data_rngs, boot_seeds.spawn(reps)):
-        y, a, b = _binormal(rng, n, mu_a, mu_b, rho)
+    for data_seed, boot_seed in zip(data_seeds.spawn(reps), boot_seeds.spawn(reps)):
+        y, a, b = _binormal(np.random.default_rng(data_seed), n, mu_a, mu_b, rho)
         res = paired_bootstrap_diff(
             y, a, b, "roc_auc", n_resamples=1000, method=method, seed=boot_seed
         )
