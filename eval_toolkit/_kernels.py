@@ -16,6 +16,8 @@ on a single-class resample, or any metric on an empty row) is NaN there.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+
 import numpy as np
 
 METRIC_NAMES: tuple[str, ...] = (
@@ -121,7 +123,7 @@ def make_kernel(
     return _CONFUSION_KERNELS[name](y, predicted, mult)
 
 
-class Kernel:
+class Kernel(ABC):
     """Metric evaluated on count vectors over a fixed set of cells.
 
     Parameters
@@ -133,6 +135,7 @@ class Kernel:
     def __init__(self, mult: np.ndarray) -> None:
         self._mult = mult
 
+    @abstractmethod
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         """Evaluate the metric on each row of a count matrix.
 
@@ -147,7 +150,6 @@ class Kernel:
         ndarray of shape (r,), float64
             Metric per row, NaN where undefined.
         """
-        raise NotImplementedError
 
     def point(self) -> float:
         """Metric on the full data.
@@ -270,11 +272,11 @@ class _ConfusionKernel(Kernel):
         tp, fp, fn, tn = (_as_counts(counts) @ self._indicator).T
         return self._from_confusion(tp, fp, fn, tn)
 
+    @abstractmethod
     def _from_confusion(
         self, tp: np.ndarray, fp: np.ndarray, fn: np.ndarray, tn: np.ndarray
     ) -> np.ndarray:
         """Metric from per-row confusion counts, NaN where undefined."""
-        raise NotImplementedError
 
 
 class _PrecisionKernel(_ConfusionKernel):
@@ -576,9 +578,9 @@ class _EceKernel(Kernel):
         self._gap = (score - y)[self._order]
         self._n_bins = n_bins
 
+    @abstractmethod
     def _cuts(self, x: np.ndarray) -> np.ndarray:
         """Cut indices of the inner bin edges, shape (r or 1, n_bins - 1)."""
-        raise NotImplementedError
 
     def _bin_bounds(self, x: np.ndarray) -> np.ndarray:
         """Sorted-cell index range of each bin, shape (r, n_bins + 1).

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 
@@ -181,7 +182,7 @@ def _metric_point(func: str, y: Any, scores: dict[str, np.ndarray], metric: Any,
     return float(_engine.generic_statistic(fn, labels, arrays, stratify=False).point())
 
 
-class _BaseBootstrap(BaseEstimator):
+class _BaseBootstrap(BaseEstimator, ABC):
     """Shared machinery; subclasses set ``_SCORERS`` and implement ``_bootstrap``."""
 
     _SCORERS: tuple[str, ...] = ()
@@ -304,8 +305,9 @@ class _BaseBootstrap(BaseEstimator):
                     seed=self.seed, n_jobs=self.n_jobs, stratify=bool(self.stratify),
                     pos_label=self.pos_label)
 
+    @abstractmethod
     def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]):
-        raise NotImplementedError  # abstract: each subclass calls its functional API
+        """Run the subclass's functional API on labels and scores."""
 
     # ----- fitted use
     def score(self, X: Any, y: Any) -> float:
