@@ -16,6 +16,7 @@ n = 10**7 samples uses a few arrays of 10**7 entries (~80 MB each) per worker.
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,39 @@ from ._parallel import parallel_map
 from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
 
 __all__: list[str] = []
+
+_WARN_DEGENERATE = 0.01
+_MAX_DEGENERATE = 0.5
+
+
+class DegenerateResampleWarning(UserWarning):
+    """More than 1% of resamples left the metric undefined and were dropped."""
+
+
+def drop_degenerate(values: np.ndarray, func: str, label: str) -> tuple[np.ndarray, int]:
+    """Drop resamples where any arm's value is undefined (NaN); warn or raise on many.
+
+    Dropping is unbiased only while degenerate resamples are rare, hence a
+    warning above 1% and an error above half.
+    """
+    valid = np.all(np.isfinite(values), axis=1)
+    n_degenerate = int(values.shape[0] - valid.sum())
+    share = n_degenerate / values.shape[0]
+    advice = "pass stratify=True to resample within each class, or use more data"
+    if share > _MAX_DEGENERATE:
+        raise ValueError(
+            f"{func}: {n_degenerate} of {values.shape[0]} resamples ({share:.0%}) left "
+            f"{label} undefined (e.g. a single class); more than half is too many to "
+            f"drop without bias. {advice.capitalize()}."
+        )
+    if share > _WARN_DEGENERATE:
+        warnings.warn(
+            f"{func}: {n_degenerate} of {values.shape[0]} resamples ({share:.1%}) left "
+            f"{label} undefined and were dropped; {advice}.",
+            DegenerateResampleWarning,
+            stacklevel=2,  # the message names the public function
+        )
+    return values[valid], n_degenerate
 
 
 @dataclass(frozen=True)

@@ -147,7 +147,14 @@ def check_scores(
         raise ValueError(
             param_error(func, param, "free of NaN and inf", f"{bad} non-finite values")
         )
-    if probabilities and (s.min() < 0.0 or s.max() > 1.0):
+    if probabilities:
+        check_probabilities(s, func, param)
+    return s
+
+
+def check_probabilities(s: np.ndarray, func: str, param: str) -> np.ndarray:
+    """Check that already-validated scores lie in [0, 1] (log_loss, brier, ece)."""
+    if s.min() < 0.0 or s.max() > 1.0:
         raise ValueError(
             param_error(
                 func,
@@ -157,3 +164,10 @@ def check_scores(
             )
         )
     return s
+
+
+def check_bool(value: Any, func: str, param: str) -> bool:
+    """Check a flag such as ``stratify``: a bool, not a truthy string."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ValueError(param_error(func, param, "a bool", value))

@@ -13,7 +13,6 @@ are bit-identical for any ``n_jobs``, batching and joblib backend.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,15 +20,18 @@ from typing import Any
 import numpy as np
 
 from . import _engine
+from ._engine import DegenerateResampleWarning
 from ._intervals import CI_METHODS, bootstrap_interval
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._validation import (
+    check_bool,
     check_int,
     check_labels,
     check_n_jobs,
     check_open_unit,
     check_option,
+    check_probabilities,
     check_scores,
     check_seed,
     param_error,
@@ -49,12 +51,6 @@ MetricLike = str | Callable[[np.ndarray, np.ndarray], float]
 #: Metrics whose per-resample standard error has a closed form (influence values).
 STUDENTIZED_METRICS = ("roc_auc", "accuracy", "brier", "log_loss")
 
-_WARN_DEGENERATE = 0.01
-_MAX_DEGENERATE = 0.5
-
-
-class DegenerateResampleWarning(UserWarning):
-    """More than 1% of resamples left the metric undefined and were dropped."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +136,7 @@ def _problem_iv(
     name, fn, label = _resolve_metric(metric, func, scores)
     if name in NEEDS_PROBABILITIES:
         for param, s in zip(raw_scores, scores):
-            check_scores(s, func, param=param, n=y.shape[0], probabilities=True)
+            check_probabilities(s, func, param)
     method = check_option(method, func, "method", CI_METHODS)
     if method == "studentized" and name not in STUDENTIZED_METRICS:
         raise ValueError(
@@ -152,8 +148,6 @@ def _problem_iv(
                 method,
             )
         )
-    if not isinstance(stratify, (bool, np.bool_)):
-        raise ValueError(param_error(func, "stratify", "a bool", stratify))
     return _Problem(
         func=func,
         y=y,
@@ -166,8 +160,8 @@ def _problem_iv(
         method=method,
         seed=check_seed(seed, func),
         n_jobs=check_n_jobs(n_jobs, func),
-        stratify=bool(stratify),
-        progress=bool(progress),
+        stratify=check_bool(stratify, func, "stratify"),
+        progress=check_bool(progress, func, "progress"),
     )
 
 
@@ -205,28 +199,6 @@ def _check_point(problem: _Problem, point: float) -> None:
     )
 
 
-def _drop_degenerate(problem: _Problem, values: np.ndarray) -> tuple[np.ndarray, int]:
-    """Drop resamples where any arm's metric is undefined; warn or raise on many."""
-    valid = np.all(np.isfinite(values), axis=1)
-    n_degenerate = int(values.shape[0] - valid.sum())
-    share = n_degenerate / values.shape[0]
-    advice = "pass stratify=True to resample within each class, or use more data"
-    if share > _MAX_DEGENERATE:
-        raise ValueError(
-            f"{problem.func}: {n_degenerate} of {values.shape[0]} resamples ({share:.0%}) left "
-            f"{problem.label} undefined (e.g. a single class); more than half is too many to "
-            f"drop without bias. {advice.capitalize()}."
-        )
-    if share > _WARN_DEGENERATE:
-        warnings.warn(
-            f"{problem.func}: {n_degenerate} of {values.shape[0]} resamples ({share:.1%}) left "
-            f"{problem.label} undefined and were dropped; {advice}.",
-            DegenerateResampleWarning,
-            stacklevel=3,
-        )
-    return values[valid], n_degenerate
-
-
 def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
     """Shared body: statistic, distribution, degenerate handling, interval."""
     statistic = _statistic(problem, opts)
@@ -241,7 +213,7 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
         progress=problem.progress,
     )
     n_arms = len(problem.scores)
-    values, n_degenerate = _drop_degenerate(problem, values)
+    values, n_degenerate = _engine.drop_degenerate(values, problem.func, problem.label)
     theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
     studentized = problem.method == "studentized"
     interval = bootstrap_interval(

@@ -40,11 +40,13 @@ from ._intervals import CI_METHODS
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, PairedBootstrapCI
 from ._validation import (
+    check_bool,
     check_int,
     check_labels,
     check_n_jobs,
     check_open_unit,
     check_option,
+    check_probabilities,
     check_scores,
     check_seed,
     param_error,
@@ -173,7 +175,7 @@ def _metric_point(func: str, y: Any, scores: dict[str, np.ndarray], metric: Any,
     name, fn, _ = _bootstrap._resolve_metric(metric, func, arrays)
     if name in NEEDS_PROBABILITIES:
         for param, s in zip(scores, arrays):
-            check_scores(s, func, param=param, n=labels.shape[0], probabilities=True)
+            check_probabilities(s, func, param)
     if name is not None:
         return _engine.kernel_statistic(
             name, labels, arrays, _engine.KernelOptions(), stratify=False, with_se=False
@@ -202,8 +204,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         check_open_unit(self.confidence, func, "confidence")
         check_seed(self.seed, func)
         check_n_jobs(self.n_jobs, func)
-        if not isinstance(self.stratify, (bool, np.bool_)):
-            raise ValueError(param_error(func, "stratify", "a bool", self.stratify))
+        check_bool(self.stratify, func, "stratify")
 
     def _scorer_iv(self, func: str, name: str, scorer: Any) -> None:
         validate_scorer(scorer, name=name)

@@ -28,6 +28,7 @@ from ._intervals import bootstrap_interval
 from ._resample import CellTable, build_cells
 from ._results import PairedBootstrapCI
 from ._validation import (
+    check_bool,
     check_int,
     check_labels,
     check_n_jobs,
@@ -429,8 +430,7 @@ def _op_point_iv(
         )
         out.append((labels, scores))
     method = check_option(method, func, "method", ("percentile", "basic", "bca"))
-    if not isinstance(stratify, (bool, np.bool_)):
-        raise ValueError(param_error(func, "stratify", "a bool", stratify))
+    check_bool(stratify, func, "stratify")
     return (
         out,
         check_int(n_resamples, func, "n_resamples", low=1),
@@ -554,14 +554,9 @@ def paired_bootstrap_op_point_diff(
         description=f"{func} ({threshold_fn!r})",
         progress=bool(progress),
     )
-    valid = np.all(np.isfinite(values), axis=1)
-    n_degenerate = int(values.shape[0] - valid.sum())
-    if n_degenerate > values.shape[0] // 2:
-        raise ValueError(
-            f"{func}: {n_degenerate} of {values.shape[0]} resamples left the operating point "
-            "undefined; pass stratify=True or use more data."
-        )
-    delta_b = values[valid, 1] - values[valid, 0]
+    metric = f"{type(metric_fn).__name__} at {threshold_fn!r}"
+    values, n_degenerate = _engine.drop_degenerate(values, func, metric)
+    delta_b = values[:, 1] - values[:, 0]
     interval = bootstrap_interval(
         method, delta_b, point, confidence, jackknife=lambda: statistic.jackknife(n_jobs)
     )
@@ -573,5 +568,5 @@ def paired_bootstrap_op_point_diff(
         method=method,
         n_degenerate=n_degenerate,
         n_samples=int(ty.shape[0]),
-        metric=f"{type(metric_fn).__name__} at {threshold_fn!r}",
+        metric=metric,
     )

@@ -32,6 +32,7 @@ from ._validation import (
     check_n_jobs,
     check_open_unit,
     check_option,
+    check_probabilities,
     check_scores,
     check_seed,
     param_error,
@@ -230,7 +231,7 @@ def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
         check_option(metric, func, "metrics", METRIC_NAMES)
         if metric in NEEDS_PROBABILITIES:
             for param, s in (("score_a", a), ("score_b", b)):
-                check_scores(s, func, param=param, n=y.shape[0], probabilities=True)
+                check_probabilities(s, func, param)
     if slices is not None:
         slices = np.asarray(slices)
         if slices.shape != y.shape:

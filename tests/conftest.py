@@ -5,6 +5,30 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+#: The documented, stable JSON row schema of reports and ``eval-toolkit compare``
+#: (doc/command_line.rst); CLI and report tests both pin it.
+ROW_KEYS = [
+    "metric",
+    "label",
+    "slice",
+    "n_samples",
+    "value_a",
+    "value_b",
+    "delta",
+    "ci_low",
+    "ci_high",
+    "confidence",
+    "method",
+    "p_value",
+    "std_error",
+    "mde",
+    "n_resamples",
+    "n_degenerate",
+    "overlaps_zero",
+    "higher_is_better",
+    "better",
+]
+
 
 @pytest.fixture
 def fresh_loky():

@@ -451,6 +451,7 @@ def _good():
         (dict(n_jobs=0), r"'n_jobs' .*use 1 or -1"),
         (dict(seed=-1), r"'seed' .* non-negative int"),
         (dict(stratify="yes"), r"'stratify' .* a bool"),
+        (dict(progress=1), r"'progress' .* a bool"),
         (dict(y_score_a=np.ones((8, 3))), r"'y_score_a' .* a 1-D array of scores"),
     ],
 )

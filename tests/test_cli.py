@@ -12,33 +12,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import ROW_KEYS
 
 from eval_toolkit import paired_bootstrap_diff
 from eval_toolkit.cli import main
 
 N_RESAMPLES = "200"
 FAST = ["--n-resamples", N_RESAMPLES, "--n-jobs", "1"]
-ROW_KEYS = [
-    "metric",
-    "label",
-    "slice",
-    "n_samples",
-    "value_a",
-    "value_b",
-    "delta",
-    "ci_low",
-    "ci_high",
-    "confidence",
-    "method",
-    "p_value",
-    "std_error",
-    "mde",
-    "n_resamples",
-    "n_degenerate",
-    "overlaps_zero",
-    "higher_is_better",
-    "better",
-]
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import numpy as np
 import pytest
+from conftest import ROW_KEYS
 
 from eval_toolkit import BootstrapCI, MDEEstimate, PairedBootstrapCI, paired_bootstrap_diff
 from eval_toolkit import report as report_module
@@ -22,27 +23,6 @@ from eval_toolkit.report import (
 
 N_RESAMPLES = 200
 
-ROW_KEYS = [
-    "metric",
-    "label",
-    "slice",
-    "n_samples",
-    "value_a",
-    "value_b",
-    "delta",
-    "ci_low",
-    "ci_high",
-    "confidence",
-    "method",
-    "p_value",
-    "std_error",
-    "mde",
-    "n_resamples",
-    "n_degenerate",
-    "overlaps_zero",
-    "higher_is_better",
-    "better",
-]
 
 
 @pytest.fixture
