@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import functools
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 
 from . import _engine
 from ._intervals import bootstrap_interval
+from ._parallel import parallel_map
 from ._resample import CellTable, build_cells
 from ._results import PairedBootstrapCI
 from ._validation import (
@@ -355,15 +355,11 @@ class OpPointStatistic:
         for which, table in enumerate(self.tables):
             fn = functools.partial(_op_point_loo_chunk, self, which)
             chunks = np.array_split(np.arange(table.n_cells), max(1, table.n_cells // 256))
-            parts = parallel_loo(fn, chunks, n_jobs)
+            parts = parallel_map(
+                fn, chunks, n_jobs=n_jobs, description="jackknife of an operating point"
+            )
             groups.append((np.concatenate(parts), table.mult))
         return groups
-
-
-def parallel_loo(fn: Callable, chunks: list[np.ndarray], n_jobs: int) -> list[np.ndarray]:
-    from ._parallel import parallel_map
-
-    return parallel_map(fn, chunks, n_jobs=n_jobs, description="jackknife of an operating point")
 
 
 def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -> np.ndarray:
