@@ -24,7 +24,14 @@ import numpy as np
 
 from ._kernels import Kernel, cell_scores, make_kernel, metric_bounds
 from ._parallel import parallel_map
-from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
+from ._resample import (
+    BLOCK_SIZE,
+    ArmSampler,
+    CellTable,
+    block_sizes,
+    build_cells,
+    prime_heap,
+)
 
 __all__: list[str] = []
 
@@ -174,16 +181,23 @@ def _infinitesimal_jackknife_se(counts: np.ndarray, psi: np.ndarray) -> np.ndarr
 
 @dataclass(frozen=True)
 class KernelStatistic:
-    """Named metric of one or two arms (delta = arm 1 - arm 0) on shared joint cells."""
+    """Named metric of one or two arms (delta = arm 1 - arm 0) on shared joint cells.
+
+    Resamples are drawn straight into each arm's cells when that is cheaper
+    (``sampler``, see :class:`~eval_toolkit._resample.ArmSampler`), else as
+    joint-cell counts folded per arm; both give the same counts.  The
+    studentized standard error needs the joint counts, so it always folds.
+    """
 
     table: CellTable
     arms: tuple[Arm, ...]
     with_se: bool = False
     metric_range: tuple[float, float] = (0.0, 1.0)
+    sampler: ArmSampler | None = None
 
     @property
-    def tables(self) -> tuple[CellTable, ...]:
-        return (self.table,)
+    def tables(self) -> tuple[CellTable | ArmSampler, ...]:
+        return (self.table,) if self.sampler is None else (self.sampler,)
 
     uses_indices = False
 
@@ -193,10 +207,13 @@ class KernelStatistic:
         low, high = self.metric_range
         return (low, high) if len(self.arms) == 1 else (low - high, high - low)
 
-    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
+    def evaluate(self, draws: list) -> np.ndarray:
         """Return (rows, n_arms [+ 1]) metric values [and the SE of the statistic]."""
-        joint = draws[0]
-        per_arm = [arm.fold.counts(joint) for arm in self.arms]
+        if self.sampler is not None:
+            per_arm = draws[0]
+        else:
+            joint = draws[0]
+            per_arm = [arm.fold.counts(joint) for arm in self.arms]
         columns = [arm.kernel(c) for arm, c in zip(self.arms, per_arm)]
         if self.with_se:
             columns.append(_infinitesimal_jackknife_se(joint, self._joint_influence(per_arm)))
@@ -252,7 +269,14 @@ def kernel_statistic(
     arms = tuple(
         Arm.build(name, values[:, 0], values[:, 1 + i], table.mult, opts) for i in range(len(keys))
     )
-    return KernelStatistic(table, arms, with_se, metric_bounds(name))
+    sampler = None
+    if not with_se and ArmSampler.worth_it(table, len(arms)):
+        sampler = ArmSampler(
+            table,
+            tuple(arm.fold.mapping for arm in arms),
+            tuple(arm.fold.y.shape[0] for arm in arms),
+        )
+    return KernelStatistic(table, arms, with_se, metric_bounds(name), sampler)
 
 
 @dataclass(frozen=True)
@@ -342,6 +366,7 @@ def generic_statistic(
 def run_block(statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:
     """Compute one block of resamples; the work unit shipped to workers."""
     seed_seq, rows = block
+    prime_heap()
     rng = np.random.default_rng(seed_seq)
     chunk = min(table.chunk_rows() for table in statistic.tables)
     parts = []
