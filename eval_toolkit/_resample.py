@@ -308,32 +308,43 @@ def draw_positions(rng: np.random.Generator, rows: int, n_s: int) -> np.ndarray:
 def count_cells(drawn: np.ndarray, lookup: np.ndarray, width: int) -> np.ndarray:
     """Counts per row of the cells ``lookup[drawn]``, shape (rows, width), int64.
 
-    One ``bincount`` per slice of rows (`row_slices`), each row's cells
-    shifted by ``row * width``.
+    One ``bincount`` per cache-sized piece of ``drawn`` (`pieces`), each
+    row's cells shifted by ``row * width``; pieces of one row add up.
     """
-    rows = drawn.shape[0]
-    out = np.empty((rows, width), dtype=np.int64)
-    scratch = np.empty(drawn[row_slices(drawn)[0]].shape, dtype=lookup.dtype)
-    for part in row_slices(drawn):
-        picked = scratch[: part.stop - part.start]
+    out = np.zeros((drawn.shape[0], width), dtype=np.int64)
+    for rows, cols in pieces(drawn):
         # Positions are in range by construction: "clip" skips the bounds
         # check of the default mode and does not change any value.
-        np.take(lookup, drawn[part], out=picked, mode="clip")
-        out[part] = _count_rows(picked, width)
+        picked = np.take(lookup, drawn[rows, cols], mode="clip")
+        out[rows] += _count_rows(picked, width)
     return out
 
 
-def row_slices(drawn: np.ndarray) -> list[slice]:
-    """Slices of rows of ``drawn`` of at most CACHE_ENTRIES entries (at least one row)."""
-    rows, width = drawn.shape
-    step = max(1, CACHE_ENTRIES // max(width, 1))
-    return [slice(start, min(start + step, rows)) for start in range(0, rows, step)]
+def pieces(drawn: np.ndarray) -> list[tuple[slice, slice]]:
+    """(rows, columns) pieces of ``drawn`` of at most CACHE_ENTRIES entries.
+
+    Whole rows when a row fits, else one row cut in column ranges (counts are
+    additive over the positions of a resample).  Every piece is C-contiguous.
+    """
+    n_rows, width = drawn.shape
+    if width <= CACHE_ENTRIES:
+        step = CACHE_ENTRIES // max(width, 1)
+        return [
+            (slice(start, min(start + step, n_rows)), slice(None))
+            for start in range(0, n_rows, step)
+        ]
+    return [
+        (slice(r, r + 1), slice(start, start + CACHE_ENTRIES))
+        for r in range(n_rows)
+        for start in range(0, width, CACHE_ENTRIES)
+    ]
 
 
 def _count_rows(cells: np.ndarray, width: int) -> np.ndarray:
     """Per-row counts of a (rows, m) matrix of cell numbers; shifts ``cells`` in place."""
     rows = cells.shape[0]
-    cells += (np.arange(rows, dtype=cells.dtype) * width)[:, None]
+    if rows > 1:
+        cells += (np.arange(rows, dtype=cells.dtype) * width)[:, None]
     return np.bincount(cells.reshape(-1), minlength=rows * width).reshape(rows, width)
 
 
@@ -388,21 +399,29 @@ class ArmSampler:
         return n_arms == 1 or 4 * table.n_cells > table.n_samples
 
     @cached_property
-    def _lookups(self) -> tuple[np.ndarray, ...]:
-        """Per stratum: stratum position -> arm cell, in the gather dtype.
+    def _lookups(self) -> tuple[tuple[tuple[np.ndarray, ...], int], ...]:
+        """Per stratum: (tables, shift) mapping a stratum position to arm cells.
 
-        With two arms, both cells are packed in one int64 (arm 0 in the low
-        32 bits, arm 1 in the high ones), so one gather serves both arms:
-        the gather is a random access, the unpacking two streaming passes.
+        With two arms, both cells are packed in one integer when they fit
+        (arm 0 in the low ``shift`` bits, arm 1 above), so one random gather
+        serves both arms and two streaming passes unpack it.  The packed
+        table is int32 when the cells fit 31 bits, else int64 for fewer than
+        ``_INT32_LOOKUP_FROM`` samples (a small table stays in cache), else
+        two int32 tables are gathered.  ``shift`` is 0 when not packed.
         """
-        tables = []
+        out = []
+        bits = [max(int(w) - 1, 1).bit_length() for w in self.widths]
         for s in self.table.strata:
+            dtype = lookup_dtype(s.samples.shape[0])
             cells = [m[s.cells] for m in self.mappings]
-            if len(cells) == 2:
-                tables.append(cells[0] | (cells[1] << 32))
+            if len(cells) == 2 and dtype == np.int64:
+                # 32 bits each: room for the row offsets, added before unpacking.
+                out.append(((cells[0] | (cells[1] << 32),), 32))
+            elif len(cells) == 2 and sum(bits) <= 31:
+                out.append((((cells[0] | (cells[1] << bits[0])).astype(np.int32),), bits[0]))
             else:
-                tables.append(cells[0].astype(lookup_dtype(s.samples.shape[0])))
-        return tuple(tables)
+                out.append((tuple(c.astype(dtype) for c in cells), 0))
+        return tuple(out)
 
     def chunk_rows(self) -> int:
         return self.table.chunk_rows()
@@ -410,7 +429,7 @@ class ArmSampler:
     def draw_counts(self, rng: np.random.Generator, rows: int) -> list[np.ndarray]:
         """Return one (rows, width) int64 count matrix per arm."""
         totals: list[np.ndarray] | None = None
-        for stratum, lookup in zip(self.table.strata, self._lookups):
+        for stratum, (lookups, shift) in zip(self.table.strata, self._lookups):
             if stratum.uses_multinomial:
                 joint = self.table._multinomial_counts(rng, rows, stratum)
                 occ = stratum.occupied
@@ -420,25 +439,31 @@ class ArmSampler:
                 ]
             else:
                 drawn = draw_positions(rng, rows, stratum.samples.shape[0])
-                if len(self.widths) == 2:
-                    parts = self._count_pair(drawn, lookup)
+                if shift:
+                    parts = self._count_pair(drawn, lookups[0], shift)
                 else:
-                    parts = [count_cells(drawn, lookup, self.widths[0])]
+                    parts = [count_cells(drawn, lk, w) for lk, w in zip(lookups, self.widths)]
             totals = parts if totals is None else [t + p for t, p in zip(totals, parts)]
         assert totals is not None  # a table has at least one stratum
         return totals
 
-    def _count_pair(self, drawn: np.ndarray, packed: np.ndarray) -> list[np.ndarray]:
-        rows, (w0, w1) = drawn.shape[0], self.widths
-        out = [np.empty((rows, w0), dtype=np.int64), np.empty((rows, w1), dtype=np.int64)]
-        for part in row_slices(drawn):
-            r = np.arange(part.stop - part.start, dtype=np.int64)
-            both = np.take(packed, drawn[part], mode="clip")  # positions are in range
-            both += (r * w0 | (r * w1) << 32)[:, None]  # no carry: each half stays < 2**31
-            low = np.bitwise_and(both, 0xFFFFFFFF, out=drawn[part])  # drawn is spent
-            high = np.right_shift(both, 32, out=both)
-            out[0][part] = np.bincount(low.reshape(-1), minlength=r.size * w0).reshape(-1, w0)
-            out[1][part] = np.bincount(high.reshape(-1), minlength=r.size * w1).reshape(-1, w1)
+    def _count_pair(self, drawn: np.ndarray, packed: np.ndarray, shift: int) -> list[np.ndarray]:
+        (w0, w1), n_rows = self.widths, drawn.shape[0]
+        out = [np.zeros((n_rows, w0), dtype=np.int64), np.zeros((n_rows, w1), dtype=np.int64)]
+        for rows, cols in pieces(drawn):
+            piece = drawn[rows, cols]
+            both = np.take(packed, piece, mode="clip")  # positions are in range
+            r = np.arange(piece.shape[0], dtype=np.int64)[:, None]
+            if shift == 32:  # int64: shift both halves by their row offsets at once
+                both += r * w0 | (r * w1) << 32  # no carry: each half stays < 2**31
+            low = np.bitwise_and(both, (1 << shift) - 1, out=piece)  # the positions are spent
+            high = np.right_shift(both, shift, out=both if shift == 32 else None, dtype=np.int64)
+            if shift != 32 and piece.shape[0] > 1:
+                low += r * w0
+                high += r * w1
+            for total, cells, width in ((out[0], low, w0), (out[1], high, w1)):
+                size = piece.shape[0] * width
+                total[rows] += np.bincount(cells.reshape(-1), minlength=size).reshape(-1, width)
         return out
 
 

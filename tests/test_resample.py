@@ -99,12 +99,17 @@ SHAPES = [
 
 
 @pytest.mark.parametrize("n_arms", [1, 2])
+@pytest.mark.parametrize("piece", ["rows", "columns"])
 @pytest.mark.parametrize(("n", "decimals", "metric", "stratify"), SHAPES)
-def test_arm_counts_equal_the_reference(n, decimals, metric, stratify, n_arms, monkeypatch):
+def test_arm_counts_equal_the_reference(
+    n, decimals, metric, stratify, piece, n_arms, monkeypatch
+):
     y, a, b = _problem(n, decimals)
-    # Small cache slices and int32 tables from 1,000 samples on, so that
-    # every code path runs on these small problems.
-    monkeypatch.setattr(_resample, "CACHE_ENTRIES", 3 * n // 2 + 1)
+    # Small cache pieces (several rows, or a row cut in three) and int32
+    # tables from 1,000 samples on, so that every code path runs on these
+    # small problems.
+    cache = 3 * n // 2 + 1 if piece == "rows" else n // 3 + 1
+    monkeypatch.setattr(_resample, "CACHE_ENTRIES", cache)
     monkeypatch.setattr(_resample, "_INT32_LOOKUP_FROM", 1000)
     stat = kernel_statistic(
         metric, y, (a, b)[:n_arms], KernelOptions(), stratify=stratify, with_se=False
