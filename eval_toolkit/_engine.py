@@ -389,6 +389,28 @@ def fresh_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSeq
     return np.random.SeedSequence(seed)
 
 
+#: A vectorised job drawing fewer than this many entries in all (resamples x
+#: samples, or x cells for multinomial strata) runs in this process whatever
+#: ``n_jobs`` says: 2**23 is 2,000 resamples of ~4,000 samples, about 50 ms
+#: of work, while starting a loky pool took 1.2 s and dispatching to a warm
+#: one 20-40 ms; on the benchmark machine n_jobs=2 was slower than n_jobs=1
+#: up to 2e7 entries under load (doc/parallelism.rst, "Small jobs").  Only
+#: where the work runs changes, never a result (blocks are seeded before).
+IN_PROCESS_ENTRIES = 2**23
+
+
+def runs_in_process(statistic, n_resamples: int) -> bool:
+    """True when a vectorised job is too small for worker processes to pay off.
+
+    A custom metric (one Python call per resample) costs far more per entry,
+    so its ``n_jobs`` is always honoured.
+    """
+    if statistic.uses_indices:
+        return False
+    per_resample = sum(table.entries_per_resample for table in statistic.tables)
+    return n_resamples * per_resample < IN_PROCESS_ENTRIES
+
+
 def bootstrap_distribution(
     statistic,
     n_resamples: int,
@@ -399,6 +421,8 @@ def bootstrap_distribution(
     progress: bool = False,
 ) -> np.ndarray:
     """Return the (n_resamples, n_columns) matrix of per-resample values."""
+    if n_jobs != 1 and runs_in_process(statistic, n_resamples):
+        n_jobs = 1
     sizes = block_sizes(n_resamples)
     children = fresh_seed_sequence(seed).spawn(len(sizes))
     fn = functools.partial(run_block, statistic)

@@ -426,6 +426,10 @@ class ArmSampler:
     def chunk_rows(self) -> int:
         return self.table.chunk_rows()
 
+    @property
+    def entries_per_resample(self) -> int:
+        return self.table.entries_per_resample
+
     def draw_counts(self, rng: np.random.Generator, rows: int) -> list[np.ndarray]:
         """Return one (rows, width) int64 count matrix per arm."""
         totals: list[np.ndarray] | None = None

@@ -54,3 +54,17 @@ def binary_data():
     score_a = np.round(1 / (1 + np.exp(-latent)), 2)
     score_b = np.round(1 / (1 + np.exp(-(latent + 0.6 * y + rng.normal(0, 0.5, n)))), 2)
     return y, score_a, score_b
+
+
+@pytest.fixture(autouse=True)
+def _small_jobs_use_workers(monkeypatch):
+    """Let n_jobs != 1 start workers even for the suite's small problems.
+
+    The engine runs jobs below ``IN_PROCESS_ENTRIES`` drawn entries in the
+    calling process (the result is the same); the suite's problems are all
+    that small, and its n_jobs tests must exercise real workers.
+    tests/test_resample.py tests the rule itself.
+    """
+    from eval_toolkit import _engine
+
+    monkeypatch.setattr(_engine, "IN_PROCESS_ENTRIES", 0)

@@ -162,3 +162,30 @@ def test_reference_counts_are_index_resampling():
     rng = np.random.default_rng(np.random.SeedSequence(9).spawn(1)[0])
     for value, rows in zip(values, rng.integers(0, 500, size=(5, 500))):
         assert value == pytest.approx(metrics.roc_auc_score(y[rows], a[rows]), abs=1e-12)
+
+
+@pytest.mark.parametrize(("n_resamples", "expected_jobs"), [(1000, 1), (9000, 2)])
+def test_small_jobs_run_in_process(n_resamples, expected_jobs, monkeypatch):
+    # 1,000 samples: 1e6 drawn entries stay in process, 9e6 go to workers;
+    # where the blocks run never changes the distribution.
+    monkeypatch.setattr(_engine, "IN_PROCESS_ENTRIES", 2**23)
+    calls = []
+
+    def recording_map(fn, items, *, n_jobs, **kwargs):
+        calls.append(n_jobs)
+        return original(fn, items, n_jobs=1, **kwargs)
+
+    original = _engine.parallel_map
+    monkeypatch.setattr(_engine, "parallel_map", recording_map)
+    y, a, b = _problem(1000, 3, seed=4)
+    sequential = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=n_resamples, n_jobs=1)
+    asked = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=n_resamples, n_jobs=2)
+    assert calls == [1, expected_jobs]
+    np.testing.assert_array_equal(asked.distribution, sequential.distribution)
+
+
+def test_custom_metrics_always_honour_n_jobs(monkeypatch):
+    monkeypatch.setattr(_engine, "IN_PROCESS_ENTRIES", 2**23)
+    y, a, b = _problem(200, 2, seed=5)
+    stat = _engine.generic_statistic(metrics.roc_auc_score, y, (a, b), stratify=False)
+    assert not _engine.runs_in_process(stat, 10)
