@@ -19,17 +19,175 @@ import functools
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ._intervals import CI_METHODS, Interval, bootstrap_interval
 from ._kernels import Kernel, cell_scores, make_kernel
 from ._parallel import parallel_map
 from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
+from ._results import PairedBootstrapCI
+from ._validation import (
+    check_bool,
+    check_int,
+    check_n_jobs,
+    check_open_unit,
+    check_option,
+    check_seed,
+)
 
 __all__: list[str] = []
 
 _WARN_DEGENERATE = 0.01
 _MAX_DEGENERATE = 0.5
+
+
+@runtime_checkable
+class Statistic(Protocol):
+    """What the engine needs of a statistic (kernel, generic or operating-point).
+
+    ``evaluate`` returns one column per arm (one arm: the metric; two arms:
+    A then B, delta = B - A), followed by the standard error of the statistic
+    in each resample when ``with_se`` is true.
+    """
+
+    #: Draw resampled index arrays (True) or cell-count tables (False).
+    uses_indices: bool
+    #: ``evaluate`` appends the per-resample standard error (studentized intervals).
+    with_se: bool
+
+    @property
+    def tables(self) -> tuple[CellTable, ...]:
+        """Cell tables resampled independently (one per data set)."""
+        ...
+
+    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
+        """(rows, n_arms [+ 1]) values for one draw per table, each of shape (rows, ...)."""
+        ...
+
+    def point(self) -> float:
+        """The statistic on the full data (NaN when undefined)."""
+        ...
+
+    def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Leave-one-out values and their multiplicities, one group per resampled data set."""
+        ...
+
+
+@runtime_checkable
+class StudentizedStatistic(Statistic, Protocol):
+    """A statistic with a closed-form standard error (needed by studentized intervals only)."""
+
+    def se_hat(self) -> float:
+        """Standard error of the statistic on the full data."""
+        ...
+
+
+@dataclass(frozen=True)
+class Resampling:
+    """Validated resampling options of one bootstrap call (see :func:`resampling_iv`)."""
+
+    n_resamples: int
+    confidence: float
+    method: str
+    seed: int | np.random.SeedSequence
+    n_jobs: int
+    progress: bool = False
+
+
+def resampling_iv(
+    func: str,
+    *,
+    n_resamples: Any,
+    confidence: Any,
+    method: Any,
+    seed: Any,
+    n_jobs: Any,
+    progress: Any = False,
+    methods: tuple[str, ...] = CI_METHODS,
+) -> Resampling:
+    """Validate the options every bootstrap entry point shares, once."""
+    return Resampling(
+        n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
+        confidence=check_open_unit(confidence, func, "confidence"),
+        method=check_option(method, func, "method", methods),
+        seed=check_seed(seed, func),
+        n_jobs=check_n_jobs(n_jobs, func),
+        progress=check_bool(progress, func, "progress"),
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the pipeline returns: estimate, kept distribution, interval, dropped count."""
+
+    point: float
+    distribution: np.ndarray  # statistic per valid resample (delta B - A for two arms)
+    interval: Interval
+    n_degenerate: int
+
+    def paired_result(
+        self, resampling: Resampling, *, n_samples: int, metric: str
+    ) -> PairedBootstrapCI:
+        """The outcome of a two-arm statistic as a :class:`PairedBootstrapCI`."""
+        return PairedBootstrapCI.from_distribution(
+            self.point,
+            self.distribution,
+            self.interval,
+            confidence=resampling.confidence,
+            method=resampling.method,
+            n_degenerate=self.n_degenerate,
+            n_samples=n_samples,
+            metric=metric,
+        )
+
+
+def run(
+    statistic: Statistic,
+    resampling: Resampling,
+    *,
+    func: str,
+    label: str,
+    description: str,
+    undefined: Callable[[], Exception],
+) -> Outcome:
+    """The one bootstrap pipeline: point -> distribution -> drop degenerate -> interval.
+
+    ``undefined`` builds the error raised when the statistic is undefined on
+    the full data (the caller knows which argument to blame); ``func`` and
+    ``label`` name the public function and the metric in degenerate-resample
+    messages.
+    """
+    point = statistic.point()
+    if not np.isfinite(point):
+        raise undefined()
+    values = bootstrap_distribution(
+        statistic,
+        resampling.n_resamples,
+        resampling.seed,
+        n_jobs=resampling.n_jobs,
+        description=description,
+        progress=resampling.progress,
+    )
+    values, n_degenerate = drop_degenerate(values, func, label)
+    n_arms = values.shape[1] - int(statistic.with_se)
+    theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
+    se_b = se_hat = None
+    if resampling.method == "studentized":
+        # Validation admits "studentized" only for metrics with influence values.
+        assert statistic.with_se and isinstance(statistic, StudentizedStatistic)
+        se_b, se_hat = values[:, n_arms], statistic.se_hat()
+    interval = bootstrap_interval(
+        resampling.method,
+        theta_b,
+        point,
+        resampling.confidence,
+        jackknife=lambda: statistic.jackknife(resampling.n_jobs),
+        se_b=se_b,
+        se_hat=se_hat,
+    )
+    return Outcome(point, theta_b, interval, n_degenerate)
 
 
 class DegenerateResampleWarning(UserWarning):
@@ -290,7 +448,7 @@ def generic_statistic(
     return GenericStatistic(metric, y.astype(np.int64), tuple(scores), table, representatives)
 
 
-def run_block(statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:
+def run_block(statistic: Statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:
     """Compute one block of resamples; the work unit shipped to workers."""
     seed_seq, rows = block
     rng = np.random.default_rng(seed_seq)
@@ -316,7 +474,7 @@ def fresh_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSeq
 
 
 def bootstrap_distribution(
-    statistic,
+    statistic: Statistic,
     n_resamples: int,
     seed: int | np.random.SeedSequence,
     *,

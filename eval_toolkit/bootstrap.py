@@ -21,19 +21,16 @@ import numpy as np
 
 from . import _engine
 from ._engine import DegenerateResampleWarning
-from ._intervals import CI_METHODS, bootstrap_interval
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._validation import (
     check_bool,
     check_int,
     check_labels,
-    check_n_jobs,
     check_open_unit,
     check_option,
     check_probabilities,
     check_scores,
-    check_seed,
     param_error,
 )
 
@@ -63,13 +60,8 @@ class _Problem:
     metric_name: str | None
     metric_fn: Callable[[np.ndarray, np.ndarray], float] | None
     label: str
-    n_resamples: int
-    confidence: float
-    method: str
-    seed: int | np.random.SeedSequence
-    n_jobs: int
+    resampling: _engine.Resampling
     stratify: bool
-    progress: bool
 
 
 def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
@@ -137,8 +129,16 @@ def _problem_iv(
     if name in NEEDS_PROBABILITIES:
         for param, s in zip(raw_scores, scores):
             check_probabilities(s, func, param)
-    method = check_option(method, func, "method", CI_METHODS)
-    if method == "studentized" and name not in STUDENTIZED_METRICS:
+    resampling = _engine.resampling_iv(
+        func,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    if resampling.method == "studentized" and name not in STUDENTIZED_METRICS:
         raise ValueError(
             param_error(
                 func,
@@ -155,13 +155,8 @@ def _problem_iv(
         metric_name=name,
         metric_fn=fn,
         label=label,
-        n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
-        confidence=check_open_unit(confidence, func, "confidence"),
-        method=method,
-        seed=check_seed(seed, func),
-        n_jobs=check_n_jobs(n_jobs, func),
+        resampling=resampling,
         stratify=check_bool(stratify, func, "stratify"),
-        progress=check_bool(progress, func, "progress"),
     )
 
 
@@ -177,18 +172,16 @@ def _statistic(problem: _Problem, opts: _engine.KernelOptions):
         problem.scores,
         opts,
         stratify=problem.stratify,
-        with_se=problem.method == "studentized",
+        with_se=problem.resampling.method == "studentized",
     )
 
 
-def _check_point(problem: _Problem, point: float) -> None:
-    if np.isfinite(point):
-        return
+def _undefined_error(problem: _Problem) -> ValueError:
     present = sorted(set(problem.y.tolist()))
     got = "only the positive class" if present == [True] else "only the negative class"
     if len(present) == 2:
         got = "labels for which it is undefined"
-    raise ValueError(
+    return ValueError(
         param_error(
             problem.func,
             "y_true",
@@ -199,33 +192,16 @@ def _check_point(problem: _Problem, point: float) -> None:
     )
 
 
-def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
-    """Shared body: statistic, distribution, degenerate handling, interval."""
-    statistic = _statistic(problem, opts)
-    point = statistic.point()
-    _check_point(problem, point)
-    values = _engine.bootstrap_distribution(
-        statistic,
-        problem.n_resamples,
-        problem.seed,
-        n_jobs=problem.n_jobs,
+def _run(problem: _Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
+    """Build the statistic and run the engine's one pipeline on it."""
+    return _engine.run(
+        _statistic(problem, opts),
+        problem.resampling,
+        func=problem.func,
+        label=problem.label,
         description=description,
-        progress=problem.progress,
+        undefined=lambda: _undefined_error(problem),
     )
-    n_arms = len(problem.scores)
-    values, n_degenerate = _engine.drop_degenerate(values, problem.func, problem.label)
-    theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
-    studentized = problem.method == "studentized"
-    interval = bootstrap_interval(
-        problem.method,
-        theta_b,
-        point,
-        problem.confidence,
-        jackknife=lambda: statistic.jackknife(problem.n_jobs),
-        se_b=values[:, n_arms] if studentized else None,
-        se_hat=statistic.se_hat() if studentized else None,
-    )
-    return point, theta_b, interval, n_degenerate
 
 
 def bootstrap_ci(
@@ -309,19 +285,19 @@ def bootstrap_ci(
         pos_label=pos_label,
         progress=progress,
     )
-    point, theta_b, interval, n_deg = _run(problem, _engine.KernelOptions(), "bootstrap CI")
+    out = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
-        point_estimate=float(point),
-        ci_low=interval.low,
-        ci_high=interval.high,
-        confidence=problem.confidence,
-        n_resamples=int(theta_b.shape[0]),
-        method=problem.method,
-        std_error=_std_error(theta_b),
-        n_degenerate=n_deg,
+        point_estimate=float(out.point),
+        ci_low=out.interval.low,
+        ci_high=out.interval.high,
+        confidence=problem.resampling.confidence,
+        n_resamples=int(out.distribution.shape[0]),
+        method=problem.resampling.method,
+        std_error=_std_error(out.distribution),
+        n_degenerate=out.n_degenerate,
         n_samples=int(problem.y.shape[0]),
         metric=problem.label,
-        distribution=theta_b,
+        distribution=out.distribution,
     )
 
 
@@ -337,16 +313,9 @@ def _paired(
     problem = _problem_iv(
         func, y_true, {"y_score_a": y_score_a, "y_score_b": y_score_b}, metric, **kwargs
     )
-    point, delta_b, interval, n_deg = _run(problem, opts, f"{func} ({problem.label})")
-    return PairedBootstrapCI.from_distribution(
-        point,
-        delta_b,
-        interval,
-        confidence=problem.confidence,
-        method=problem.method,
-        n_degenerate=n_deg,
-        n_samples=int(problem.y.shape[0]),
-        metric=problem.label,
+    out = _run(problem, opts, f"{func} ({problem.label})")
+    return out.paired_result(
+        problem.resampling, n_samples=int(problem.y.shape[0]), metric=problem.label
     )
 
 

@@ -52,6 +52,7 @@ from ._validation import (
     param_error,
 )
 from .operating_points import (
+    OP_POINT_METHODS,
     OperatingPointMetric,
     ThresholdSelector,
     paired_bootstrap_op_point_diff,
@@ -65,9 +66,6 @@ __all__ = ["Bootstrap", "OperatingPoint", "PairedBootstrap"]
 #: ``SeedSequence(seed)``, so ``SeedSequence([seed, 1])`` is a separate stream:
 #: changing ``n_resamples`` never moves the split, and vice versa.
 _SPLIT_STREAM = 1
-
-_OP_POINT_METHODS = ("percentile", "basic", "bca")
-
 
 @dataclass(frozen=True)
 class OperatingPoint:
@@ -221,7 +219,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
     def _metric_iv(self, func: str) -> None:
         metric = self.metric
         if isinstance(metric, OperatingPoint):
-            check_option(self.method, func, "method", _OP_POINT_METHODS)
+            check_option(self.method, func, "method", OP_POINT_METHODS)
             return
         if isinstance(metric, str):
             check_option(metric, func, "metric", METRIC_NAMES)

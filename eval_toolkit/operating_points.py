@@ -23,19 +23,13 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from ._intervals import bootstrap_interval
 from ._parallel import parallel_map
 from ._resample import CellTable, build_cells
 from ._results import PairedBootstrapCI
 from ._validation import (
     check_bool,
-    check_int,
     check_labels,
-    check_n_jobs,
-    check_open_unit,
-    check_option,
     check_scores,
-    check_seed,
     param_error,
 )
 
@@ -53,6 +47,10 @@ __all__ = [
     "FPR",
     "paired_bootstrap_op_point_diff",
 ]
+
+
+#: Interval methods of the two-level bootstrap (no closed-form standard error for studentized).
+OP_POINT_METHODS = ("percentile", "basic", "bca")
 
 
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -384,19 +382,16 @@ def _op_point_statistic(val_y, val_scores, test_y, test_scores, threshold_fn, me
 
 
 def _op_point_iv(
-    func,
-    val,
-    test,
-    threshold_fn,
-    metric_fn,
-    n_resamples,
-    confidence,
-    method,
-    seed,
-    n_jobs,
-    stratify,
-    pos_label,
-):
+    func: str,
+    val: tuple[Any, Any, Any],
+    test: tuple[Any, Any, Any],
+    threshold_fn: Any,
+    metric_fn: Any,
+    stratify: Any,
+    pos_label: Any,
+    **resampling: Any,
+) -> tuple[OpPointStatistic, _engine.Resampling]:
+    """Validate everything once; return the statistic and the resampling options."""
     if not isinstance(threshold_fn, ThresholdSelector):
         raise ValueError(
             param_error(
@@ -417,24 +412,18 @@ def _op_point_iv(
                 metric_fn,
             )
         )
-    out = []
+    data = []
     for prefix, (y, a, b) in (("val", val), ("test", test)):
         labels = check_labels(y, func, param=f"{prefix}_y", pos_label=pos_label)
         scores = tuple(
             check_scores(s, func, param=f"{prefix}_score_{arm}", n=labels.shape[0])
             for arm, s in (("a", a), ("b", b))
         )
-        out.append((labels, scores))
-    method = check_option(method, func, "method", ("percentile", "basic", "bca"))
-    check_bool(stratify, func, "stratify")
-    return (
-        out,
-        check_int(n_resamples, func, "n_resamples", low=1),
-        check_open_unit(confidence, func, "confidence"),
-        method,
-        check_seed(seed, func),
-        check_n_jobs(n_jobs, func),
-    )
+        data.append((labels, scores))
+    options = _engine.resampling_iv(func, methods=OP_POINT_METHODS, **resampling)
+    (vy, vs), (ty, ts) = data
+    stratify = check_bool(stratify, func, "stratify")
+    return _op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, stratify), options
 
 
 def paired_bootstrap_op_point_diff(
@@ -516,25 +505,31 @@ def paired_bootstrap_op_point_diff(
     (True, False)
     """
     func = "paired_bootstrap_op_point_diff"
-    data, n_resamples, confidence, method, seed, n_jobs = _op_point_iv(
+    statistic, resampling = _op_point_iv(
         func,
         (val_y, val_score_a, val_score_b),
         (test_y, test_score_a, test_score_b),
         threshold_fn,
         metric_fn,
-        n_resamples,
-        confidence,
-        method,
-        seed,
-        n_jobs,
         stratify,
         pos_label,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        progress=progress,
     )
-    (vy, vs), (ty, ts) = data
-    statistic = _op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, bool(stratify))
-    point = statistic.point()
-    if not np.isfinite(point):
-        raise ValueError(
+    return _run_op_point(func, statistic, resampling)
+
+
+def _run_op_point(
+    func: str, statistic: OpPointStatistic, resampling: _engine.Resampling
+) -> PairedBootstrapCI:
+    threshold_fn, metric_fn = statistic.threshold_fn, statistic.metric_fn
+
+    def undefined() -> ValueError:
+        return ValueError(
             param_error(
                 func,
                 "threshold_fn",
@@ -542,27 +537,14 @@ def paired_bootstrap_op_point_diff(
                 f"{threshold_fn!r}, whose threshold or metric is undefined here",
             )
         )
-    values = _engine.bootstrap_distribution(
-        statistic,
-        n_resamples,
-        seed,
-        n_jobs=n_jobs,
-        description=f"{func} ({threshold_fn!r})",
-        progress=bool(progress),
-    )
+
     metric = f"{type(metric_fn).__name__} at {threshold_fn!r}"
-    values, n_degenerate = _engine.drop_degenerate(values, func, metric)
-    delta_b = values[:, 1] - values[:, 0]
-    interval = bootstrap_interval(
-        method, delta_b, point, confidence, jackknife=lambda: statistic.jackknife(n_jobs)
+    out = _engine.run(
+        statistic,
+        resampling,
+        func=func,
+        label=metric,
+        description=f"{func} ({threshold_fn!r})",
+        undefined=undefined,
     )
-    return PairedBootstrapCI.from_distribution(
-        point,
-        delta_b,
-        interval,
-        confidence=confidence,
-        method=method,
-        n_degenerate=n_degenerate,
-        n_samples=int(ty.shape[0]),
-        metric=metric,
-    )
+    return out.paired_result(resampling, n_samples=statistic.test_table.n_samples, metric=metric)
