@@ -19,23 +19,16 @@ import functools
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from ._intervals import CI_METHODS, Interval, bootstrap_interval
+from ._intervals import Interval, bootstrap_interval
 from ._kernels import Kernel, cell_scores, make_kernel
 from ._parallel import parallel_map
 from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
 from ._results import PairedBootstrapCI
-from ._validation import (
-    check_bool,
-    check_int,
-    check_n_jobs,
-    check_open_unit,
-    check_option,
-    check_seed,
-)
+from ._validation import Resampling, param_error
 
 __all__: list[str] = []
 
@@ -82,40 +75,6 @@ class StudentizedStatistic(Statistic, Protocol):
     def se_hat(self) -> float:
         """Standard error of the statistic on the full data."""
         ...
-
-
-@dataclass(frozen=True)
-class Resampling:
-    """Validated resampling options of one bootstrap call (see :func:`resampling_iv`)."""
-
-    n_resamples: int
-    confidence: float
-    method: str
-    seed: int | np.random.SeedSequence
-    n_jobs: int
-    progress: bool = False
-
-
-def resampling_iv(
-    func: str,
-    *,
-    n_resamples: Any,
-    confidence: Any,
-    method: Any,
-    seed: Any,
-    n_jobs: Any,
-    progress: Any = False,
-    methods: tuple[str, ...] = CI_METHODS,
-) -> Resampling:
-    """Validate the options every bootstrap entry point shares, once."""
-    return Resampling(
-        n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
-        confidence=check_open_unit(confidence, func, "confidence"),
-        method=check_option(method, func, "method", methods),
-        seed=check_seed(seed, func),
-        n_jobs=check_n_jobs(n_jobs, func),
-        progress=check_bool(progress, func, "progress"),
-    )
 
 
 @dataclass(frozen=True)
@@ -188,6 +147,23 @@ def run(
         se_hat=se_hat,
     )
     return Outcome(point, theta_b, interval, n_degenerate)
+
+
+def undefined_metric_error(func: str, y: np.ndarray, label: str) -> ValueError:
+    """The error of a named or custom metric undefined on the full data (binary labels)."""
+    present = sorted(set(y.tolist()))
+    got = "only the positive class" if present == [True] else "only the negative class"
+    if len(present) == 2:
+        got = "labels for which it is undefined"
+    return ValueError(
+        param_error(
+            func,
+            "y_true",
+            f"such that {label} is defined on the full data "
+            "(both classes present, and predicted positives for precision)",
+            got,
+        )
+    )
 
 
 class DegenerateResampleWarning(UserWarning):

@@ -9,6 +9,8 @@ instead."
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,17 +37,17 @@ def check_int(value: Any, func: str, param: str, *, low: int, high: int | None =
     raise ValueError(param_error(func, param, f"an int {bound}", value))
 
 
-def check_n_jobs(n_jobs: Any, func: str) -> int:
+def check_n_jobs(n_jobs: Any, func: str, *, param: str = "n_jobs") -> int:
     """Check ``n_jobs``: a positive int or -1 (all cores); 0 is a typo."""
     if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, (bool, np.bool_)):
         n_jobs = int(n_jobs)
         if n_jobs == 0:
             raise ValueError(
-                param_error(func, "n_jobs", "a positive int or -1 (use 1 or -1, not 0)", n_jobs)
+                param_error(func, param, "a positive int or -1 (use 1 or -1, not 0)", n_jobs)
             )
         if n_jobs >= 1 or n_jobs == -1:
             return int(n_jobs)
-    raise ValueError(param_error(func, "n_jobs", "a positive int or -1 (all cores)", n_jobs))
+    raise ValueError(param_error(func, param, "a positive int or -1 (all cores)", n_jobs))
 
 
 def check_open_unit(value: Any, func: str, param: str) -> float:
@@ -171,3 +173,41 @@ def check_bool(value: Any, func: str, param: str) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise ValueError(param_error(func, param, "a bool", value))
+
+
+@dataclass(frozen=True)
+class Resampling:
+    """Validated resampling options of one bootstrap call (see :func:`check_resampling`).
+
+    Entry points validate these once and pass the object down; nothing below
+    re-checks it.
+    """
+
+    n_resamples: int
+    confidence: float
+    method: str
+    seed: int | np.random.SeedSequence
+    n_jobs: int
+    progress: bool = False
+
+
+def check_resampling(
+    func: str,
+    *,
+    n_resamples: Any,
+    confidence: Any,
+    method: Any,
+    seed: Any,
+    n_jobs: Any,
+    progress: Any = False,
+    methods: Sequence[str],
+) -> Resampling:
+    """Check the options every bootstrap entry point shares; ``methods``: the allowed ones."""
+    return Resampling(
+        n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
+        confidence=check_open_unit(confidence, func, "confidence"),
+        method=check_option(method, func, "method", tuple(methods)),
+        seed=check_seed(seed, func),
+        n_jobs=check_n_jobs(n_jobs, func),
+        progress=check_bool(progress, func, "progress"),
+    )

@@ -21,15 +21,18 @@ import numpy as np
 
 from . import _engine
 from ._engine import DegenerateResampleWarning
+from ._intervals import CI_METHODS
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._validation import (
+    Resampling,
     check_bool,
     check_int,
     check_labels,
     check_open_unit,
     check_option,
     check_probabilities,
+    check_resampling,
     check_scores,
     param_error,
 )
@@ -51,7 +54,7 @@ STUDENTIZED_METRICS = ("roc_auc", "accuracy", "brier", "log_loss")
 
 
 @dataclass(frozen=True)
-class _Problem:
+class Problem:
     """Validated inputs of one bootstrap call."""
 
     func: str
@@ -60,7 +63,7 @@ class _Problem:
     metric_name: str | None
     metric_fn: Callable[[np.ndarray, np.ndarray], float] | None
     label: str
-    resampling: _engine.Resampling
+    resampling: Resampling
     stratify: bool
 
 
@@ -111,17 +114,30 @@ def _problem_iv(
     raw_scores: dict[str, Any],
     metric: Any,
     *,
-    n_resamples: Any,
-    confidence: Any,
-    method: Any,
-    seed: Any,
-    n_jobs: Any,
     stratify: Any,
     pos_label: Any,
-    progress: Any = False,
-) -> _Problem:
+    **options: Any,
+) -> Problem:
     """Validate everything once; the engine assumes valid input from here on."""
+    resampling = check_resampling(func, methods=CI_METHODS, **options)
     y = check_labels(y_true, func, pos_label=pos_label)
+    stratify = check_bool(stratify, func, "stratify")
+    return checked_problem(func, y, raw_scores, metric, resampling, stratify)
+
+
+def checked_problem(
+    func: str,
+    y: np.ndarray,
+    raw_scores: dict[str, Any],
+    metric: Any,
+    resampling: Resampling,
+    stratify: bool,
+) -> Problem:
+    """Check the scores and the metric; labels and options were validated by the caller.
+
+    The entry for callers that validated their own parameters already (the
+    meta-estimators of :mod:`eval_toolkit.compare`).
+    """
     scores = tuple(
         check_scores(s, func, param=name, n=y.shape[0]) for name, s in raw_scores.items()
     )
@@ -129,15 +145,6 @@ def _problem_iv(
     if name in NEEDS_PROBABILITIES:
         for param, s in zip(raw_scores, scores):
             check_probabilities(s, func, param)
-    resampling = _engine.resampling_iv(
-        func,
-        n_resamples=n_resamples,
-        confidence=confidence,
-        method=method,
-        seed=seed,
-        n_jobs=n_jobs,
-        progress=progress,
-    )
     if resampling.method == "studentized" and name not in STUDENTIZED_METRICS:
         raise ValueError(
             param_error(
@@ -145,10 +152,10 @@ def _problem_iv(
                 "method",
                 "'percentile', 'basic' or 'bca' for this metric ('studentized' needs a "
                 f"closed-form standard error: {', '.join(STUDENTIZED_METRICS)})",
-                method,
+                resampling.method,
             )
         )
-    return _Problem(
+    return Problem(
         func=func,
         y=y,
         scores=scores,
@@ -156,11 +163,11 @@ def _problem_iv(
         metric_fn=fn,
         label=label,
         resampling=resampling,
-        stratify=check_bool(stratify, func, "stratify"),
+        stratify=stratify,
     )
 
 
-def _statistic(problem: _Problem, opts: _engine.KernelOptions):
+def _statistic(problem: Problem, opts: _engine.KernelOptions):
     if problem.metric_fn is not None:
         return _engine.generic_statistic(
             problem.metric_fn, problem.y, problem.scores, stratify=problem.stratify
@@ -176,23 +183,7 @@ def _statistic(problem: _Problem, opts: _engine.KernelOptions):
     )
 
 
-def _undefined_error(problem: _Problem) -> ValueError:
-    present = sorted(set(problem.y.tolist()))
-    got = "only the positive class" if present == [True] else "only the negative class"
-    if len(present) == 2:
-        got = "labels for which it is undefined"
-    return ValueError(
-        param_error(
-            problem.func,
-            "y_true",
-            f"such that {problem.label} is defined on the full data "
-            "(both classes present, and predicted positives for precision)",
-            got,
-        )
-    )
-
-
-def _run(problem: _Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
+def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
     """Build the statistic and run the engine's one pipeline on it."""
     return _engine.run(
         _statistic(problem, opts),
@@ -200,7 +191,7 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str) -> _e
         func=problem.func,
         label=problem.label,
         description=description,
-        undefined=lambda: _undefined_error(problem),
+        undefined=lambda: _engine.undefined_metric_error(problem.func, problem.y, problem.label),
     )
 
 
@@ -285,6 +276,11 @@ def bootstrap_ci(
         pos_label=pos_label,
         progress=progress,
     )
+    return ci_result(problem)
+
+
+def ci_result(problem: Problem) -> BootstrapCI:
+    """The bootstrap CI of a validated one-arm problem (see :func:`checked_problem`)."""
     out = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
         point_estimate=float(out.point),
@@ -313,7 +309,13 @@ def _paired(
     problem = _problem_iv(
         func, y_true, {"y_score_a": y_score_a, "y_score_b": y_score_b}, metric, **kwargs
     )
-    out = _run(problem, opts, f"{func} ({problem.label})")
+    return paired_result(problem, opts)
+
+
+def paired_result(problem: Problem, opts: _engine.KernelOptions | None = None) -> PairedBootstrapCI:
+    """The paired bootstrap of a validated two-arm problem (see :func:`checked_problem`)."""
+    opts = _engine.KernelOptions() if opts is None else opts
+    out = _run(problem, opts, f"{problem.func} ({problem.label})")
     return out.paired_result(
         problem.resampling, n_samples=int(problem.y.shape[0]), metric=problem.label
     )

@@ -40,22 +40,22 @@ from ._intervals import CI_METHODS
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, PairedBootstrapCI
 from ._validation import (
+    Resampling,
     check_bool,
-    check_int,
     check_labels,
-    check_n_jobs,
     check_open_unit,
     check_option,
     check_probabilities,
+    check_resampling,
     check_scores,
-    check_seed,
     param_error,
 )
 from .operating_points import (
     OP_POINT_METHODS,
     OperatingPointMetric,
     ThresholdSelector,
-    paired_bootstrap_op_point_diff,
+    op_point_result,
+    op_point_statistic,
 )
 from .protocols import validate_scorer
 
@@ -188,7 +188,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
     _SCORERS: tuple[str, ...] = ()
 
     # ----- validation: everything is checked before any model is trained or called
-    def _params_iv(self) -> None:
+    def _params_iv(self) -> tuple[Resampling, bool]:
+        """Check this object's parameters once; return the validated resampling options."""
         func = type(self).__name__
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(param_error(func, "refit", "a bool", self.refit))
@@ -198,11 +199,11 @@ class _BaseBootstrap(BaseEstimator, ABC):
         for name in self._SCORERS:
             self._scorer_iv(func, name, getattr(self, name))
         self._metric_iv(func)
-        check_int(self.n_resamples, func, "n_resamples", low=1)
-        check_open_unit(self.confidence, func, "confidence")
-        check_seed(self.seed, func)
-        check_n_jobs(self.n_jobs, func)
-        check_bool(self.stratify, func, "stratify")
+        methods = OP_POINT_METHODS if isinstance(self.metric, OperatingPoint) else CI_METHODS
+        resampling = check_resampling(
+            func, n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
+            seed=self.seed, n_jobs=self.n_jobs, methods=methods)
+        return resampling, check_bool(self.stratify, func, "stratify")
 
     def _scorer_iv(self, func: str, name: str, scorer: Any) -> None:
         validate_scorer(scorer, name=name)
@@ -219,7 +220,6 @@ class _BaseBootstrap(BaseEstimator, ABC):
     def _metric_iv(self, func: str) -> None:
         metric = self.metric
         if isinstance(metric, OperatingPoint):
-            check_option(self.method, func, "method", OP_POINT_METHODS)
             return
         if isinstance(metric, str):
             check_option(metric, func, "metric", METRIC_NAMES)
@@ -227,12 +227,11 @@ class _BaseBootstrap(BaseEstimator, ABC):
             expected = ("one of " + ", ".join(map(repr, METRIC_NAMES))
                         + ", a callable or an OperatingPoint")
             raise ValueError(param_error(func, "metric", expected, metric))
-        method = check_option(self.method, func, "method", CI_METHODS)
-        if method == "studentized" and isinstance(metric, str) \
+        if self.method == "studentized" and isinstance(metric, str) \
                 and metric not in _bootstrap.STUDENTIZED_METRICS:
             raise ValueError(param_error(
                 func, "method", "'percentile', 'basic' or 'bca' for this metric ('studentized' "
-                f"needs one of {', '.join(_bootstrap.STUDENTIZED_METRICS)})", method))
+                f"needs one of {', '.join(_bootstrap.STUDENTIZED_METRICS)})", self.method))
 
     # ----- fitting
     def fit(self, X: Any, y: Any) -> _BaseBootstrap:
@@ -250,16 +249,15 @@ class _BaseBootstrap(BaseEstimator, ABC):
         self : object
             The fitted meta-estimator.
         """
-        self._params_iv()
+        resampling, stratify = self._params_iv()
         func = type(self).__name__
-        labels = np.asarray(y)
-        check_labels(labels, func, param="y", pos_label=self.pos_label)
+        labels = check_labels(np.asarray(y), func, param="y", pos_label=self.pos_label)
         if _n_rows(X) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
                                          f"{_n_rows(X)} rows"))
         self._record_input(X)
         scores = self._fit_scorers(X, y)
-        self.result_ = self._bootstrap(labels, scores)
+        self.result_ = self._bootstrap(labels, scores, resampling, stratify)
         return self
 
     def _record_input(self, X: Any) -> None:
@@ -299,14 +297,19 @@ class _BaseBootstrap(BaseEstimator, ABC):
         classes = getattr(getattr(self, f"{name}_"), "classes_", None)
         return _positive_column(proba, classes, self.pos_label, type(self).__name__, name)
 
-    def _options(self) -> dict[str, Any]:
-        return dict(n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
-                    seed=self.seed, n_jobs=self.n_jobs, stratify=bool(self.stratify),
-                    pos_label=self.pos_label)
+    def _problem(
+        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+    ) -> _bootstrap.Problem:
+        """The functional API's problem: the scorers' predictions checked, the rest validated."""
+        return _bootstrap.checked_problem(
+            type(self).__name__, y, dict(zip(self._SCORERS, scores)), self.metric, resampling,
+            stratify)
 
     @abstractmethod
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]):
-        """Run the subclass's functional API on labels and scores."""
+    def _bootstrap(
+        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+    ) -> Any:
+        """Run the subclass's bootstrap on validated labels and options."""
 
     # ----- fitted use
     def score(self, X: Any, y: Any) -> float:
@@ -557,29 +560,29 @@ class PairedBootstrap(_BaseBootstrap):
         self.stratify = stratify
         self.pos_label = pos_label
 
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]) -> PairedBootstrapCI:
+    def _bootstrap(
+        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+    ) -> PairedBootstrapCI:
         if isinstance(self.metric, OperatingPoint):
-            result = self._op_point(y, scores)
+            result = self._op_point(y, scores, resampling, stratify)
         else:
-            result = _bootstrap.paired_bootstrap_diff(
-                y, scores[0], scores[1], self.metric, **self._options()
-            )
+            result = _bootstrap.paired_result(self._problem(y, scores, resampling, stratify))
         self.delta_ = result.delta
         self.ci_ = (result.ci_low, result.ci_high)
         self.p_value_ = result.p_value
         return result
 
-    def _op_point(self, y: np.ndarray, scores: list[np.ndarray]) -> PairedBootstrapCI:
-        spec = self.metric
-        labels = check_labels(y, type(self).__name__, param="y", pos_label=self.pos_label)
-        val, test = spec.split(labels, self.seed)
-        options = self._options()
-        options["pos_label"] = None  # labels are already booleans
-        return paired_bootstrap_op_point_diff(
-            labels[val], scores[0][val], scores[1][val],
-            labels[test], scores[0][test], scores[1][test],
-            spec.threshold_fn, spec.metric_fn, **options,
-        )
+    def _op_point(
+        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+    ) -> PairedBootstrapCI:
+        func, spec = type(self).__name__, self.metric
+        scores = [check_scores(s, func, param=name, n=y.shape[0])
+                  for name, s in zip(self._SCORERS, scores)]
+        val, test = spec.split(y, self.seed)
+        statistic = op_point_statistic(
+            y[val], tuple(s[val] for s in scores), y[test], tuple(s[test] for s in scores),
+            spec.threshold_fn, spec.metric_fn, stratify)
+        return op_point_result(func, statistic, resampling)
 
 
 class Bootstrap(_BaseBootstrap):
@@ -685,8 +688,10 @@ class Bootstrap(_BaseBootstrap):
                 "PairedBootstrap)", self.metric))
         super()._metric_iv(func)
 
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]) -> BootstrapCI:
-        result = _bootstrap.bootstrap_ci(y, scores[0], self.metric, **self._options())
+    def _bootstrap(
+        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+    ) -> BootstrapCI:
+        result = _bootstrap.ci_result(self._problem(y, scores, resampling, stratify))
         self.estimate_ = result.point_estimate
         self.ci_ = (result.ci_low, result.ci_high)
         return result

@@ -27,8 +27,10 @@ from ._parallel import parallel_map
 from ._resample import CellTable, build_cells
 from ._results import PairedBootstrapCI
 from ._validation import (
+    Resampling,
     check_bool,
     check_labels,
+    check_resampling,
     check_scores,
     param_error,
 )
@@ -368,7 +370,16 @@ def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -
     return values[:, 1] - values[:, 0]
 
 
-def _op_point_statistic(val_y, val_scores, test_y, test_scores, threshold_fn, metric_fn, stratify):
+def op_point_statistic(
+    val_y: np.ndarray,
+    val_scores: tuple[np.ndarray, ...],
+    test_y: np.ndarray,
+    test_scores: tuple[np.ndarray, ...],
+    threshold_fn: ThresholdSelector,
+    metric_fn: OperatingPointMetric,
+    stratify: bool,
+) -> OpPointStatistic:
+    """Cells of both sets and each arm's folds, from validated labels and scores."""
     val_table, val_values = build_cells([val_y, *val_scores], val_y if stratify else None)
     test_table, test_values = build_cells([test_y, *test_scores], test_y if stratify else None)
     arms = []
@@ -390,7 +401,7 @@ def _op_point_iv(
     stratify: Any,
     pos_label: Any,
     **resampling: Any,
-) -> tuple[OpPointStatistic, _engine.Resampling]:
+) -> tuple[OpPointStatistic, Resampling]:
     """Validate everything once; return the statistic and the resampling options."""
     if not isinstance(threshold_fn, ThresholdSelector):
         raise ValueError(
@@ -420,10 +431,10 @@ def _op_point_iv(
             for arm, s in (("a", a), ("b", b))
         )
         data.append((labels, scores))
-    options = _engine.resampling_iv(func, methods=OP_POINT_METHODS, **resampling)
+    options = check_resampling(func, methods=OP_POINT_METHODS, **resampling)
     (vy, vs), (ty, ts) = data
     stratify = check_bool(stratify, func, "stratify")
-    return _op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, stratify), options
+    return op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, stratify), options
 
 
 def paired_bootstrap_op_point_diff(
@@ -520,12 +531,17 @@ def paired_bootstrap_op_point_diff(
         n_jobs=n_jobs,
         progress=progress,
     )
-    return _run_op_point(func, statistic, resampling)
+    return op_point_result(func, statistic, resampling)
 
 
-def _run_op_point(
-    func: str, statistic: OpPointStatistic, resampling: _engine.Resampling
+def op_point_result(
+    func: str, statistic: OpPointStatistic, resampling: Resampling
 ) -> PairedBootstrapCI:
+    """The two-level bootstrap of a statistic built from validated data (the one pipeline).
+
+    The entry for callers that validated their own parameters already
+    (:class:`~eval_toolkit.PairedBootstrap` with an ``OperatingPoint``).
+    """
     threshold_fn, metric_fn = statistic.threshold_fn, statistic.metric_fn
 
     def undefined() -> ValueError:

@@ -27,16 +27,16 @@ import numpy as np
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import MDEEstimate, PairedBootstrapCI
 from ._validation import (
-    check_int,
+    Resampling,
+    check_bool,
     check_labels,
-    check_n_jobs,
-    check_open_unit,
     check_option,
     check_probabilities,
+    check_resampling,
     check_scores,
-    check_seed,
     param_error,
 )
+from .bootstrap import CI_METHODS, STUDENTIZED_METRICS, Problem, paired_result
 
 __all__ = ["ComparisonRow", "ComparisonReport", "compare_scores", "write_report"]
 
@@ -222,16 +222,12 @@ def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
     y = check_labels(y_true, func, pos_label=pos_label)
     a = check_scores(score_a, func, param="score_a", n=y.shape[0])
     b = check_scores(score_b, func, param="score_b", n=y.shape[0])
-    if metrics is None:
-        probabilities = all(s.min() >= 0.0 and s.max() <= 1.0 for s in (a, b))
-        metrics = [m for m in DEFAULT_METRICS if probabilities or m not in NEEDS_PROBABILITIES]
-    elif isinstance(metrics, str) or not isinstance(metrics, Sequence) or not metrics:
-        raise ValueError(param_error(func, "metrics", "a non-empty list of metric names", metrics))
-    for metric in metrics:
-        check_option(metric, func, "metrics", METRIC_NAMES)
-        if metric in NEEDS_PROBABILITIES:
-            for param, s in (("score_a", a), ("score_b", b)):
-                check_probabilities(s, func, param)
+    if metrics is not None:
+        if isinstance(metrics, str) or not isinstance(metrics, Sequence) or not metrics:
+            raise ValueError(
+                param_error(func, "metrics", "a non-empty list of metric names", metrics)
+            )
+        metrics = tuple(check_option(m, func, "metrics", METRIC_NAMES) for m in metrics)
     if slices is not None:
         slices = np.asarray(slices)
         if slices.shape != y.shape:
@@ -243,7 +239,31 @@ def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
                     f"shape {slices.shape}",
                 )
             )
-    return y, a, b, tuple(metrics), slices
+    return y, a, b, metrics, slices
+
+
+def _metrics_for(
+    func: str, metrics: tuple[str, ...] | None, a: np.ndarray, b: np.ndarray, method: str
+) -> tuple[str, ...]:
+    """The default metrics, or check what the given ones need of the scores and the method."""
+    if metrics is None:
+        probabilities = all(s.min() >= 0.0 and s.max() <= 1.0 for s in (a, b))
+        return tuple(m for m in DEFAULT_METRICS if probabilities or m not in NEEDS_PROBABILITIES)
+    for metric in metrics:
+        if metric in NEEDS_PROBABILITIES:
+            for param, s in (("score_a", a), ("score_b", b)):
+                check_probabilities(s, func, param)
+        if method == "studentized" and metric not in STUDENTIZED_METRICS:
+            raise ValueError(
+                param_error(
+                    func,
+                    "method",
+                    "'percentile', 'basic' or 'bca' for these metrics ('studentized' needs a "
+                    f"closed-form standard error: {', '.join(STUDENTIZED_METRICS)})",
+                    method,
+                )
+            )
+    return metrics
 
 
 def _slice_masks(y: np.ndarray, slices: np.ndarray | None, slice_name: str):
@@ -317,48 +337,85 @@ def compare_scores(
     [('roc_auc', 'B'), ('brier', 'B')]
     """
     func = "compare_scores"
-    y, a, b, metrics, slices = _compare_iv(
-        func, y_true, score_a, score_b, metrics, slices, pos_label
-    )
-    options = _options_iv(
+    y, a, b, names, groups = _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label)
+    resampling = check_resampling(
         func,
         n_resamples=n_resamples,
         confidence=confidence,
         method=method,
         seed=seed,
         n_jobs=n_jobs,
-        stratify=stratify,
         progress=progress,
+        methods=CI_METHODS,
     )
+    return build_comparison(
+        func,
+        y,
+        a,
+        b,
+        metrics=names,
+        slices=groups,
+        slice_name=str(slice_name),
+        name_a=str(name_a),
+        name_b=str(name_b),
+        resampling=resampling,
+        stratify=check_bool(stratify, func, "stratify"),
+    )
+
+
+def build_comparison(
+    func: str,
+    y: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    *,
+    metrics: tuple[str, ...] | None,
+    slices: np.ndarray | None,
+    slice_name: str,
+    name_a: str,
+    name_b: str,
+    resampling: Resampling,
+    stratify: bool,
+) -> ComparisonReport:
+    """:func:`compare_scores` on validated values (labels, scores, options: the caller's job).
+
+    Only what depends on the data together is checked here: the scores a
+    metric needs (probabilities) and whether the interval method suits it.
+    The command line uses this entry after checking its own options.
+    """
+    metrics = _metrics_for(func, metrics, a, b, resampling.method)
     rows = tuple(
-        _row(y[mask], a[mask], b[mask], metric, slice_label, options)
+        _row(func, y[mask], a[mask], b[mask], metric, slice_label, resampling, stratify)
         for slice_label, mask in _slice_masks(y, slices, slice_name)
         for metric in metrics
     )
-    return ComparisonReport(
-        rows, y, a, b, name_a=name_a, name_b=name_b, seed=seed if isinstance(seed, int) else None
+    seed = resampling.seed if isinstance(resampling.seed, int) else None
+    return ComparisonReport(rows, y, a, b, name_a=name_a, name_b=name_b, seed=seed)
+
+
+def _row(
+    func: str,
+    y: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    metric: str,
+    slice_label: str,
+    resampling: Resampling,
+    stratify: bool,
+) -> ComparisonRow:
+    """``paired_bootstrap_diff(y, a, b, metric)`` on already validated values."""
+    problem = Problem(
+        func=func,
+        y=y,
+        scores=(a, b),
+        metric_name=metric,
+        metric_fn=None,
+        label=metric,
+        resampling=resampling,
+        stratify=stratify,
     )
-
-
-def _options_iv(func: str, **options: Any) -> dict[str, Any]:
-    from ._intervals import CI_METHODS
-
-    check_int(options["n_resamples"], func, "n_resamples", low=1)
-    check_open_unit(options["confidence"], func, "confidence")
-    check_option(options["method"], func, "method", CI_METHODS)
-    check_seed(options["seed"], func)
-    check_n_jobs(options["n_jobs"], func)
-    for flag in ("stratify", "progress"):
-        if not isinstance(options[flag], (bool, np.bool_)):
-            raise ValueError(param_error(func, flag, "a bool", options[flag]))
-    return options
-
-
-def _row(y, a, b, metric: str, slice_label: str, options: dict[str, Any]) -> ComparisonRow:
-    from .bootstrap import paired_bootstrap_diff
-
     try:
-        ci = paired_bootstrap_diff(y, a, b, metric, **options)
+        ci = paired_result(problem)
     except ValueError as exc:
         if slice_label == ALL_SLICE:
             raise

@@ -7,7 +7,8 @@ import pytest
 
 from eval_toolkit import _engine
 from eval_toolkit._resample import build_cells
-from eval_toolkit.operating_points import MaxF1, Sensitivity, _op_point_statistic
+from eval_toolkit._validation import Resampling, check_resampling
+from eval_toolkit.operating_points import MaxF1, Sensitivity, op_point_statistic
 
 
 @pytest.fixture
@@ -26,7 +27,7 @@ def _statistics(y, a, b):
                                            with_se=True),
         "generic": _engine.generic_statistic(lambda t, s: float(np.mean(s[t])), y, (a, b),
                                              stratify=False),
-        "op_point": _op_point_statistic(y[:150], (a[:150], b[:150]), y[150:],
+        "op_point": op_point_statistic(y[:150], (a[:150], b[:150]), y[150:],
                                         (a[150:], b[150:]), MaxF1(), Sensitivity(), False),
     }
 
@@ -44,7 +45,7 @@ def test_every_statistic_satisfies_the_protocol(data):
 def test_run_equals_the_pipeline_written_out(data, name):
     """Percentile interval of B - A over the kept resamples, computed by hand."""
     statistic = _statistics(*data)[name]
-    resampling = _engine.Resampling(200, 0.9, "percentile", 11, 1)
+    resampling = Resampling(200, 0.9, "percentile", 11, 1)
     out = _engine.run(statistic, resampling, func="f", label="m", description="d",
                       undefined=AssertionError)
     values = _engine.bootstrap_distribution(statistic, 200, 11, n_jobs=1, description="d")
@@ -64,13 +65,13 @@ def test_run_raises_the_callers_error_when_the_point_is_undefined():
     statistic = _engine.kernel_statistic("roc_auc", y, (score,), _engine.KernelOptions(),
                                          stratify=False, with_se=False)
     with pytest.raises(ValueError, match="undefined here"):
-        _engine.run(statistic, _engine.Resampling(10, 0.9, "percentile", 0, 1), func="f",
+        _engine.run(statistic, Resampling(10, 0.9, "percentile", 0, 1), func="f",
                     label="m", description="d", undefined=lambda: ValueError("undefined here"))
 
 
-def test_resampling_iv_rejects_a_truthy_string_for_progress():
+def test_check_resampling_rejects_a_truthy_string_for_progress():
     with pytest.raises(ValueError, match="'progress' parameter of f must be a bool"):
-        _engine.resampling_iv("f", n_resamples=10, confidence=0.9, method="bca", seed=0,
+        check_resampling("f", methods=("bca",), n_resamples=10, confidence=0.9, method="bca", seed=0,
                               n_jobs=1, progress="no")
 
 

@@ -414,3 +414,11 @@ def test_docstring_examples():
     pytest.importorskip("matplotlib")
     result = doctest.testmod(report_module, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_compare_scores_validates_each_input_once(data, count_checks):
+    # Two metrics on three slices: six paired bootstraps, still one check of each input.
+    y, a, b, site = data
+    compare_scores(y, a, b, metrics=["roc_auc", "brier"], slices=site, n_resamples=20)
+    assert count_checks == {"check_labels": 1, "check_scores": 2, "check_n_jobs": 1,
+                            "check_resampling": 1, "check_seed": 1}
