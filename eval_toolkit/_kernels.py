@@ -37,7 +37,6 @@ THRESHOLD_METRICS = frozenset(
     {"accuracy", "balanced_accuracy", "f1", "precision", "recall", "specificity"}
 )
 NEEDS_PROBABILITIES = frozenset({"log_loss", "brier", "ece"})
-NEEDS_BOTH_CLASSES = frozenset({"roc_auc", "average_precision", "balanced_accuracy"})
 
 # Largest number of count-matrix entries evaluated at once by the generic
 # leave-one-out fallback, to bound its memory.
