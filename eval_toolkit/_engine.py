@@ -16,7 +16,6 @@ n = 10**7 samples uses a few arrays of 10**7 entries (~80 MB each) per worker.
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -29,6 +28,7 @@ from ._parallel import parallel_map
 from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
 from ._results import PairedBootstrapCI
 from ._validation import Resampling, param_error
+from ._warnings import warn
 
 __all__: list[str] = []
 
@@ -187,11 +187,11 @@ def drop_degenerate(values: np.ndarray, func: str, label: str) -> tuple[np.ndarr
             f"drop without bias. {advice.capitalize()}."
         )
     if share > _WARN_DEGENERATE:
-        warnings.warn(
+        # The message names the public function; the warning points at the user's call.
+        warn(
             f"{func}: {n_degenerate} of {values.shape[0]} resamples ({share:.1%}) left "
             f"{label} undefined and were dropped; {advice}.",
             DegenerateResampleWarning,
-            stacklevel=2,  # the message names the public function
         )
     return values[valid], n_degenerate
 

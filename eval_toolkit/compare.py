@@ -24,7 +24,6 @@ Two modes:
 from __future__ import annotations
 
 import numbers
-import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +49,7 @@ from ._validation import (
     check_scores,
     param_error,
 )
+from ._warnings import warn
 from .operating_points import (
     OP_POINT_METHODS,
     OperatingPointMetric,
@@ -346,9 +346,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
             value = _metric_point(type(self).__name__, labels, dict(zip(params, scores)),
                                   self.metric, self.pos_label)
         if not np.isfinite(value):
-            warnings.warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on "
-                          "these data (e.g. a single class); returning nan.",
-                          UndefinedMetricWarning, stacklevel=2)
+            warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on these "
+                 "data (e.g. a single class); returning nan.", UndefinedMetricWarning)
         return value
 
     def summary(self) -> str:
