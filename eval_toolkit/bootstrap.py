@@ -259,7 +259,7 @@ def bootstrap_ci(
     >>> score = np.clip(0.3 * y + rng.uniform(0, 0.7, 500), 0, 1)
     >>> ci = bootstrap_ci(y, score, "roc_auc", n_resamples=500)
     >>> round(ci.point_estimate, 3), ci.ci_low < ci.point_estimate < ci.ci_high
-    (0.715, True)
+    (0.858, True)
     """
     func = "bootstrap_ci"
     problem = _problem_iv(

@@ -228,8 +228,8 @@ class YoudenJ(ThresholdSelector):
     Examples
     --------
     >>> from eval_toolkit.operating_points import YoudenJ
-    >>> YoudenJ()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
-    0.8
+    >>> YoudenJ()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])  # 0.35 and 0.8 tie at J = 0.5
+    0.35
     """
 
     def _choose(self, tp, fp, n_pos, n_neg):

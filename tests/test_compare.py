@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 import sys
 
@@ -24,7 +23,6 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import eval_toolkit.compare
 from eval_toolkit import (
     BootstrapCI,
     PairedBootstrapCI,
@@ -488,14 +486,6 @@ def test_data_and_usage_errors(data, fitted, action, message):
     _, _, X, y = data
     with pytest.raises(ValueError, match="^" + re.escape(message) + "$"):
         action(X, y, fitted)
-
-
-# ---- doctests (the examples/ scripts run in tests/test_examples.py) -------------------------
-
-
-def test_doctests():
-    failures, attempted = doctest.testmod(eval_toolkit.compare, optionflags=doctest.ELLIPSIS)
-    assert attempted > 0 and failures == 0
 
 
 @pytest.mark.parametrize("metric", ["roc_auc", SPEC])
