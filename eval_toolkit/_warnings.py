@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
+from types import FrameType
 
 __all__: list[str] = []
 
@@ -31,7 +32,7 @@ def warn(message: str, category: type[Warning]) -> None:
 
 def _external_stacklevel() -> int:
     """``stacklevel`` of the first frame outside the package, for the call in :func:`warn`."""
-    frame = sys._getframe(2)  # warn()'s caller, which is stacklevel 2 there
+    frame: FrameType | None = sys._getframe(2)  # warn()'s caller: stacklevel 2 there
     level = 2
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(
         PACKAGE_PREFIX

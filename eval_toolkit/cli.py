@@ -410,10 +410,10 @@ def _emit(report: ComparisonReport, fmt: str) -> None:
 def _write_report(report: ComparisonReport, directory: str | None) -> None:
     if directory is None:
         return
-    from .report import _matplotlib_available, write_report
+    from .report import plots_available, write_report
 
     html_file = write_report(report, directory)
-    note = "" if _matplotlib_available() else " (no plots: pip install 'eval_toolkit[plot]')"
+    note = "" if plots_available() else " (no plots: pip install 'eval_toolkit[plot]')"
     _say(f"report written to {html_file} and {html_file.with_name('results.json')}{note}")
 
 

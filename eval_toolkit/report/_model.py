@@ -1,32 +1,23 @@
-"""Comparison reports: paired results as a table, JSON, and a self-contained HTML file.
+"""The result model of a comparison: rows, the report, and :func:`compare_scores`.
 
-A :class:`ComparisonReport` is the unit that the command line prints and that
-:func:`write_report` writes: one :class:`ComparisonRow` per metric and slice,
-each holding the :class:`~eval_toolkit.PairedBootstrapCI` of delta =
-metric(B) - metric(A), plus the labels and both models' scores that the ROC
-and reliability plots need.  :func:`compare_scores` builds one from arrays.
-
-The JSON layout (:meth:`ComparisonReport.to_dict`) is stable: keys are only
-ever added, and ``schema_version`` changes if one is removed or renamed.
+Nothing here draws or writes files: the HTML file is written by
+:mod:`eval_toolkit.report._html`, the text and HTML tables come from
+:mod:`eval_toolkit.report._tables`.
 """
 
 from __future__ import annotations
 
-import base64
-import html
-import io
 import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
-from ._results import MDEEstimate, PairedBootstrapCI
-from ._validation import (
+from .._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
+from .._results import MDEEstimate, PairedBootstrapCI
+from .._validation import (
     Resampling,
     check_bool,
     check_labels,
@@ -36,9 +27,10 @@ from ._validation import (
     check_scores,
     param_error,
 )
-from .bootstrap import CI_METHODS, STUDENTIZED_METRICS, Problem, paired_result
+from ..bootstrap import CI_METHODS, STUDENTIZED_METRICS, Problem, mde_from_ci, paired_result
+from ._tables import ALL_SLICE, html_table, text_table
 
-__all__ = ["ComparisonRow", "ComparisonReport", "compare_scores", "write_report"]
+__all__ = ["ComparisonRow", "ComparisonReport", "compare_scores"]
 
 #: Version of the JSON layout written by :meth:`ComparisonReport.to_dict`.
 SCHEMA_VERSION = 1
@@ -62,10 +54,6 @@ METRIC_LABELS = {
     "specificity": "specificity",
 }
 
-ALL_SLICE = "all"
-
-HTML_NAME = "report.html"
-JSON_NAME = "results.json"
 
 
 def _finite_or_none(value: float) -> float | None:
@@ -116,8 +104,6 @@ class ComparisonRow:
 
     def mde(self, power: float = 0.80) -> MDEEstimate:
         """Minimum detectable effect at level ``1 - confidence`` and ``power``."""
-        from .bootstrap import mde_from_ci
-
         # rounded: 1 - 0.95 is 0.050000000000000044 in binary floating point
         return mde_from_ci(self.ci, alpha=round(1.0 - self.ci.confidence, 12), power=power)
 
@@ -179,9 +165,19 @@ class ComparisonReport:
     seed: int | None = None
     title: str = "Paired comparison"
 
+    @property
+    def intervals(self) -> tuple[PairedBootstrapCI, ...]:
+        """The paired result of each row, in display order (e.g. for ``plot_forest``)."""
+        return tuple(row.ci for row in self.rows)
+
+    @property
+    def row_labels(self) -> tuple[str, ...]:
+        """``"<metric> (<slice>)"`` for each row, in display order."""
+        return tuple(f"{row.display_name} ({row.slice})" for row in self.rows)
+
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON layout: settings, then one record per row (arrays left out)."""
-        from . import __version__
+        from .. import __version__
 
         return {
             "schema_version": SCHEMA_VERSION,
@@ -200,17 +196,17 @@ class ComparisonReport:
 
     def to_text(self) -> str:
         """A fixed-width table for terminals."""
-        return _text_table(self)
+        return text_table(self)
 
     def _repr_html_(self) -> str:
-        return _html_results_table(self)
+        return html_table(self)
 
 
 # ---- building a report ---------------------------------------------------------------------
 
 
 def _metric_value(name: str, y: np.ndarray, score: np.ndarray) -> float:
-    from . import _engine
+    from .. import _engine
 
     statistic = _engine.kernel_statistic(
         name, y, (score,), _engine.KernelOptions(), stratify=False, with_se=False
@@ -428,245 +424,3 @@ def _row(
         value_b=_metric_value(metric, y, b),
         higher_is_better=metric not in LOWER_IS_BETTER,
     )
-
-
-# ---- text and HTML tables ------------------------------------------------------------------
-
-
-def _fmt(value: float, spec: str = ".3f") -> str:
-    return format(value, spec) if math.isfinite(value) else "nan"
-
-
-def _row_cells(report: ComparisonReport, row: ComparisonRow, with_slice: bool) -> list[str]:
-    ci = row.ci
-    winner = {"A": report.name_a, "B": report.name_b, None: "-"}[row.better]
-    cells = [row.display_name]
-    if with_slice:
-        cells.append(row.slice)
-    return cells + [
-        _fmt(row.value_a),
-        _fmt(row.value_b),
-        _fmt(ci.delta, "+.3f"),
-        f"[{_fmt(ci.ci_low, '+.3f')}, {_fmt(ci.ci_high, '+.3f')}]",
-        _fmt(row.mde().mde),
-        winner,
-    ]
-
-
-def _headers(report: ComparisonReport, with_slice: bool) -> list[str]:
-    confidence = report.rows[0].ci.confidence if report.rows else 0.95
-    columns = ["metric", "slice", "A", "B", "B - A", f"{confidence:.0%} CI", "MDE", "better"]
-    return columns if with_slice else [c for c in columns if c != "slice"]
-
-
-def _with_slice(report: ComparisonReport) -> bool:
-    return any(row.slice != ALL_SLICE for row in report.rows)
-
-
-def _summary(report: ComparisonReport) -> str:
-    first = report.rows[0].ci if report.rows else None
-    parts = [f"A = {report.name_a}, B = {report.name_b}", f"n = {report.y_true.shape[0]}"]
-    if first is not None:
-        method = {"bca": "BCa"}.get(first.method, first.method)
-        parts.append(f"{first.n_resamples + first.n_degenerate} paired resamples, {method} CIs")
-    if report.seed is not None:
-        parts.append(f"seed {report.seed}")
-    return "; ".join(parts)
-
-
-def _text_table(report: ComparisonReport) -> str:
-    with_slice = _with_slice(report)
-    table = [_headers(report, with_slice)]
-    table += [_row_cells(report, row, with_slice) for row in report.rows]
-    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in table]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    footer = (
-        "MDE: the smallest true difference these data detect with 80% power.  "
-        "better: the model favoured when the CI excludes 0."
-    )
-    return "\n".join([report.title, _summary(report), "", *lines, "", footer])
-
-
-def _html_results_table(report: ComparisonReport) -> str:
-    with_slice = _with_slice(report)
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in _headers(report, with_slice))
-    body = "".join(
-        "<tr>"
-        + "".join(f"<td>{html.escape(c)}</td>" for c in _row_cells(report, r, with_slice))
-        + "</tr>"
-        for r in report.rows
-    )
-    caption = html.escape(f"{report.title}: {_summary(report)}")
-    return (
-        f'<table class="eval-toolkit-results"><caption>{caption}</caption>'
-        f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    )
-
-
-# ---- the HTML file -------------------------------------------------------------------------
-
-_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
-table { border-collapse: collapse; margin: 1rem 0; }
-caption { text-align: left; font-weight: 600; padding-bottom: 0.5rem; }
-th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #ddd; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-figure { margin: 1.5rem 0; }
-img { max-width: 100%; }
-.note { color: #555; }
-"""
-
-
-def _png_data_uri(fig: Any) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
-def _figure(plot: Any, *args: Any, size: tuple[float, float] = (6.4, 4.0), **kwargs: Any) -> str:
-    # A bare Figure, not pyplot: no GUI backend and no global figure registry.
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=size)
-    plot(*args, ax=fig.add_subplot(), **kwargs)
-    return _png_data_uri(fig)
-
-
-def _figures(report: ComparisonReport) -> list[tuple[str, str, str]]:
-    """(element id, caption, data URI) of every plot of the report."""
-    from . import plotting
-
-    scores = {report.name_a: report.score_a, report.name_b: report.score_b}
-    height = 1.2 + 0.45 * len(report.rows)
-    out = [
-        (
-            "forest",
-            "Deltas B - A with their confidence intervals.",
-            _figure(plotting.plot_forest, report, size=(6.4, height)),
-        )
-    ]
-    for i, row in enumerate(report.rows):
-        caption = f"Bootstrap distribution of B - A, {row.display_name}, slice {row.slice}."
-        out.append(
-            (
-                f"distribution-{i}",
-                caption,
-                _figure(plotting.plot_bootstrap_distribution, row.ci, size=(6.4, 3.2)),
-            )
-        )
-    if all(s.min() >= 0.0 and s.max() <= 1.0 for s in scores.values()):
-        out.append(
-            (
-                "reliability",
-                "Reliability diagrams (all samples).",
-                _figure(plotting.plot_reliability, report.y_true, scores, size=(5.0, 5.0)),
-            )
-        )
-    out.append(
-        (
-            "roc",
-            "ROC curves (all samples).",
-            _figure(plotting.plot_roc, report.y_true, scores, size=(5.0, 5.0)),
-        )
-    )
-    return out
-
-
-def _html_document(report: ComparisonReport, figures: list[tuple[str, str, str]], note: str) -> str:
-    title = html.escape(report.title)
-    parts = [
-        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>',
-        f"<style>{_CSS}</style></head><body>",
-        f"<h1>{title}</h1>",
-        _html_results_table(report),
-        f'<p class="note">All numbers are also in <a href="{JSON_NAME}">{JSON_NAME}</a>. '
-        "B - A is the candidate minus the reference; a CI that excludes 0 is a significant "
-        "difference at this confidence.</p>",
-    ]
-    if note:
-        parts.append(f'<p class="note">{html.escape(note)}</p>')
-    for element_id, caption, uri in figures:
-        parts.append(
-            f'<figure id="{element_id}"><img src="{uri}" alt="{html.escape(caption)}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        )
-    parts.append("</body></html>\n")
-    return "\n".join(parts)
-
-
-def _matplotlib_available() -> bool:
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | None = None) -> Path:
-    """Write ``report.html`` (self-contained, images embedded) and ``results.json`` into ``path``.
-
-    The HTML holds the results table, a forest plot of the deltas, the
-    bootstrap distribution of each delta with its interval, reliability
-    diagrams of both models (when the scores are probabilities) and their ROC
-    curves.
-
-    Parameters
-    ----------
-    report : ComparisonReport
-        From :func:`compare_scores`.
-    path : str or Path
-        Directory; created if needed, existing report files are replaced.
-    plots : bool, optional
-        ``None`` (default) adds plots when matplotlib is installed (the
-        ``plot`` extra) and otherwise writes the tables with a note; ``True``
-        requires matplotlib; ``False`` writes no plots.
-
-    Returns
-    -------
-    Path
-        The HTML file.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> import numpy as np
-    >>> from eval_toolkit.report import compare_scores, write_report
-    >>> rng = np.random.default_rng(0)
-    >>> y = rng.integers(0, 2, 300)
-    >>> a, b = rng.uniform(size=300), np.clip(0.4 * y + rng.uniform(0, 0.6, 300), 0, 1)
-    >>> report = compare_scores(y, a, b, metrics=["roc_auc"], n_resamples=200)
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     html_file = write_report(report, tmp)
-    ...     sorted(p.name for p in html_file.parent.iterdir())
-    ['report.html', 'results.json']
-    """
-    func = "write_report"
-    if not isinstance(report, ComparisonReport):
-        raise ValueError(
-            param_error(
-                func, "report", "a ComparisonReport (see compare_scores)", type(report).__name__
-            )
-        )
-    if plots not in (None, True, False):
-        raise ValueError(param_error(func, "plots", "None, True or False", plots))
-    if plots is True and not _matplotlib_available():
-        raise ImportError(
-            "write_report(plots=True) needs matplotlib: pip install 'eval_toolkit[plot]'."
-        )
-    with_plots = _matplotlib_available() if plots is None else plots
-    note = (
-        ""
-        if with_plots or plots is False
-        else (
-            "Plots are left out because matplotlib is not installed: "
-            "pip install 'eval_toolkit[plot]'."
-        )
-    )
-    figures = _figures(report) if with_plots else []
-    directory = Path(path)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / JSON_NAME).write_text(report.to_json() + "\n", encoding="utf-8")
-    html_file = directory / HTML_NAME
-    html_file.write_text(_html_document(report, figures, note), encoding="utf-8")
-    return html_file
