@@ -18,12 +18,12 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from ._intervals import Interval, bootstrap_interval
-from ._kernels import Kernel, cell_scores, make_kernel
+from ._intervals import Interval, JackknifeSets, bootstrap_interval
+from ._kernels import Kernel, cell_scores, make_kernel, metric_bounds
 from ._parallel import parallel_map
 from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
 from ._results import PairedBootstrapCI
@@ -55,22 +55,31 @@ class Statistic(Protocol):
         """Cell tables resampled independently (one per data set)."""
         ...
 
-    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
-        """(rows, n_arms [+ 1]) values for one draw per table, each of shape (rows, ...)."""
+    def evaluate(self, draws: list[Any]) -> np.ndarray:
+        """(rows, n_arms [+ 1]) values for one draw per table.
+
+        A draw is a (rows, k) count matrix, or with ``uses_indices`` a (rows, n)
+        index matrix (a list of index arrays under the cluster bootstrap).
+        """
         ...
 
     def point(self) -> float:
         """The statistic on the full data (NaN when undefined)."""
         ...
 
-    def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Leave-one-out values and their multiplicities, one group per resampled data set."""
+    def jackknife(self, n_jobs: int = 1) -> JackknifeSets:
+        """Leave-one-out values and their multiplicities, one set per independent sample."""
         ...
 
 
 @runtime_checkable
 class StudentizedStatistic(Statistic, Protocol):
     """A statistic with a closed-form standard error (needed by studentized intervals only)."""
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Range of the statistic (the studentized interval stays inside it)."""
+        ...
 
     def se_hat(self) -> float:
         """Standard error of the statistic on the full data."""
@@ -133,10 +142,11 @@ def run(
     n_arms = values.shape[1] - int(statistic.with_se)
     theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
     se_b = se_hat = None
+    bounds = (-np.inf, np.inf)
     if resampling.method == "studentized":
         # Validation admits "studentized" only for metrics with influence values.
         assert statistic.with_se and isinstance(statistic, StudentizedStatistic)
-        se_b, se_hat = values[:, n_arms], statistic.se_hat()
+        se_b, se_hat, bounds = values[:, n_arms], statistic.se_hat(), statistic.bounds
     interval = bootstrap_interval(
         resampling.method,
         theta_b,
@@ -145,6 +155,7 @@ def run(
         jackknife=lambda: statistic.jackknife(resampling.n_jobs),
         se_b=se_b,
         se_hat=se_hat,
+        bounds=bounds,
     )
     return Outcome(point, theta_b, interval, n_degenerate)
 
@@ -290,12 +301,19 @@ class KernelStatistic:
     table: CellTable
     arms: tuple[Arm, ...]
     with_se: bool = False
+    metric_range: tuple[float, float] = (0.0, 1.0)
 
     @property
     def tables(self) -> tuple[CellTable, ...]:
         return (self.table,)
 
     uses_indices = False
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Range of the statistic: the metric's, or that of a difference of two."""
+        low, high = self.metric_range
+        return (low, high) if len(self.arms) == 1 else (low - high, high - low)
 
     def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
         """Return (rows, n_arms [+ 1]) metric values [and the SE of the statistic]."""
@@ -315,14 +333,25 @@ class KernelStatistic:
         values = [arm.kernel.point() for arm in self.arms]
         return values[0] if len(values) == 1 else values[1] - values[0]
 
-    def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Leave-one-out values per joint cell and how many samples share each.
+    def jackknife(self, n_jobs: int = 1) -> JackknifeSets:
+        """Leave-one-out values per resampling unit, one set per independent sample.
 
-        Closed forms in the kernels, so ``n_jobs`` is not needed.
+        Units are the joint cells (closed forms in the kernels, so ``n_jobs``
+        is not needed), or the groups under the cluster bootstrap (leave one
+        group out, evaluated as count rows).
         """
+        clusters = self.table.clusters
+        if clusters is not None:
+            loo_counts = clusters.loo_counts(self.table.mult)
+            loo_g = np.concatenate([self._delta(rows) for rows in loo_counts])
+            return [(loo_g, np.ones(clusters.n_groups))]
         loo = [arm.kernel.loo()[arm.fold.mapping] for arm in self.arms]
         values = loo[0] if len(loo) == 1 else loo[1] - loo[0]
-        return [(values, self.table.mult)]
+        return self.table.jackknife_sets(values)
+
+    def _delta(self, joint: np.ndarray) -> np.ndarray:
+        values = [arm.kernel(arm.fold.counts(joint)) for arm in self.arms]
+        return values[0] if len(values) == 1 else values[1] - values[0]
 
     def se_hat(self) -> float:
         mult = self.table.mult[None, :].astype(np.float64)
@@ -338,14 +367,15 @@ def kernel_statistic(
     *,
     stratify: bool,
     with_se: bool,
+    groups: np.ndarray | None = None,
 ) -> KernelStatistic:
     """Build the cells of (y, key_a[, key_b]) and one kernel per arm."""
     keys = [cell_scores(name, s, threshold=opts.threshold) for s in scores]
-    table, values = build_cells([y, *keys], y if stratify else None)
+    table, values = build_cells([y, *keys], y if stratify else None, groups)
     arms = tuple(
         Arm.build(name, values[:, 0], values[:, 1 + i], table.mult, opts) for i in range(len(keys))
     )
-    return KernelStatistic(table, arms, with_se)
+    return KernelStatistic(table, arms, with_se, metric_bounds(name))
 
 
 @dataclass(frozen=True)
@@ -356,7 +386,7 @@ class GenericStatistic:
     y: np.ndarray
     scores: tuple[np.ndarray, ...]
     table: CellTable
-    representatives: np.ndarray  # one sample index per distinct cell
+    representatives: np.ndarray  # first sample index of each distinct cell, in cell order
 
     uses_indices = True
     with_se = False
@@ -365,9 +395,9 @@ class GenericStatistic:
     def tables(self) -> tuple[CellTable, ...]:
         return (self.table,)
 
-    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
-        idx = draws[0]
-        out = np.empty((idx.shape[0], len(self.scores)))
+    def evaluate(self, draws: list) -> np.ndarray:
+        idx = draws[0]  # (rows, n) indices, or a list of rows under the cluster bootstrap
+        out = np.empty((len(idx), len(self.scores)))
         for r, rows in enumerate(idx):
             out[r] = [self._call(rows, s) for s in self.scores]
         return out
@@ -389,21 +419,28 @@ class GenericStatistic:
         values = [self._call(full, s) for s in self.scores]
         return values[0] if len(values) == 1 else values[1] - values[0]
 
-    def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Leave-one-out values per distinct cell (the metric only sees the multiset)."""
-        chunks = np.array_split(
-            self.representatives, max(1, len(self.representatives) // BLOCK_SIZE)
-        )
+    def jackknife(self, n_jobs: int = 1) -> JackknifeSets:
+        """Leave-one-out values per distinct cell (the metric only sees the multiset),
+        or per group under the cluster bootstrap."""
+        clusters = self.table.clusters
+        if clusters is not None:
+            units = [clusters.samples_of(g) for g in range(clusters.n_groups)]
+        else:
+            units = [np.array([sample]) for sample in self.representatives]
+        chunks = [units[i : i + BLOCK_SIZE] for i in range(0, len(units), BLOCK_SIZE)]
         fn = functools.partial(_generic_loo_chunk, self)
         parts = parallel_map(fn, chunks, n_jobs=n_jobs, description="jackknife of a custom metric")
-        return [(np.concatenate(parts), self.table.mult)]
+        loo = np.concatenate(parts)  # representatives are in cell order
+        if clusters is not None:
+            return [(loo, np.ones(clusters.n_groups))]
+        return self.table.jackknife_sets(loo)
 
 
-def _generic_loo_chunk(stat: GenericStatistic, removed: np.ndarray) -> np.ndarray:
+def _generic_loo_chunk(stat: GenericStatistic, removed: list[np.ndarray]) -> np.ndarray:
     n = stat.y.shape[0]
-    out = np.empty(removed.shape[0])
-    for i, sample in enumerate(removed):
-        keep = np.concatenate([np.arange(sample), np.arange(sample + 1, n)])
+    out = np.empty(len(removed))
+    for i, samples in enumerate(removed):
+        keep = np.delete(np.arange(n), samples)
         values = [stat._call(keep, s) for s in stat.scores]
         out[i] = values[0] if len(values) == 1 else values[1] - values[0]
     return out
@@ -415,8 +452,9 @@ def generic_statistic(
     scores: Sequence[np.ndarray],
     *,
     stratify: bool,
+    groups: np.ndarray | None = None,
 ) -> GenericStatistic:
-    table, _ = build_cells([y, *scores], y if stratify else None)
+    table, _ = build_cells([y, *scores], y if stratify else None, groups)
     inverse = np.empty(table.n_samples, dtype=np.int64)
     for stratum in table.strata:
         inverse[stratum.samples] = stratum.cells

@@ -27,6 +27,7 @@ from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._validation import (
     Resampling,
     check_bool,
+    check_groups,
     check_int,
     check_labels,
     check_open_unit,
@@ -65,6 +66,7 @@ class Problem:
     label: str
     resampling: Resampling
     stratify: bool
+    groups: np.ndarray | None = None  # dense cluster codes 0..G-1 (cluster bootstrap)
 
 
 def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
@@ -116,13 +118,15 @@ def _problem_iv(
     *,
     stratify: Any,
     pos_label: Any,
+    groups: Any = None,
     **options: Any,
 ) -> Problem:
     """Validate everything once; the engine assumes valid input from here on."""
     resampling = check_resampling(func, methods=CI_METHODS, **options)
     y = check_labels(y_true, func, pos_label=pos_label)
     stratify = check_bool(stratify, func, "stratify")
-    return checked_problem(func, y, raw_scores, metric, resampling, stratify)
+    codes = check_groups(groups, func, n=y.shape[0], stratify=stratify)
+    return checked_problem(func, y, raw_scores, metric, resampling, stratify, codes)
 
 
 def checked_problem(
@@ -132,8 +136,10 @@ def checked_problem(
     metric: Any,
     resampling: Resampling,
     stratify: bool,
+    groups: np.ndarray | None = None,
 ) -> Problem:
-    """Check the scores and the metric; labels and options were validated by the caller.
+    """Check the scores and the metric; labels, options and groups (dense codes, see
+    ``check_groups``) were validated by the caller.
 
     The entry for callers that validated their own parameters already (the
     meta-estimators of :mod:`eval_toolkit.compare`).
@@ -145,16 +151,7 @@ def checked_problem(
     if name in NEEDS_PROBABILITIES:
         for param, s in zip(raw_scores, scores):
             check_probabilities(s, func, param)
-    if resampling.method == "studentized" and name not in STUDENTIZED_METRICS:
-        raise ValueError(
-            param_error(
-                func,
-                "method",
-                "'percentile', 'basic' or 'bca' for this metric ('studentized' needs a "
-                f"closed-form standard error: {', '.join(STUDENTIZED_METRICS)})",
-                resampling.method,
-            )
-        )
+    check_studentized(func, resampling.method, name, groups)
     return Problem(
         func=func,
         y=y,
@@ -164,13 +161,47 @@ def checked_problem(
         label=label,
         resampling=resampling,
         stratify=stratify,
+        groups=groups,
     )
+
+
+def check_studentized(
+    func: str, method: str, metric_name: str | None, groups: np.ndarray | None
+) -> None:
+    """``method="studentized"`` needs a closed-form standard error: a named metric with
+    influence values, and rows resampled one by one (no groups)."""
+    if method != "studentized":
+        return
+    if groups is not None:
+        raise ValueError(
+            param_error(
+                func,
+                "method",
+                "'percentile', 'basic' or 'bca' with groups (the studentized standard error "
+                "would need cluster-level influence values)",
+                method,
+            )
+        )
+    if metric_name not in STUDENTIZED_METRICS:
+        raise ValueError(
+            param_error(
+                func,
+                "method",
+                "'percentile', 'basic' or 'bca' for this metric ('studentized' needs a "
+                f"closed-form standard error: {', '.join(STUDENTIZED_METRICS)})",
+                method,
+            )
+        )
 
 
 def _statistic(problem: Problem, opts: _engine.KernelOptions):
     if problem.metric_fn is not None:
         return _engine.generic_statistic(
-            problem.metric_fn, problem.y, problem.scores, stratify=problem.stratify
+            problem.metric_fn,
+            problem.y,
+            problem.scores,
+            stratify=problem.stratify,
+            groups=problem.groups,
         )
     assert problem.metric_name is not None  # _resolve_metric returns a name or a callable
     return _engine.kernel_statistic(
@@ -180,6 +211,7 @@ def _statistic(problem: Problem, opts: _engine.KernelOptions):
         opts,
         stratify=problem.stratify,
         with_se=problem.resampling.method == "studentized",
+        groups=problem.groups,
     )
 
 
@@ -206,6 +238,7 @@ def bootstrap_ci(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> BootstrapCI:
@@ -241,6 +274,13 @@ def bootstrap_ci(
         Resample within each class (keeps both classes in every resample).
         Without it, resamples where the metric is undefined are dropped and
         counted in ``n_degenerate`` (warning above 1%, error above 50%).
+    groups : array-like of shape (n,), optional
+        Cluster ids (patient, user, document), as in scikit-learn's group
+        splitters.  Rows of one group are not independent, so the cluster
+        bootstrap resamples whole groups with replacement; row resampling
+        would give intervals that are too narrow.  BCa then uses the
+        leave-one-group-out jackknife.  Not with ``stratify=True`` or
+        ``method="studentized"``.
     pos_label : object, optional
         The positive label, needed unless labels are {0, 1}, {-1, 1} or bool.
     progress : bool, default=False
@@ -273,6 +313,7 @@ def bootstrap_ci(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         progress=progress,
     )
@@ -333,6 +374,7 @@ def paired_bootstrap_diff(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> PairedBootstrapCI:
@@ -363,6 +405,8 @@ def paired_bootstrap_diff(
         on it.
     stratify : bool, default=False
         Resample within each class (see :func:`bootstrap_ci`).
+    groups : array-like of shape (n,), optional
+        Cluster ids: resample whole groups (see :func:`bootstrap_ci`).
     pos_label : object, optional
         The positive label for non-standard labels.
     progress : bool, default=False
@@ -398,6 +442,7 @@ def paired_bootstrap_diff(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         progress=progress,
     )
@@ -416,6 +461,7 @@ def paired_bootstrap_ece_diff(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> PairedBootstrapCI:
@@ -436,7 +482,7 @@ def paired_bootstrap_ece_diff(
         Number of bins.
     strategy : {"uniform", "quantile"}, default="uniform"
         Equal-width bins on [0, 1], or bins with equal counts.
-    n_resamples, confidence, method, seed, n_jobs, stratify, pos_label, progress
+    n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -473,6 +519,7 @@ def paired_bootstrap_ece_diff(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         progress=progress,
     )
@@ -538,6 +585,7 @@ def paired_mde(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
 ) -> MDEEstimate:
     """Minimum detectable effect of comparing A and B on this evaluation set.
@@ -554,7 +602,7 @@ def paired_mde(
         Two-sided significance level.
     power : float, default=0.80
         Target power.
-    n_resamples, seed, n_jobs, stratify, pos_label
+    n_resamples, seed, n_jobs, stratify, groups, pos_label
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -589,6 +637,7 @@ def paired_mde(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
     )
     return mde_from_ci(ci, alpha=alpha, power=power)

@@ -41,6 +41,7 @@ from ._results import BootstrapCI, PairedBootstrapCI
 from ._validation import (
     Resampling,
     check_bool,
+    check_groups,
     check_labels,
     check_open_unit,
     check_option,
@@ -234,7 +235,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 f"needs one of {', '.join(_bootstrap.STUDENTIZED_METRICS)})", self.method))
 
     # ----- fitting
-    def fit(self, X: Any, y: Any) -> _BaseBootstrap:
+    def fit(self, X: Any, y: Any, groups: Any = None) -> _BaseBootstrap:
         """Validate, get the scorers' predictions on ``(X, y)`` and bootstrap.
 
         Parameters
@@ -243,6 +244,11 @@ class _BaseBootstrap(BaseEstimator, ABC):
             Input of the scorers' ``predict_proba``.
         y : array-like of shape (n_samples,)
             Binary labels.
+        groups : array-like of shape (n_samples,), optional
+            Cluster ids (patient, user, document): the bootstrap resamples
+            whole groups (see :func:`~eval_toolkit.bootstrap_ci`), and with
+            ``refit=True`` they are passed to the ``cv`` splitter, so use a
+            group-aware one such as ``GroupKFold``.
 
         Returns
         -------
@@ -255,9 +261,14 @@ class _BaseBootstrap(BaseEstimator, ABC):
         if _n_rows(X) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
                                          f"{_n_rows(X)} rows"))
+        codes = check_groups(groups, func, n=labels.shape[0], stratify=stratify)
+        if codes is not None and isinstance(self.metric, OperatingPoint):
+            raise ValueError(param_error(
+                func, "groups", "None with an OperatingPoint metric (its validation/test "
+                "split is by rows)", "cluster ids"))
         self._record_input(X)
-        scores = self._fit_scorers(X, y)
-        self.result_ = self._bootstrap(labels, scores, resampling, stratify)
+        scores = self._fit_scorers(X, y, groups)
+        self.result_ = self._bootstrap(labels, scores, resampling, stratify, codes)
         return self
 
     def _record_input(self, X: Any) -> None:
@@ -270,7 +281,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
 
-    def _fit_scorers(self, X: Any, y: Any) -> list[np.ndarray]:
+    def _fit_scorers(self, X: Any, y: Any, groups: Any = None) -> list[np.ndarray]:
         """Set the fitted ``<scorer>_`` attributes; return the scores to bootstrap."""
         if not self.refit:
             for name in self._SCORERS:
@@ -280,7 +291,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
 
         # One list of splits for every scorer, so the out-of-fold predictions
         # stay paired even with a shuffling splitter.
-        splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        splits = list(check_cv(self.cv, y, classifier=True).split(X, y, groups))
         scores = []
         for name in self._SCORERS:
             fitted = clone(getattr(self, name)).fit(X, y)
@@ -298,18 +309,28 @@ class _BaseBootstrap(BaseEstimator, ABC):
         return _positive_column(proba, classes, self.pos_label, type(self).__name__, name)
 
     def _problem(
-        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
     ) -> _bootstrap.Problem:
         """The functional API's problem: the scorers' predictions checked, the rest validated."""
         return _bootstrap.checked_problem(
             type(self).__name__, y, dict(zip(self._SCORERS, scores)), self.metric, resampling,
-            stratify)
+            stratify, groups)
 
     @abstractmethod
     def _bootstrap(
-        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
     ) -> Any:
-        """Run the subclass's bootstrap on validated labels and options."""
+        """Run the subclass's bootstrap on validated labels, options and cluster codes."""
 
     # ----- fitted use
     def score(self, X: Any, y: Any) -> float:
@@ -560,12 +581,18 @@ class PairedBootstrap(_BaseBootstrap):
         self.pos_label = pos_label
 
     def _bootstrap(
-        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
     ) -> PairedBootstrapCI:
         if isinstance(self.metric, OperatingPoint):
             result = self._op_point(y, scores, resampling, stratify)
         else:
-            result = _bootstrap.paired_result(self._problem(y, scores, resampling, stratify))
+            problem = self._problem(y, scores, resampling, stratify, groups)
+            result = _bootstrap.paired_result(problem)
         self.delta_ = result.delta
         self.ci_ = (result.ci_low, result.ci_high)
         self.p_value_ = result.p_value
@@ -688,9 +715,14 @@ class Bootstrap(_BaseBootstrap):
         super()._metric_iv(func)
 
     def _bootstrap(
-        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
     ) -> BootstrapCI:
-        result = _bootstrap.ci_result(self._problem(y, scores, resampling, stratify))
+        result = _bootstrap.ci_result(self._problem(y, scores, resampling, stratify, groups))
         self.estimate_ = result.point_estimate
         self.ci_ = (result.ci_low, result.ci_high)
         return result

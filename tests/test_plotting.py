@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
-
 import numpy as np
 import pytest
 
@@ -216,8 +214,3 @@ def test_missing_matplotlib_gives_install_hint(cis, monkeypatch):
         r"'eval_toolkit\[plot\]'",
     ):
         plot_forest(cis)
-
-
-def test_docstring_examples():
-    result = doctest.testmod(plotting, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0

@@ -20,14 +20,16 @@ from .._results import MDEEstimate, PairedBootstrapCI
 from .._validation import (
     Resampling,
     check_bool,
+    check_groups,
     check_labels,
     check_option,
     check_probabilities,
     check_resampling,
     check_scores,
+    group_codes,
     param_error,
 )
-from ..bootstrap import CI_METHODS, STUDENTIZED_METRICS, Problem, mde_from_ci, paired_result
+from ..bootstrap import CI_METHODS, Problem, check_studentized, mde_from_ci, paired_result
 from ._tables import ALL_SLICE, html_table, text_table
 
 __all__ = ["ComparisonRow", "ComparisonReport", "compare_scores"]
@@ -239,26 +241,22 @@ def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
 
 
 def _metrics_for(
-    func: str, metrics: tuple[str, ...] | None, a: np.ndarray, b: np.ndarray, method: str
+    func: str,
+    metrics: tuple[str, ...] | None,
+    a: np.ndarray,
+    b: np.ndarray,
+    method: str,
+    groups: np.ndarray | None,
 ) -> tuple[str, ...]:
     """The default metrics, or check what the given ones need of the scores and the method."""
     if metrics is None:
         probabilities = all(s.min() >= 0.0 and s.max() <= 1.0 for s in (a, b))
-        return tuple(m for m in DEFAULT_METRICS if probabilities or m not in NEEDS_PROBABILITIES)
+        metrics = tuple(m for m in DEFAULT_METRICS if probabilities or m not in NEEDS_PROBABILITIES)
     for metric in metrics:
         if metric in NEEDS_PROBABILITIES:
             for param, s in (("score_a", a), ("score_b", b)):
                 check_probabilities(s, func, param)
-        if method == "studentized" and metric not in STUDENTIZED_METRICS:
-            raise ValueError(
-                param_error(
-                    func,
-                    "method",
-                    "'percentile', 'basic' or 'bca' for these metrics ('studentized' needs a "
-                    f"closed-form standard error: {', '.join(STUDENTIZED_METRICS)})",
-                    method,
-                )
-            )
+        check_studentized(func, method, metric, groups)
     return metrics
 
 
@@ -286,6 +284,7 @@ def compare_scores(
     seed: int = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> ComparisonReport:
@@ -312,9 +311,10 @@ def compare_scores(
         Name of the slicing variable, used in row names (``"site=3"``).
     name_a, name_b : str, default="A", "B"
         Model names for display.
-    n_resamples, confidence, method, seed, n_jobs, stratify, pos_label, progress
+    n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
         As in :func:`~eval_toolkit.paired_bootstrap_diff`, except that
-        ``method`` defaults to ``"bca"``.
+        ``method`` defaults to ``"bca"``.  With ``groups`` every slice
+        resamples its own groups.
 
     Returns
     -------
@@ -333,7 +333,9 @@ def compare_scores(
     [('roc_auc', 'B'), ('brier', 'B')]
     """
     func = "compare_scores"
-    y, a, b, names, groups = _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label)
+    y, a, b, names, slice_values = _compare_iv(
+        func, y_true, score_a, score_b, metrics, slices, pos_label
+    )
     resampling = check_resampling(
         func,
         n_resamples=n_resamples,
@@ -344,18 +346,20 @@ def compare_scores(
         progress=progress,
         methods=CI_METHODS,
     )
+    stratify = check_bool(stratify, func, "stratify")
     return build_comparison(
         func,
         y,
         a,
         b,
         metrics=names,
-        slices=groups,
+        slices=slice_values,
         slice_name=str(slice_name),
         name_a=str(name_a),
         name_b=str(name_b),
         resampling=resampling,
-        stratify=check_bool(stratify, func, "stratify"),
+        stratify=stratify,
+        groups=check_groups(groups, func, n=y.shape[0], stratify=stratify),
     )
 
 
@@ -372,6 +376,7 @@ def build_comparison(
     name_b: str,
     resampling: Resampling,
     stratify: bool,
+    groups: np.ndarray | None = None,
 ) -> ComparisonReport:
     """:func:`compare_scores` on validated values (labels, scores, options: the caller's job).
 
@@ -379,14 +384,33 @@ def build_comparison(
     metric needs (probabilities) and whether the interval method suits it.
     The command line uses this entry after checking its own options.
     """
-    metrics = _metrics_for(func, metrics, a, b, resampling.method)
-    rows = tuple(
-        _row(func, y[mask], a[mask], b[mask], metric, slice_label, resampling, stratify)
-        for slice_label, mask in _slice_masks(y, slices, slice_name)
-        for metric in metrics
-    )
+    metrics = _metrics_for(func, metrics, a, b, resampling.method, groups)
+    rows = []
+    for slice_label, mask in _slice_masks(y, slices, slice_name):
+        codes = _slice_groups(func, groups, mask, slice_label)
+        rows += [
+            _row(func, y[mask], a[mask], b[mask], metric, slice_label, resampling, stratify, codes)
+            for metric in metrics
+        ]
     seed = resampling.seed if isinstance(resampling.seed, int) else None
-    return ComparisonReport(rows, y, a, b, name_a=name_a, name_b=name_b, seed=seed)
+    return ComparisonReport(tuple(rows), y, a, b, name_a=name_a, name_b=name_b, seed=seed)
+
+
+def _slice_groups(
+    func: str, groups: np.ndarray | None, mask: np.ndarray, slice_label: str
+) -> np.ndarray | None:
+    """The slice's own group codes 0..G_s-1: each slice resamples the groups it holds."""
+    if groups is None:
+        return None
+    if slice_label == ALL_SLICE:
+        return groups
+    codes = groups[mask]
+    if np.unique(codes).size < 2:
+        raise ValueError(
+            f"On slice {slice_label!r}: "
+            + param_error(func, "groups", "at least 2 distinct groups", "1 group")
+        )
+    return group_codes(codes)
 
 
 def _row(
@@ -398,6 +422,7 @@ def _row(
     slice_label: str,
     resampling: Resampling,
     stratify: bool,
+    groups: np.ndarray | None,
 ) -> ComparisonRow:
     """``paired_bootstrap_diff(y, a, b, metric)`` on already validated values."""
     problem = Problem(
@@ -409,6 +434,7 @@ def _row(
         label=metric,
         resampling=resampling,
         stratify=stratify,
+        groups=groups,
     )
     try:
         ci = paired_result(problem)
