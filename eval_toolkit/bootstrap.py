@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from ._engine import DegenerateResampleWarning
+from ._engine import DegenerateResampleWarning, SmallSampleWarning
 from ._intervals import CI_METHODS
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
@@ -40,6 +40,7 @@ from ._validation import (
 
 __all__ = [
     "DegenerateResampleWarning",
+    "SmallSampleWarning",
     "bootstrap_ci",
     "paired_bootstrap_diff",
     "paired_bootstrap_ece_diff",
@@ -215,6 +216,13 @@ def _statistic(problem: Problem, opts: _engine.KernelOptions):
     )
 
 
+def _check_point(problem: Problem, point: float) -> None:
+    """Before resampling: the metric must be defined on the full data; warn on tiny classes."""
+    if not np.isfinite(point):
+        raise _engine.undefined_metric_error(problem.func, problem.y, problem.label)
+    _engine.warn_if_few_in_class(problem.y, problem.func)
+
+
 def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
     """Build the statistic and run the engine's one pipeline on it."""
     return _engine.run(
@@ -223,7 +231,7 @@ def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _en
         func=problem.func,
         label=problem.label,
         description=description,
-        undefined=lambda: _engine.undefined_metric_error(problem.func, problem.y, problem.label),
+        check_point=lambda point: _check_point(problem, point),
     )
 
 

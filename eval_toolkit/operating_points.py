@@ -549,15 +549,16 @@ def op_point_result(
     """
     threshold_fn, metric_fn = statistic.threshold_fn, statistic.metric_fn
 
-    def undefined() -> ValueError:
-        return ValueError(
-            param_error(
-                func,
-                "threshold_fn",
-                f"defined on the full data with {metric_fn!r}",
-                f"{threshold_fn!r}, whose threshold or metric is undefined here",
+    def check_point(point: float) -> None:
+        if not np.isfinite(point):
+            raise ValueError(
+                param_error(
+                    func,
+                    "threshold_fn",
+                    f"defined on the full data with {metric_fn!r}",
+                    f"{threshold_fn!r}, whose threshold or metric is undefined here",
+                )
             )
-        )
 
     metric = f"{type(metric_fn).__name__} at {threshold_fn!r}"
     out = _engine.run(
@@ -566,6 +567,6 @@ def op_point_result(
         func=func,
         label=metric,
         description=f"{func} ({threshold_fn!r})",
-        undefined=undefined,
+        check_point=check_point,
     )
     return out.paired_result(resampling, n_samples=statistic.test_table.n_samples, metric=metric)

@@ -324,9 +324,10 @@ def test_warnings_are_one_line(tmp_path):
         *FAST,
     )
     assert out.returncode == 0, out.stderr
-    (line,) = out.stderr.splitlines()
-    assert line.startswith("eval-toolkit: warning: eval-toolkit compare: ")
-    assert "were dropped; pass stratify=True" in line
+    small, degenerate = out.stderr.splitlines()
+    assert small.startswith("eval-toolkit: warning: eval-toolkit compare: only 3 positive")
+    assert degenerate.startswith("eval-toolkit: warning: eval-toolkit compare: ")
+    assert "were dropped; pass stratify=True" in degenerate
 
 
 # ---- errors --------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ def test_run_equals_the_pipeline_written_out(data, name):
     statistic = _statistics(*data)[name]
     resampling = Resampling(200, 0.9, "percentile", 11, 1)
     out = _engine.run(statistic, resampling, func="f", label="m", description="d",
-                      undefined=AssertionError)
+                      check_point=lambda point: None)
     values = _engine.bootstrap_distribution(statistic, 200, 11, n_jobs=1, description="d")
     values = values[np.all(np.isfinite(values), axis=1)]
     delta = values[:, 1] - values[:, 0]
@@ -59,14 +59,21 @@ def test_run_equals_the_pipeline_written_out(data, name):
     assert (out.interval.low, out.interval.high) == (low, high)
 
 
-def test_run_raises_the_callers_error_when_the_point_is_undefined():
+def test_run_checks_the_point_before_resampling():
     y = np.ones(10, dtype=bool)
     score = np.linspace(0, 1, 10)
     statistic = _engine.kernel_statistic("roc_auc", y, (score,), _engine.KernelOptions(),
                                          stratify=False, with_se=False)
+    seen = []
+
+    def check_point(point):
+        seen.append(point)
+        raise ValueError("undefined here")
+
     with pytest.raises(ValueError, match="undefined here"):
         _engine.run(statistic, Resampling(10, 0.9, "percentile", 0, 1), func="f",
-                    label="m", description="d", undefined=lambda: ValueError("undefined here"))
+                    label="m", description="d", check_point=check_point)
+    assert len(seen) == 1 and np.isnan(seen[0])
 
 
 def test_check_resampling_rejects_a_truthy_string_for_progress():

@@ -12,6 +12,7 @@ from sklearn.exceptions import UndefinedMetricWarning
 from eval_toolkit import (
     DegenerateResampleWarning,
     PairedBootstrap,
+    SmallSampleWarning,
     bootstrap_ci,
     compare_scores,
     paired_bootstrap_diff,
@@ -36,13 +37,12 @@ class _Model:
         return np.column_stack([1 - self.s[idx], self.s[idx]])
 
 
-def _call_and_catch(call):
-    """Run ``call`` and return the package's warning."""
+def _call_and_catch(call, category):
+    """Run ``call`` and return its first warning of ``category``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         call()
-    ours = [w for w in caught if issubclass(w.category, (DegenerateResampleWarning,
-                                                         UndefinedMetricWarning))]
+    ours = [w for w in caught if w.category is category]
     assert ours, [str(w.message) for w in caught]
     return ours[0]
 
@@ -62,9 +62,15 @@ CALLS = {
 
 @pytest.mark.parametrize("name", list(CALLS))
 def test_degenerate_resample_warning_points_at_the_caller(name):
-    caught = _call_and_catch(CALLS[name])
-    assert caught.category is DegenerateResampleWarning
+    caught = _call_and_catch(CALLS[name], DegenerateResampleWarning)
     # The lambda that called the public function lives in this file.
+    assert caught.filename == __file__
+
+
+@pytest.mark.parametrize("name", [n for n in CALLS if n != "paired_bootstrap_op_point_diff"])
+def test_small_sample_warning_points_at_the_caller(name):
+    # Two positives: fewer than 10 in a class.
+    caught = _call_and_catch(CALLS[name], SmallSampleWarning)
     assert caught.filename == __file__
 
 
@@ -73,7 +79,8 @@ def test_warning_points_at_the_calling_line():
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         paired_bootstrap_diff(Y, A, B, "roc_auc", **FAST)
-    assert (caught[0].filename, caught[0].lineno) == (__file__, line)
+    assert len(caught) == 2  # too few positives, and degenerate resamples
+    assert all((w.filename, w.lineno) == (__file__, line) for w in caught)
 
 
 def test_score_undefined_metric_warning_points_at_the_caller():
