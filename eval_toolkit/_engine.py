@@ -215,13 +215,13 @@ class SmallSampleWarning(UserWarning):
     """Too few samples of a class for any bootstrap interval to be trusted."""
 
 
-def warn_if_few_in_class(y: np.ndarray, func: str) -> None:
-    """Warn when the smaller class has fewer than ``MIN_CLASS_COUNT`` samples."""
+def warn_if_few_in_class(y: np.ndarray, func: str, where: str = "") -> None:
+    """Warn when the smaller class of binary ``y`` has fewer than ``MIN_CLASS_COUNT`` samples."""
     n_pos = int(np.count_nonzero(y))
     smaller, name = min((n_pos, "positive"), (y.shape[0] - n_pos, "negative"))
     if smaller < MIN_CLASS_COUNT:
         warn(
-            f"{func}: only {smaller} {name} samples. With fewer than {MIN_CLASS_COUNT} in a "
+            f"{func}: only {smaller} {name} samples{where}. With fewer than {MIN_CLASS_COUNT} in a "
             "class no bootstrap interval method keeps its confidence level (see 'Coverage' in "
             "the user guide); read the interval as rough and report the class counts.",
             SmallSampleWarning,

@@ -213,7 +213,9 @@ def check_resampling(
     )
 
 
-def check_groups(groups: Any, func: str, *, n: int, stratify: bool = False) -> np.ndarray | None:
+def check_groups(
+    groups: Any, func: str, *, n: int, stratify: bool = False, param: str = "groups"
+) -> np.ndarray | None:
     """Return cluster ids as dense int64 codes ``0..G-1`` (or None without groups).
 
     Any hashable ids of one kind are accepted, as in scikit-learn's group
@@ -224,20 +226,20 @@ def check_groups(groups: Any, func: str, *, n: int, stratify: bool = False) -> n
     g = np.asarray(groups)
     if g.ndim != 1 or g.shape[0] != n:
         raise ValueError(
-            param_error(func, "groups", f"a 1-D array of length {n} (one id per row)",
+            param_error(func, param, f"a 1-D array of length {n} (one id per row)",
                         f"shape {g.shape}")
         )
     if g.dtype.kind == "f" and not np.all(np.isfinite(g)):
-        raise ValueError(param_error(func, "groups", "free of NaN and inf", "non-finite ids"))
+        raise ValueError(param_error(func, param, "free of NaN and inf", "non-finite ids"))
     try:
         codes = group_codes(g)
     except TypeError:
         raise ValueError(
-            param_error(func, "groups", "ids of one comparable kind (ints or strings)",
+            param_error(func, param, "ids of one comparable kind (ints or strings)",
                         "mixed or unorderable values")
         ) from None
     if codes.max(initial=0) < 1:
-        raise ValueError(param_error(func, "groups", "at least 2 distinct groups", "1 group"))
+        raise ValueError(param_error(func, param, "at least 2 distinct groups", "1 group"))
     if stratify:
         raise ValueError(
             param_error(func, "stratify", "False when groups are given (the cluster bootstrap "

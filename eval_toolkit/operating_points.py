@@ -29,6 +29,7 @@ from ._results import PairedBootstrapCI
 from ._validation import (
     Resampling,
     check_bool,
+    check_groups,
     check_labels,
     check_resampling,
     check_scores,
@@ -358,6 +359,9 @@ class OpPointStatistic:
         """
         groups = []
         for which, table in enumerate(self.tables):
+            if table.clusters is not None:
+                groups.append((self._leave_one_group_out(which), np.ones(table.clusters.n_groups)))
+                continue
             fn = functools.partial(_op_point_loo_chunk, self, which)
             chunks = np.array_split(np.arange(table.n_cells), max(1, table.n_cells // 256))
             parts = parallel_map(
@@ -365,6 +369,20 @@ class OpPointStatistic:
             )
             groups.extend(table.jackknife_sets(np.concatenate(parts)))
         return groups
+
+
+    def _leave_one_group_out(self, which: int) -> np.ndarray:
+        """Deltas with each group of one set removed (the cluster jackknife)."""
+        table = self.tables[which]
+        assert table.clusters is not None
+        full = [t.mult.astype(np.float64)[None, :] for t in self.tables]
+        parts = []
+        for rows in table.clusters.loo_counts(table.mult):
+            draws = [np.repeat(f, rows.shape[0], axis=0) for f in full]
+            draws[which] = rows
+            values = self.evaluate(draws)
+            parts.append(values[:, 1] - values[:, 0])
+        return np.concatenate(parts)
 
 
 def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -> np.ndarray:
@@ -383,10 +401,16 @@ def op_point_statistic(
     threshold_fn: ThresholdSelector,
     metric_fn: OperatingPointMetric,
     stratify: bool,
+    val_groups: np.ndarray | None = None,
+    test_groups: np.ndarray | None = None,
 ) -> OpPointStatistic:
     """Cells of both sets and each arm's folds, from validated labels and scores."""
-    val_table, val_values = build_cells([val_y, *val_scores], val_y if stratify else None)
-    test_table, test_values = build_cells([test_y, *test_scores], test_y if stratify else None)
+    val_table, val_values = build_cells(
+        [val_y, *val_scores], val_y if stratify else None, val_groups
+    )
+    test_table, test_values = build_cells(
+        [test_y, *test_scores], test_y if stratify else None, test_groups
+    )
     arms = []
     for i in range(len(val_scores)):
         val_fold = _engine.Fold.build(val_values[:, 0], val_values[:, 1 + i], val_table.mult)
@@ -405,6 +429,7 @@ def _op_point_iv(
     metric_fn: Any,
     stratify: Any,
     pos_label: Any,
+    groups: tuple[Any, Any],
     **resampling: Any,
 ) -> tuple[OpPointStatistic, Resampling]:
     """Validate everything once; return the statistic and the resampling options."""
@@ -439,7 +464,12 @@ def _op_point_iv(
     options = check_resampling(func, methods=OP_POINT_METHODS, **resampling)
     (vy, vs), (ty, ts) = data
     stratify = check_bool(stratify, func, "stratify")
-    return op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, stratify), options
+    codes = [
+        check_groups(g, func, n=y.shape[0], stratify=stratify, param=f"{prefix}_groups")
+        for prefix, g, y in (("val", groups[0], vy), ("test", groups[1], ty))
+    ]
+    statistic = op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, stratify, *codes)
+    return statistic, options
 
 
 def paired_bootstrap_op_point_diff(
@@ -458,6 +488,8 @@ def paired_bootstrap_op_point_diff(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    val_groups: Any = None,
+    test_groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> PairedBootstrapCI:
@@ -495,6 +527,9 @@ def paired_bootstrap_op_point_diff(
         ``1`` runs sequentially; ``-1`` uses all cores; results do not depend on it.
     stratify : bool, default=False
         Resample within each class in both sets.
+    val_groups, test_groups : array-like of shape (n_val,) and (n_test,), optional
+        Cluster ids of each set's rows: that set resamples whole groups (see
+        :func:`~eval_toolkit.bootstrap_ci`), and BCa leaves one group out.
     pos_label : object, optional
         Positive label for non-standard labels.
     progress : bool, default=False
@@ -529,6 +564,7 @@ def paired_bootstrap_op_point_diff(
         metric_fn,
         stratify,
         pos_label,
+        (val_groups, test_groups),
         n_resamples=n_resamples,
         confidence=confidence,
         method=method,
@@ -559,6 +595,9 @@ def op_point_result(
                     f"{threshold_fn!r}, whose threshold or metric is undefined here",
                 )
             )
+        for where, fold in ((" in the validation set", statistic.arms[0].val),
+                            (" in the test set", statistic.arms[0].test)):
+            _engine.warn_if_few_in_class(np.repeat(fold.y, fold.mult), func, where)
 
     metric = f"{type(metric_fn).__name__} at {threshold_fn!r}"
     out = _engine.run(
