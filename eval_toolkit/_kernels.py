@@ -358,7 +358,8 @@ class _RankKernel(Kernel):
 
     def _class_cumsums(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Zero-padded cumulative counts of positives and of negatives."""
-        return _padded_cumsum(_columns(x, self._pos)), _padded_cumsum(_columns(x, self._neg))
+        x_neg, x_pos = self._class_columns(x)
+        return _padded_cumsum(x_pos), _padded_cumsum(x_neg)
 
 
 class _RocAucKernel(_RankKernel):
@@ -487,7 +488,7 @@ class _AveragePrecisionKernel(_RankKernel):
         cum_pos, cum_neg = self._class_cumsums(x)
         true_pos = cum_pos[:, -1:] - _columns(cum_pos, self._pos_below_pos)
         false_pos = cum_neg[:, -1:] - _columns(cum_neg, self._neg_below_pos)
-        return _columns(x, self._pos), true_pos, true_pos + false_pos
+        return self._class_columns(x)[1], true_pos, true_pos + false_pos
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         x = _as_counts(counts)
