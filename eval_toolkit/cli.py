@@ -231,7 +231,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="metrics",
         help="metrics to compare, any of: "
         + ", ".join(METRIC_NAMES)
-        + " (default: roc_auc average_precision, plus brier ece when "
+        + " (default: roc_auc average_precision, plus brier ece_debiased when "
         "both scores are probabilities)",
     )
     compare.add_argument(

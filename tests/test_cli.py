@@ -111,7 +111,7 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
         "roc_auc",
         "average_precision",
         "brier",
-        "ece",
+        "ece_debiased",
         "sensitivity_at_specificity",
     ]
     assert all(r["n_resamples"] + r["n_degenerate"] == int(N_RESAMPLES) for r in rows)
@@ -193,7 +193,12 @@ def test_compare_csv_output_matches_json(preds):
     assert as_csv.returncode == 0 and as_json.returncode == 0
     records = list(csv.DictReader(io.StringIO(as_csv.stdout)))
     rows = _rows(as_json.stdout)
-    assert [r["metric"] for r in records] == ["roc_auc", "average_precision", "brier", "ece"]
+    assert [r["metric"] for r in records] == [
+        "roc_auc",
+        "average_precision",
+        "brier",
+        "ece_debiased",
+    ]
     assert list(records[0]) == ROW_KEYS
     assert [float(r["ci_low"]) for r in records] == [r["ci_low"] for r in rows]
 

@@ -409,8 +409,8 @@ SPEC = OperatingPoint(AtSpecificity(0.9), Sensitivity())
          "The 'metric' parameter of PairedBootstrap must be one of 'roc_auc', "),
         (PairedBootstrap, {"metric": 3}, ValueError,
          "The 'metric' parameter of PairedBootstrap must be one of 'roc_auc', 'average_precision',"
-         " 'accuracy', 'balanced_accuracy', 'log_loss', 'brier', 'ece', 'f1', 'precision', "
-         "'recall', 'specificity', a callable or an OperatingPoint. Got 3 instead."),
+         " 'accuracy', 'balanced_accuracy', 'log_loss', 'brier', 'ece', 'ece_debiased', 'f1', "
+         "'precision', 'recall', 'specificity', a callable or an OperatingPoint. Got 3 instead."),
         (PairedBootstrap, {"seed": -1}, ValueError,
          "The 'seed' parameter of PairedBootstrap must be a non-negative int or a "
          "numpy.random.SeedSequence. Got -1 instead."),
