@@ -53,6 +53,7 @@ import csv
 import functools
 import inspect
 import math
+import os
 import sys
 import time
 import warnings
@@ -369,6 +370,7 @@ def _record(metric, method, test, val, truth, **kwargs) -> dict:
             record.update(failed=True, error=f"{type(exc).__name__}: {exc}"[:200])
             return record
     low, high = res.ci_low, res.ci_high
+    record["estimate"] = res.delta
     record["degenerate_warning"] = any("undefined" in str(w.message) for w in caught)
     if not (math.isfinite(low) and math.isfinite(high)):
         record["failed"] = True
@@ -406,6 +408,14 @@ class Cell:
         c = self.coverage
         return math.sqrt(c * (1 - c) / self.reps)
 
+    @property
+    def bias_over_sd(self) -> float:
+        """(mean estimate - population delta) / sd of the estimates."""
+        estimates = [r["estimate"] for r in self.records if "estimate" in r]
+        if len(estimates) < 2:
+            return math.nan
+        return float((np.mean(estimates) - self.truth) / np.std(estimates, ddof=1))
+
     def row(self) -> dict:
         widths = [r["width"] for r in self.records if not r["failed"]]
         return dict(
@@ -423,6 +433,7 @@ class Cell:
             degenerate_warnings=sum(r["degenerate_warning"] for r in self.records),
             outside_range=sum(r["outside_range"] for r in self.records),
             mean_width=f"{np.mean(widths):.4f}" if widths else "nan",
+            bias_over_sd=f"{self.bias_over_sd:+.2f}",
         )
 
 
@@ -450,12 +461,14 @@ def write_table(cells: list[Cell], path: Path, header: str) -> None:
     methods = [m for m in CI_METHODS if any(c.method == m for c in cells)]
     rows: dict[tuple, dict] = {}
     for c in cells:
-        key = (c.scenario.clustered, c.scenario.n, -c.scenario.prevalence, c.metric, c.resampling)
+        order = list(METRICS).index(c.metric)
+        key = (c.scenario.clustered, c.scenario.n, -c.scenario.prevalence, order, c.resampling)
         entry = rows.setdefault(key, dict(cell=c, by_method={}))
         fail = sum(r["failed"] for r in c.records)
         text = f"{c.coverage:.3f} ± {c.mc_error:.3f}" + (f" ({fail} failed)" if fail else "")
         entry["by_method"][c.method] = text
-    head = ["n", "prevalence", "data", "metric", "resampling", "delta", "R"] + methods
+    head = ["n", "prevalence", "data", "metric", "resampling", "delta", "bias / sd", "R"]
+    head += methods
     body = []
     for key in sorted(rows):
         c = rows[key]["cell"]
@@ -467,6 +480,7 @@ def write_table(cells: list[Cell], path: Path, header: str) -> None:
                 c.metric,
                 c.resampling,
                 f"{c.truth:+.4f}",
+                f"{c.bias_over_sd:+.2f}",
                 str(c.reps),
                 *[rows[key]["by_method"].get(m, "") for m in methods],
             ]
@@ -543,8 +557,9 @@ def _header(config_name: str, config: Config, done: int, n_jobs: int, elapsed: f
         f"Configuration ``{config_name}`` ({done} of {len(config.plans)} scenarios: {plans}). "
         "Each entry is the coverage of 95% intervals for delta = metric(B) - metric(A) "
         "± its Monte-Carlo standard error sqrt(c(1 - c)/R); failed = no finite interval "
-        f"(counted as a miss). eval_toolkit {eval_toolkit.__version__}, "
-        f"{elapsed / 60:.0f} min with n_jobs={n_jobs} on 2 shared cores."
+        "(counted as a miss); delta = population value; bias / sd = (mean estimate - delta) "
+        f"/ sd of the estimates. eval_toolkit {eval_toolkit.__version__}, "
+        f"{elapsed / 60:.0f} min with n_jobs={n_jobs} on {os.cpu_count()} cores."
     )
     if not groups_supported():
         text += " The cluster bootstrap (``groups=``) was not available in this build."
