@@ -174,9 +174,10 @@ class Model:
         return self._survival(threshold, 1)
 
 
-def models(prevalence: float, clustered: bool) -> tuple[Model, Model]:
-    v = 1.0 + TAU**2 if clustered else 1.0
-    return Model(1.0, 0.8, prevalence, v), Model(1.5, 1.6, prevalence, v)
+def models(sc: Scenario) -> tuple[Model, Model]:
+    v = 1.0 + TAU**2 if sc.clustered else 1.0
+    t_a = 1.0 if sc.calibrated_a else 0.8
+    return Model(1.0, t_a, sc.prevalence, v), Model(1.5, 1.6, sc.prevalence, v)
 
 
 # ---- scenarios, metrics, methods ----------------------------------------------------------------
@@ -187,10 +188,18 @@ class Scenario:
     n: int
     prevalence: float
     clustered: bool = False
+    calibrated_a: bool = False  # model A with t = 1: calibrated, population CE 0
+
+    @property
+    def data(self) -> str:
+        if self.clustered:
+            return "clustered"
+        return "A calibrated" if self.calibrated_a else "independent"
 
     @property
     def name(self) -> str:
-        return f"n={self.n} prev={self.prevalence}" + (" clustered" if self.clustered else "")
+        suffix = "" if self.data == "independent" else f" {self.data}"
+        return f"n={self.n} prev={self.prevalence}{suffix}"
 
     @property
     def key(self) -> int:
@@ -242,53 +251,60 @@ METRICS = {
 
 
 def population_delta(metric: str, sc: Scenario) -> float:
-    model_a, model_b = models(sc.prevalence, sc.clustered)
+    model_a, model_b = models(sc)
     return float(getattr(model_b, metric)() - getattr(model_a, metric)())
 
 
 @dataclass(frozen=True)
 class Plan:
-    """One scenario of a configuration: how many repetitions, resamples, and what to skip."""
+    """One scenario of a configuration: repetitions, resamples, metrics and methods."""
 
     scenario: Scenario
     repetitions: int
     n_resamples: int
+    metrics: tuple[str, ...]
+    methods: tuple[str, ...] = CI_METHODS
     skip: frozenset[tuple[str, str]] = frozenset()  # (metric, method) pairs not run
 
+    def intervals(self) -> list[tuple[Metric, str]]:
+        return [
+            (METRICS[name], method)
+            for name in self.metrics
+            for method in METRICS[name].methods
+            if method in self.methods and (name, method) not in self.skip
+        ]
 
-@dataclass(frozen=True)
-class Config:
-    plans: tuple[Plan, ...]
-    metrics: tuple[str, ...]
-    cluster_metrics: tuple[str, ...]
-    methods: tuple[str, ...] = ("percentile", "basic", "bca", "studentized")
 
-
+ALL = tuple(METRICS)
+CALIBRATION = ("ece", "ece_debiased")
+CLUSTER = ("roc_auc", "accuracy", "brier", "ece_debiased")
 # BCa's jackknife is generic, O(n^2), for these two: 6-30 CPU-s per interval at n = 10,000.
 _SLOW_BCA = frozenset({("ece_debiased", "bca"), ("sensitivity_at_specificity", "bca")})
+_NO_STUDENTIZED = ("percentile", "basic", "bca")
 
+# Scenarios run in this order; the table is rewritten after each one, so an
+# interrupted run still leaves the most important rows.
 CONFIGS = {
-    "small": Config(
-        plans=(
-            Plan(Scenario(1000, 0.5), 40, 200),
-            Plan(Scenario(1000, 0.5, True), 40, 200),
+    "small": (
+        Plan(
+            Scenario(1000, 0.5),
+            40,
+            200,
+            ("roc_auc", "brier", "ece", "ece_debiased"),
+            ("percentile",),
         ),
-        metrics=("roc_auc", "brier", "ece", "ece_debiased"),
-        cluster_metrics=("roc_auc",),
-        methods=("percentile",),
+        Plan(Scenario(1000, 0.5, clustered=True), 40, 200, ("roc_auc",), ("percentile",)),
     ),
-    "full": Config(
-        plans=(
-            Plan(Scenario(100, 0.5), 400, 1000),
-            Plan(Scenario(100, 0.05), 400, 1000),
-            Plan(Scenario(1000, 0.5), 200, 500),
-            Plan(Scenario(1000, 0.05), 200, 500),
-            Plan(Scenario(1000, 0.5, True), 200, 500),
-            Plan(Scenario(10_000, 0.5), 50, 500, _SLOW_BCA),
-            Plan(Scenario(10_000, 0.05), 50, 500, _SLOW_BCA),
-        ),
-        metrics=tuple(METRICS),
-        cluster_metrics=("roc_auc", "accuracy", "brier", "ece_debiased"),
+    "full": (
+        Plan(Scenario(1000, 0.5), 250, 500, ALL),
+        Plan(Scenario(1000, 0.05), 250, 500, ALL),
+        Plan(Scenario(1000, 0.5, calibrated_a=True), 250, 500, CALIBRATION),
+        Plan(Scenario(1000, 0.5, clustered=True), 200, 500, CLUSTER, ("percentile", "bca")),
+        Plan(Scenario(100, 0.5), 400, 1000, ALL),
+        Plan(Scenario(100, 0.05), 400, 1000, ALL),
+        Plan(Scenario(10_000, 0.5), 40, 500, ALL, skip=_SLOW_BCA),
+        Plan(Scenario(10_000, 0.05), 40, 500, ALL, skip=_SLOW_BCA),
+        Plan(Scenario(10_000, 0.5, calibrated_a=True), 40, 500, CALIBRATION, skip=_SLOW_BCA),
     ),
 }
 
@@ -321,34 +337,30 @@ def _interval(metric: Metric, method: str, test: Data, val: Data, groups, **comm
     return paired_bootstrap_diff(test.y, test.a, test.b, metric.name, **common)
 
 
-def run_repetition(task: tuple[Plan, int], config: Config, truths: dict) -> list[dict]:
+def run_repetition(task: tuple[Plan, int], truths: dict) -> list[dict]:
     """All metrics and methods on one data set; one record per interval."""
     plan, rep = task
     sc = plan.scenario
     rng = np.random.default_rng(np.random.SeedSequence((sc.key, rep)))
-    model_a, model_b = models(sc.prevalence, sc.clustered)
+    model_a, model_b = models(sc)
     test = _draw_split(rng, sc, model_a, model_b)
     val = _draw_split(rng, sc, model_a, model_b)
-    names = config.cluster_metrics if sc.clustered else config.metrics
     resamplings = ["rows", "groups"] if sc.clustered and groups_supported() else ["rows"]
     records = []
-    for name in names:
-        metric = METRICS[name]
-        methods = [m for m in metric.methods if m in config.methods and (name, m) not in plan.skip]
-        for method in methods:
-            for resampling in resamplings:
-                groups = test.groups if resampling == "groups" else None
-                record = _record(
-                    metric,
-                    method,
-                    test,
-                    val,
-                    truths[(sc, name)],
-                    groups=groups,
-                    seed=rep,
-                    n_resamples=plan.n_resamples,
-                )
-                records.append(record | {"scenario": sc, "resampling": resampling})
+    for metric, method in plan.intervals():
+        for resampling in resamplings:
+            groups = test.groups if resampling == "groups" else None
+            record = _record(
+                metric,
+                method,
+                test,
+                val,
+                truths[(sc, metric.name)],
+                groups=groups,
+                seed=rep,
+                n_resamples=plan.n_resamples,
+            )
+            records.append(record | {"scenario": sc, "resampling": resampling})
     return records
 
 
@@ -421,7 +433,7 @@ class Cell:
         return dict(
             n=self.scenario.n,
             prevalence=self.scenario.prevalence,
-            clustered=self.scenario.clustered,
+            data=self.scenario.data,
             metric=self.metric,
             method=self.method,
             resampling=self.resampling,
@@ -462,7 +474,8 @@ def write_table(cells: list[Cell], path: Path, header: str) -> None:
     rows: dict[tuple, dict] = {}
     for c in cells:
         order = list(METRICS).index(c.metric)
-        key = (c.scenario.clustered, c.scenario.n, -c.scenario.prevalence, order, c.resampling)
+        sc = c.scenario
+        key = (sc.clustered, sc.calibrated_a, sc.n, -sc.prevalence, order, c.resampling)
         entry = rows.setdefault(key, dict(cell=c, by_method={}))
         fail = sum(r["failed"] for r in c.records)
         text = f"{c.coverage:.3f} ± {c.mc_error:.3f}" + (f" ({fail} failed)" if fail else "")
@@ -476,7 +489,7 @@ def write_table(cells: list[Cell], path: Path, header: str) -> None:
             [
                 str(c.scenario.n),
                 str(c.scenario.prevalence),
-                "clustered" if c.scenario.clustered else "independent",
+                c.scenario.data,
                 c.metric,
                 c.resampling,
                 f"{c.truth:+.4f}",
@@ -505,15 +518,14 @@ def run(
     config_name: str, n_jobs: int, csv_path: Path, table_path: Path | None, progress: bool = False
 ) -> list[Cell]:
     """Run a configuration; rewrite the CSV (and table) each time a scenario completes."""
-    config = CONFIGS[config_name]
-    tasks = [(plan, rep) for plan in config.plans for rep in range(plan.repetitions)]
+    plans = CONFIGS[config_name]
+    tasks = [(plan, rep) for plan in plans for rep in range(plan.repetitions)]
     truths = {}
-    for plan in config.plans:
-        sc = plan.scenario
-        for name in config.cluster_metrics if sc.clustered else config.metrics:
-            truths[(sc, name)] = population_delta(name, sc)
+    for plan in plans:
+        for name in plan.metrics:
+            truths[(plan.scenario, name)] = population_delta(name, plan.scenario)
     start = time.perf_counter()
-    fn = functools.partial(run_repetition, config=config, truths=truths)
+    fn = functools.partial(run_repetition, truths=truths)
     results = parallel_map(
         fn,
         tasks,
@@ -524,7 +536,7 @@ def run(
     )
     records: list[dict] = []
     done = 0
-    remaining = {plan.scenario: plan.repetitions for plan in config.plans}
+    remaining = {plan.scenario: plan.repetitions for plan in plans}
     for part, (plan, _) in zip(results, tasks):
         records.extend(part)
         remaining[plan.scenario] -= 1
@@ -534,10 +546,9 @@ def run(
             elapsed = time.perf_counter() - start
             write_csv(cells, csv_path)
             if table_path is not None:
-                write_table(cells, table_path, _header(config_name, config, done, n_jobs, elapsed))
+                write_table(cells, table_path, _header(config_name, plans, done, n_jobs, elapsed))
             print(
-                f"[{elapsed:.0f} s] {plan.scenario.name}: done ({done} of "
-                f"{len(config.plans)} scenarios)",
+                f"[{elapsed:.0f} s] {plan.scenario.name}: done ({done} of {len(plans)} scenarios)",
                 flush=True,
             )
             for c in cells:
@@ -546,15 +557,15 @@ def run(
     return aggregate(records, truths)
 
 
-def _header(config_name: str, config: Config, done: int, n_jobs: int, elapsed: float) -> str:
-    plans = "; ".join(
-        f"n = {p.scenario.n:,}, prevalence {p.scenario.prevalence}"
-        f"{', clustered' if p.scenario.clustered else ''}: R = {p.repetitions}, "
+def _header(config_name: str, plans: tuple, done: int, n_jobs: int, elapsed: float) -> str:
+    done_text = "; ".join(
+        f"n = {p.scenario.n:,}, prevalence {p.scenario.prevalence}, {p.scenario.data}: "
+        f"R = {p.repetitions}, "
         f"B = {p.n_resamples}"
-        for p in config.plans[:done]
+        for p in plans[:done]
     )
     text = (
-        f"Configuration ``{config_name}`` ({done} of {len(config.plans)} scenarios: {plans}). "
+        f"Configuration ``{config_name}`` ({done} of {len(plans)} scenarios: {done_text}). "
         "Each entry is the coverage of 95% intervals for delta = metric(B) - metric(A) "
         "± its Monte-Carlo standard error sqrt(c(1 - c)/R); failed = no finite interval "
         "(counted as a miss); delta = population value; bias / sd = (mean estimate - delta) "
