@@ -62,6 +62,29 @@ def drop_degenerate(values: np.ndarray, func: str, label: str) -> tuple[np.ndarr
     return values[valid], n_degenerate
 
 
+#: Below this many samples in the smaller class, no interval method covered
+#: reliably in the coverage study (doc/user_guide/coverage.rst).
+MIN_CLASS_COUNT = 10
+
+
+class SmallSampleWarning(UserWarning):
+    """Too few samples of a class for any bootstrap interval to be trusted."""
+
+
+def warn_if_few_in_class(y: np.ndarray, func: str) -> None:
+    """Warn when the smaller class has fewer than ``MIN_CLASS_COUNT`` samples."""
+    n_pos = int(np.count_nonzero(y))
+    smaller, name = min((n_pos, "positive"), (y.shape[0] - n_pos, "negative"))
+    if smaller < MIN_CLASS_COUNT:
+        warnings.warn(
+            f"{func}: only {smaller} {name} samples. With fewer than {MIN_CLASS_COUNT} in a "
+            "class no bootstrap interval method keeps its confidence level (see 'Coverage' in "
+            "the user guide); read the interval as rough and report the class counts.",
+            SmallSampleWarning,
+            stacklevel=3,
+        )
+
+
 @dataclass(frozen=True)
 class KernelOptions:
     """Options of the named metric kernels."""

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from ._engine import DegenerateResampleWarning
+from ._engine import DegenerateResampleWarning, SmallSampleWarning
 from ._intervals import CI_METHODS, bootstrap_interval
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
@@ -40,6 +40,7 @@ from ._validation import (
 
 __all__ = [
     "DegenerateResampleWarning",
+    "SmallSampleWarning",
     "bootstrap_ci",
     "paired_bootstrap_diff",
     "paired_bootstrap_ece_diff",
@@ -225,6 +226,7 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
     statistic = _statistic(problem, opts)
     point = statistic.point()
     _check_point(problem, point)
+    _engine.warn_if_few_in_class(problem.y, problem.func)
     values = _engine.bootstrap_distribution(
         statistic,
         problem.n_resamples,

@@ -329,9 +329,10 @@ def test_warnings_are_one_line(tmp_path):
         *FAST,
     )
     assert out.returncode == 0, out.stderr
-    (line,) = out.stderr.splitlines()
-    assert line.startswith("eval-toolkit: warning: paired_bootstrap_diff: ")
-    assert "were dropped; pass stratify=True" in line
+    small, degenerate = out.stderr.splitlines()
+    assert small.startswith("eval-toolkit: warning: paired_bootstrap_diff: only 3 positive")
+    assert degenerate.startswith("eval-toolkit: warning: paired_bootstrap_diff: ")
+    assert "were dropped; pass stratify=True" in degenerate
 
 
 # ---- errors --------------------------------------------------------------------------------
