@@ -38,7 +38,6 @@ THRESHOLD_METRICS = frozenset(
     {"accuracy", "balanced_accuracy", "f1", "precision", "recall", "specificity"}
 )
 NEEDS_PROBABILITIES = frozenset({"log_loss", "brier", "ece", "ece_debiased"})
-NEEDS_BOTH_CLASSES = frozenset({"roc_auc", "average_precision", "balanced_accuracy"})
 
 
 def metric_bounds(name: str) -> tuple[float, float]:
