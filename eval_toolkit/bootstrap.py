@@ -481,9 +481,10 @@ def paired_bootstrap_ece_diff(
 
     * ``"plugin"`` (metric ``"ece"``): the expected calibration error
       ``sum over bins |sum(g)| / n`` with scikit-learn's ``calibration_curve``
-      binning.  Biased upward wherever a bin is nearly calibrated, by about
-      one standard deviation at n <= 1,000; its intervals under-cover (see
-      the coverage study in the user guide).
+      binning.  Biased upward wherever a bin is nearly calibrated: in the
+      coverage study (user guide, "Coverage"), against a calibrated model A
+      at n = 1,000 the difference was off by 1.9 of its standard deviations
+      and its 95% intervals covered 0.29 (percentile) to 0.75 (basic).
     * ``"debiased"`` (metric ``"ece_debiased"``): the debiased L2
       (root-mean-square) calibration error of Kumar, Liang & Ma (2019) with
       equal-mass bins, ``sqrt(max(0, sum_b (S1_b**2 - S2_b) / ((n_b - 1) n)))``
@@ -492,8 +493,11 @@ def paired_bootstrap_ece_diff(
       ``sqrt(sum_b P(b) E[g | b]**2)`` for the equal-mass bins of the score
       distribution without the plug-in's ``var(g) / n_b`` bias.  Its
       bootstrap replicates are recentred on the estimate (they centre on the
-      plug-in value of the data otherwise), so that the intervals cover: use
-      it whenever the interval matters.
+      plug-in value of the data otherwise).  In the same study its
+      percentile intervals covered 0.97 (calibrated A), 0.93 and 0.90
+      (prevalence 0.5 and 0.05) at n = 1,000: use it, with
+      ``method="percentile"``, whenever the interval matters.  Reports and
+      the command line use it.
 
     Bin edges are part of the estimator: with equal-mass bins they are
     recomputed on every resample, so the interval includes the variability
