@@ -170,9 +170,9 @@ def minhash_signatures(
         block = buffer[:, :width] if width <= SHINGLE_BLOCK else np.empty((num_perm, width), _U64)
         np.multiply(a, keys[first:stop], out=block)
         block += b
-        block >>= _U64(32)
         local_starts = doc_ends[docs] - counts[docs] - first
-        out[docs] = np.minimum.reduceat(block, local_starts, axis=1).T
+        # The shift is monotone, so it is applied to the minima, not to every value.
+        out[docs] = (np.minimum.reduceat(block, local_starts, axis=1) >> _U64(32)).T
         i = j
     return out
 
