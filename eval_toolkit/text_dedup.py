@@ -28,7 +28,7 @@ import numbers
 import sys
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,9 @@ __all__ = [
 #: recall of that order and saves verifying the many low-similarity
 #: candidates that 32 bands of 4 rows let through (P = 2e-4 at Jaccard 0.05).
 PREFILTER_MISS = 1e-6
+
+#: Bins of the similarity histograms in the reports (width 0.02).
+HISTOGRAM_BINS = 50
 
 #: Documents per work item of parallel_map: a few MB of code points, enough to
 #: amortise numpy's per-call overhead; which documents share a batch never
@@ -125,18 +128,29 @@ class SimilarPairs:
         The strategy's estimate (MinHash: fraction of equal signature values).
     jaccard : ndarray of float64
         Exact Jaccard similarity of the two shingle sets (``>= threshold``).
+    histogram : ndarray of int64
+        How many pairs the strategy examined, by estimated Jaccard, in
+        ``HISTOGRAM_BINS`` equal bins over [0, 1] (MinHash: its LSH
+        candidates; brute force: every pair; exact hashing: none).
     """
 
     first: np.ndarray
     second: np.ndarray
     estimated_jaccard: np.ndarray
     jaccard: np.ndarray
+    histogram: np.ndarray
 
     @classmethod
     def empty(cls) -> SimilarPairs:
-        """No pairs."""
+        """No pairs, none examined."""
         none = np.zeros(0, dtype=np.int64)
-        return cls(none, none.copy(), np.zeros(0), np.zeros(0))
+        return cls(none, none.copy(), np.zeros(0), np.zeros(0), similarity_histogram([]))
+
+
+def similarity_histogram(similarities: Any) -> np.ndarray:
+    """Counts of ``similarities`` in ``HISTOGRAM_BINS`` equal bins over [0, 1] (int64)."""
+    counts, _ = np.histogram(similarities, bins=HISTOGRAM_BINS, range=(0.0, 1.0))
+    return counts.astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -216,6 +230,10 @@ class DedupReport:
     n_exact_duplicates : int
         Dropped documents identical to an earlier one after
         :meth:`DedupStrategy.prepare`.
+    similarity_histogram : ndarray of int64
+        Pairs of distinct texts the strategy examined, by estimated Jaccard,
+        in ``HISTOGRAM_BINS`` equal bins over [0, 1] (see
+        :attr:`SimilarPairs.histogram`): where the threshold falls among them.
     strategy : str
         ``repr`` of the strategy.
     """
@@ -225,8 +243,9 @@ class DedupReport:
     clusters: tuple[tuple[int, ...], ...]
     threshold: float
     n_input: int
-    n_exact_duplicates: int = 0
-    strategy: str = field(default="")
+    n_exact_duplicates: int
+    similarity_histogram: np.ndarray
+    strategy: str
 
     @property
     def dropped_indices(self) -> np.ndarray:
@@ -264,6 +283,9 @@ class CrossDedupReport:
     n_exact_duplicates : int
         Leaked test items identical to a training item after
         :meth:`DedupStrategy.prepare`.
+    similarity_histogram : ndarray of int64
+        (train, test) pairs the strategy examined, by estimated Jaccard, in
+        ``HISTOGRAM_BINS`` equal bins over [0, 1].
     strategy : str
         ``repr`` of the strategy.
     """
@@ -273,8 +295,9 @@ class CrossDedupReport:
     threshold: float
     n_train: int
     n_test: int
-    n_exact_duplicates: int = 0
-    strategy: str = field(default="")
+    n_exact_duplicates: int
+    similarity_histogram: np.ndarray
+    strategy: str
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python values (lists, ints, floats), ready for JSON."""
@@ -409,15 +432,14 @@ def _set_jaccard(first: set[str], second: set[str]) -> float:
 
 def _brute_force_rows(
     rows: range, sets: list[set[str]], split: int | None, threshold: float
-) -> list[tuple[int, int, float]]:
+) -> tuple[list[tuple[int, int, float]], np.ndarray]:
     start = 0 if split is None else split
-    out = []
+    out, seen = [], []
     for i in rows:
-        for j in range(max(i + 1, start), len(sets)):
-            similarity = _set_jaccard(sets[i], sets[j])
-            if similarity >= threshold:
-                out.append((i, j, similarity))
-    return out
+        similarities = [_set_jaccard(sets[i], sets[j]) for j in range(max(i + 1, start), len(sets))]
+        seen += similarities
+        out += [(i, max(i + 1, start) + k, s) for k, s in enumerate(similarities) if s >= threshold]
+    return out, similarity_histogram(seen)
 
 
 @dataclass(frozen=True)
@@ -476,12 +498,12 @@ class JaccardNgramStrategy(DedupStrategy):
         found = parallel_map(
             work, chunks, n_jobs=n_jobs, description="exact Jaccard", progress=progress
         )
-        rows = [pair for chunk in found for pair in chunk]
-        if not rows:
-            return SimilarPairs.empty()
-        first, second, similarity = (np.array(c) for c in zip(*rows))
-        similarity = similarity.astype(np.float64)
-        return SimilarPairs(first.astype(np.int64), second.astype(np.int64), similarity, similarity)
+        rows = [pair for chunk, _ in found for pair in chunk]
+        histogram = sum((h for _, h in found), similarity_histogram([]))
+        first = np.array([r[0] for r in rows], dtype=np.int64)
+        second = np.array([r[1] for r in rows], dtype=np.int64)
+        similarity = np.array([r[2] for r in rows], dtype=np.float64)
+        return SimilarPairs(first, second, similarity, similarity, histogram)
 
 
 def _signature_batch(
@@ -650,11 +672,13 @@ class MinHashLSHStrategy(DedupStrategy):
         signatures = self._map(work, texts, n_jobs, progress)
         first, second = _minhash.candidate_pairs(_minhash.band_keys(signatures, self.bands), split)
         matches = _minhash.matching_values(signatures, first, second)
+        histogram = similarity_histogram(matches / self.num_perm)
         plausible = matches >= _minhash.min_matches(self.num_perm, threshold, PREFILTER_MISS)
         first, second, matches = first[plausible], second[plausible], matches[plausible]
         exact = self._exact_jaccard(texts, first, second)
         keep = exact >= threshold
-        return SimilarPairs(first[keep], second[keep], matches[keep] / self.num_perm, exact[keep])
+        estimated = matches[keep] / self.num_perm
+        return SimilarPairs(first[keep], second[keep], estimated, exact[keep], histogram)
 
     def _exact_jaccard(
         self, texts: Sequence[str], first: np.ndarray, second: np.ndarray
@@ -824,6 +848,7 @@ def near_dedup(
         threshold=threshold,
         n_input=len(texts),
         n_exact_duplicates=int(len(texts) - len(firsts)),
+        similarity_histogram=pairs.histogram,
         strategy=repr(strategy),
     )
 
@@ -910,5 +935,6 @@ def cross_dedup(
         n_train=len(train),
         n_test=len(test),
         n_exact_duplicates=sum(text in train_index for text in prepared_test),
+        similarity_histogram=pairs.histogram,
         strategy=repr(strategy),
     )

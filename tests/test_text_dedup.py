@@ -91,6 +91,7 @@ def _comparable(report):
     """A report as a dict, without the strategy name and estimates (which differ by design)."""
     out = report.to_dict()
     out.pop("strategy")
+    out.pop("similarity_histogram")
     for pair in out.get("dropped_pairs", out.get("pairs", [])):
         pair.pop("estimated_jaccard")
     return out
@@ -193,6 +194,23 @@ def test_near_dedup_agrees_with_brute_force(threshold, analyzer, n, seed):
     slow = near_dedup(texts, threshold, strategy=JaccardNgramStrategy(n=n, analyzer=analyzer))
     assert len(slow.dropped_pairs) > 5
     assert _comparable(fast) == _comparable(slow)
+
+
+def test_similarity_histograms():
+    texts, _ = planted_corpus(60, 40, seed=5)
+    slow = near_dedup(texts, 0.8, strategy=JaccardNgramStrategy())
+    n_distinct = len(texts) - slow.n_exact_duplicates
+    assert slow.similarity_histogram.sum() == n_distinct * (n_distinct - 1) // 2
+    # Every near-duplicate pair lies in a bin at or above the threshold (bin 40 of 50).
+    n_near = len(slow.dropped_pairs) - slow.n_exact_duplicates
+    assert slow.similarity_histogram[40:].sum() >= n_near
+    fast = near_dedup(texts, 0.8)
+    # MinHash examines only its LSH candidates: all near-duplicates, few of the rest.
+    assert n_near <= fast.similarity_histogram.sum() < slow.similarity_histogram.sum()
+    cross = cross_dedup(texts[:60], texts[60:], 0.8, strategy=JaccardNgramStrategy())
+    assert cross.similarity_histogram.sum() <= 60 * 40
+    empty = near_dedup(texts, strategy=ExactNormalizedHashStrategy())
+    assert empty.similarity_histogram.tolist() == [0] * text_dedup.HISTOGRAM_BINS
 
 
 def test_cross_dedup_agrees_with_brute_force():
