@@ -62,6 +62,9 @@ PREFILTER_MISS = 1e-6
 #: Bins of the similarity histograms in the reports (width 0.02).
 HISTOGRAM_BINS = 50
 
+#: Candidate pairs per work item of the exact verification.
+PAIRS_PER_BATCH = 2048
+
 #: Documents per work item of parallel_map: a few MB of code points, enough to
 #: amortise numpy's per-call overhead; which documents share a batch never
 #: changes a result.
@@ -675,27 +678,35 @@ class MinHashLSHStrategy(DedupStrategy):
         histogram = similarity_histogram(matches / self.num_perm)
         plausible = matches >= _minhash.min_matches(self.num_perm, threshold, PREFILTER_MISS)
         first, second, matches = first[plausible], second[plausible], matches[plausible]
-        exact = self._exact_jaccard(texts, first, second)
+        exact = self._exact_jaccard(texts, first, second, n_jobs)
         keep = exact >= threshold
         estimated = matches[keep] / self.num_perm
         return SimilarPairs(first[keep], second[keep], estimated, exact[keep], histogram)
 
     def _exact_jaccard(
-        self, texts: Sequence[str], first: np.ndarray, second: np.ndarray
+        self, texts: Sequence[str], first: np.ndarray, second: np.ndarray, n_jobs: int
     ) -> np.ndarray:
-        involved = np.unique(np.concatenate((first, second)))
-        hashes, counts = _minhash.shingle_hashes(
-            [texts[i] for i in involved.tolist()], self.n, self.analyzer
-        )
-        sets = _minhash.shingle_sets(hashes, counts)
-        position = {doc: k for k, doc in enumerate(involved.tolist())}
-        return np.array(
-            [
-                _minhash.jaccard_of_sets(sets[position[i]], sets[position[j]])
-                for i, j in zip(first.tolist(), second.tolist())
-            ],
-            dtype=np.float64,
-        )
+        """Exact Jaccard of each candidate pair, in chunks of pairs shipped with their texts."""
+        chunks = []
+        for start in range(0, first.shape[0], PAIRS_PER_BATCH):
+            pair_docs = (
+                first[start : start + PAIRS_PER_BATCH],
+                second[start : start + PAIRS_PER_BATCH],
+            )
+            involved, local = np.unique(np.concatenate(pair_docs), return_inverse=True)
+            chunks.append(([texts[i] for i in involved.tolist()], local.reshape(2, -1)))
+        work = functools.partial(_verify_batch, n=self.n, analyzer=self.analyzer)
+        parts = parallel_map(work, chunks, n_jobs=n_jobs, description="exact Jaccard")
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def _verify_batch(chunk: tuple[list[str], np.ndarray], n: int, analyzer: str) -> np.ndarray:
+    texts, pairs = chunk
+    sets = _minhash.shingle_sets(*_minhash.shingle_hashes(texts, n, analyzer))
+    return np.array(
+        [_minhash.jaccard_of_sets(sets[i], sets[j]) for i, j in pairs.T.tolist()],
+        dtype=np.float64,
+    )
 
 
 # ---- validation ----------------------------------------------------------------------------

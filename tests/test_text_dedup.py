@@ -366,6 +366,7 @@ def test_batch_and_block_sizes_do_not_change_results(monkeypatch):
     signatures = strategy.signatures(texts)
     report = near_dedup(texts, 0.8).to_dict()
     monkeypatch.setattr(text_dedup, "DOCS_PER_BATCH", 7)
+    monkeypatch.setattr(text_dedup, "PAIRS_PER_BATCH", 3)
     monkeypatch.setattr(_minhash, "SHINGLE_BLOCK", 300)
     np.testing.assert_array_equal(strategy.signatures(texts), signatures)
     assert near_dedup(texts, 0.8).to_dict() == report
