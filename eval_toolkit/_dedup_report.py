@@ -90,24 +90,24 @@ def _histogram_uri(counts: np.ndarray, threshold: float, title: str) -> str | No
 def _pair_rows(report: DedupReport | CrossDedupReport, left: Sequence[str], right: Sequence[str]):
     """``(left label, right label, jaccard, estimate, left text, right text)`` per pair."""
     if isinstance(report, DedupReport):
-        for p in report.dropped_pairs:
+        for d in report.dropped_pairs:
             yield (
-                f"kept #{p.kept}",
-                f"dropped #{p.dropped}",
-                p.jaccard,
-                p.estimated_jaccard,
-                left[p.kept],
-                right[p.dropped],
+                f"kept #{d.kept}",
+                f"dropped #{d.dropped}",
+                d.jaccard,
+                d.estimated_jaccard,
+                left[d.kept],
+                right[d.dropped],
             )
     else:
-        for p in report.pairs:
+        for leak in report.pairs:
             yield (
-                f"train #{p.train_index}",
-                f"test #{p.test_index}",
-                p.jaccard,
-                p.estimated_jaccard,
-                left[p.train_index],
-                right[p.test_index],
+                f"train #{leak.train_index}",
+                f"test #{leak.test_index}",
+                leak.jaccard,
+                leak.estimated_jaccard,
+                left[leak.train_index],
+                right[leak.test_index],
             )
 
 

@@ -111,6 +111,8 @@ def normalize_text_for_dedup(text: str) -> str:
     >>> normalize_text_for_dedup("  Hello,   WORLD!\\n It's  ﬁne. ")
     'hello world its fine'
     """
+    if not isinstance(text, str):
+        raise TypeError(param_error("normalize_text_for_dedup", "text", "a str", text))
     text = unicodedata.normalize("NFKC", text).casefold()
     return " ".join(text.translate(_punctuation_table()).split())
 

@@ -432,6 +432,11 @@ def test_hashing_does_not_depend_on_pythonhashseed():
         ),
         (lambda: cross_dedup(5, ["a"]), TypeError, "'train_texts' parameter of cross_dedup"),
         (
+            lambda: normalize_text_for_dedup(b"bytes"),
+            TypeError,
+            "'text' parameter of normalize_text_for_dedup must be a str. Got b'bytes'",
+        ),
+        (
             lambda: MinHashLSHStrategy(bands=30),
             ValueError,
             "'bands' parameter of MinHashLSHStrategy must be a divisor of num_perm (128). Got 30",
