@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._kernels import Kernel, cell_scores, make_kernel
+from ._kernels import Kernel, cell_scores, make_kernel, metric_bounds
 from ._parallel import parallel_map
 from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
 
@@ -156,12 +156,19 @@ class KernelStatistic:
     table: CellTable
     arms: tuple[Arm, ...]
     with_se: bool = False
+    metric_range: tuple[float, float] = (0.0, 1.0)
 
     @property
     def tables(self) -> tuple[CellTable, ...]:
         return (self.table,)
 
     uses_indices = False
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Range of the statistic: the metric's, or that of a difference of two."""
+        low, high = self.metric_range
+        return (low, high) if len(self.arms) == 1 else (low - high, high - low)
 
     def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
         """Return (rows, n_arms [+ 1]) metric values [and the SE of the statistic]."""
@@ -182,13 +189,23 @@ class KernelStatistic:
         return values[0] if len(values) == 1 else values[1] - values[0]
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Leave-one-out values per joint cell and how many samples share each.
+        """Leave-one-out values per resampling unit, one set per independent sample.
 
-        Closed forms in the kernels, so ``n_jobs`` is not needed.
+        Units are the joint cells (closed forms in the kernels, so ``n_jobs``
+        is not needed), or the groups under the cluster bootstrap (leave one
+        group out, evaluated as count rows).
         """
+        clusters = self.table.clusters
+        if clusters is not None:
+            loo_g = np.concatenate([self._delta(rows) for rows in clusters.loo_counts(self.table.mult)])
+            return [(loo_g, np.ones(clusters.n_groups))]
         loo = [arm.kernel.loo()[arm.fold.mapping] for arm in self.arms]
         values = loo[0] if len(loo) == 1 else loo[1] - loo[0]
-        return [(values, self.table.mult)]
+        return self.table.jackknife_sets(values)
+
+    def _delta(self, joint: np.ndarray) -> np.ndarray:
+        values = [arm.kernel(arm.fold.counts(joint)) for arm in self.arms]
+        return values[0] if len(values) == 1 else values[1] - values[0]
 
     def se_hat(self) -> float:
         mult = self.table.mult[None, :].astype(np.float64)
@@ -204,14 +221,15 @@ def kernel_statistic(
     *,
     stratify: bool,
     with_se: bool,
+    groups: np.ndarray | None = None,
 ) -> KernelStatistic:
     """Build the cells of (y, key_a[, key_b]) and one kernel per arm."""
     keys = [cell_scores(name, s, threshold=opts.threshold) for s in scores]
-    table, values = build_cells([y, *keys], y if stratify else None)
+    table, values = build_cells([y, *keys], y if stratify else None, groups)
     arms = tuple(
         Arm.build(name, values[:, 0], values[:, 1 + i], table.mult, opts) for i in range(len(keys))
     )
-    return KernelStatistic(table, arms, with_se)
+    return KernelStatistic(table, arms, with_se, metric_bounds(name))
 
 
 @dataclass(frozen=True)
@@ -222,7 +240,7 @@ class GenericStatistic:
     y: np.ndarray
     scores: tuple[np.ndarray, ...]
     table: CellTable
-    representatives: np.ndarray  # one sample index per distinct cell
+    representatives: np.ndarray  # first sample index of each distinct cell, in cell order
 
     uses_indices = True
     with_se = False
@@ -231,9 +249,9 @@ class GenericStatistic:
     def tables(self) -> tuple[CellTable, ...]:
         return (self.table,)
 
-    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
-        idx = draws[0]
-        out = np.empty((idx.shape[0], len(self.scores)))
+    def evaluate(self, draws: list) -> np.ndarray:
+        idx = draws[0]  # (rows, n) indices, or a list of rows under the cluster bootstrap
+        out = np.empty((len(idx), len(self.scores)))
         for r, rows in enumerate(idx):
             out[r] = [self._call(rows, s) for s in self.scores]
         return out
@@ -256,20 +274,27 @@ class GenericStatistic:
         return values[0] if len(values) == 1 else values[1] - values[0]
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Leave-one-out values per distinct cell (the metric only sees the multiset)."""
-        chunks = np.array_split(
-            self.representatives, max(1, len(self.representatives) // BLOCK_SIZE)
-        )
+        """Leave-one-out values per distinct cell (the metric only sees the multiset),
+        or per group under the cluster bootstrap."""
+        clusters = self.table.clusters
+        if clusters is not None:
+            units = [clusters.samples_of(g) for g in range(clusters.n_groups)]
+        else:
+            units = [np.array([sample]) for sample in self.representatives]
+        chunks = [units[i : i + BLOCK_SIZE] for i in range(0, len(units), BLOCK_SIZE)]
         fn = functools.partial(_generic_loo_chunk, self)
         parts = parallel_map(fn, chunks, n_jobs=n_jobs, description="jackknife of a custom metric")
-        return [(np.concatenate(parts), self.table.mult)]
+        loo = np.concatenate(parts)  # representatives are in cell order
+        if clusters is not None:
+            return [(loo, np.ones(clusters.n_groups))]
+        return self.table.jackknife_sets(loo)
 
 
-def _generic_loo_chunk(stat: GenericStatistic, removed: np.ndarray) -> np.ndarray:
+def _generic_loo_chunk(stat: GenericStatistic, removed: list[np.ndarray]) -> np.ndarray:
     n = stat.y.shape[0]
-    out = np.empty(removed.shape[0])
-    for i, sample in enumerate(removed):
-        keep = np.concatenate([np.arange(sample), np.arange(sample + 1, n)])
+    out = np.empty(len(removed))
+    for i, samples in enumerate(removed):
+        keep = np.delete(np.arange(n), samples)
         values = [stat._call(keep, s) for s in stat.scores]
         out[i] = values[0] if len(values) == 1 else values[1] - values[0]
     return out
@@ -281,8 +306,9 @@ def generic_statistic(
     scores: Sequence[np.ndarray],
     *,
     stratify: bool,
+    groups: np.ndarray | None = None,
 ) -> GenericStatistic:
-    table, _ = build_cells([y, *scores], y if stratify else None)
+    table, _ = build_cells([y, *scores], y if stratify else None, groups)
     inverse = np.empty(table.n_samples, dtype=np.int64)
     for stratum in table.strata:
         inverse[stratum.samples] = stratum.cells

@@ -39,6 +39,11 @@ THRESHOLD_METRICS = frozenset(
 NEEDS_PROBABILITIES = frozenset({"log_loss", "brier", "ece"})
 NEEDS_BOTH_CLASSES = frozenset({"roc_auc", "average_precision", "balanced_accuracy"})
 
+
+def metric_bounds(name: str) -> tuple[float, float]:
+    """Range of metric `name`: [0, 1], except log loss, which is unbounded above."""
+    return (0.0, float("inf")) if name == "log_loss" else (0.0, 1.0)
+
 # Largest number of count-matrix entries evaluated at once by the generic
 # leave-one-out fallback, to bound its memory.
 _LOO_CHUNK_ENTRIES = 2**22

@@ -26,6 +26,7 @@ from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._validation import (
     check_bool,
+    check_groups,
     check_int,
     check_labels,
     check_n_jobs,
@@ -70,6 +71,7 @@ class _Problem:
     n_jobs: int
     stratify: bool
     progress: bool
+    groups: np.ndarray | None = None
 
 
 def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
@@ -127,6 +129,7 @@ def _problem_iv(
     stratify: Any,
     pos_label: Any,
     progress: Any = False,
+    groups: Any = None,
 ) -> _Problem:
     """Validate everything once; the engine assumes valid input from here on."""
     y = check_labels(y_true, func, pos_label=pos_label)
@@ -138,6 +141,18 @@ def _problem_iv(
         for param, s in zip(raw_scores, scores):
             check_probabilities(s, func, param)
     method = check_option(method, func, "method", CI_METHODS)
+    stratify = check_bool(stratify, func, "stratify")
+    codes = check_groups(groups, func, n=y.shape[0], stratify=stratify)
+    if method == "studentized" and codes is not None:
+        raise ValueError(
+            param_error(
+                func,
+                "method",
+                "'percentile', 'basic' or 'bca' with groups (the studentized standard error "
+                "would need cluster-level influence values)",
+                method,
+            )
+        )
     if method == "studentized" and name not in STUDENTIZED_METRICS:
         raise ValueError(
             param_error(
@@ -160,15 +175,20 @@ def _problem_iv(
         method=method,
         seed=check_seed(seed, func),
         n_jobs=check_n_jobs(n_jobs, func),
-        stratify=check_bool(stratify, func, "stratify"),
+        stratify=stratify,
         progress=check_bool(progress, func, "progress"),
+        groups=codes,
     )
 
 
 def _statistic(problem: _Problem, opts: _engine.KernelOptions):
     if problem.metric_fn is not None:
         return _engine.generic_statistic(
-            problem.metric_fn, problem.y, problem.scores, stratify=problem.stratify
+            problem.metric_fn,
+            problem.y,
+            problem.scores,
+            stratify=problem.stratify,
+            groups=problem.groups,
         )
     assert problem.metric_name is not None  # _resolve_metric returns a name or a callable
     return _engine.kernel_statistic(
@@ -178,6 +198,7 @@ def _statistic(problem: _Problem, opts: _engine.KernelOptions):
         opts,
         stratify=problem.stratify,
         with_se=problem.method == "studentized",
+        groups=problem.groups,
     )
 
 
@@ -224,6 +245,7 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
         jackknife=lambda: statistic.jackknife(problem.n_jobs),
         se_b=values[:, n_arms] if studentized else None,
         se_hat=statistic.se_hat() if studentized else None,
+        bounds=statistic.bounds if studentized else (-np.inf, np.inf),
     )
     return point, theta_b, interval, n_degenerate
 
@@ -239,6 +261,7 @@ def bootstrap_ci(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> BootstrapCI:
@@ -274,6 +297,13 @@ def bootstrap_ci(
         Resample within each class (keeps both classes in every resample).
         Without it, resamples where the metric is undefined are dropped and
         counted in ``n_degenerate`` (warning above 1%, error above 50%).
+    groups : array-like of shape (n,), optional
+        Cluster ids (patient, user, document), as in scikit-learn's group
+        splitters.  Rows of one group are not independent, so the cluster
+        bootstrap resamples whole groups with replacement; row resampling
+        would give intervals that are too narrow.  BCa then uses the
+        leave-one-group-out jackknife.  Not with ``stratify=True`` or
+        ``method="studentized"``.
     pos_label : object, optional
         The positive label, needed unless labels are {0, 1}, {-1, 1} or bool.
     progress : bool, default=False
@@ -306,6 +336,7 @@ def bootstrap_ci(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         progress=progress,
     )
@@ -362,6 +393,7 @@ def paired_bootstrap_diff(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> PairedBootstrapCI:
@@ -392,6 +424,8 @@ def paired_bootstrap_diff(
         on it.
     stratify : bool, default=False
         Resample within each class (see :func:`bootstrap_ci`).
+    groups : array-like of shape (n,), optional
+        Cluster ids: resample whole groups (see :func:`bootstrap_ci`).
     pos_label : object, optional
         The positive label for non-standard labels.
     progress : bool, default=False
@@ -427,6 +461,7 @@ def paired_bootstrap_diff(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         progress=progress,
     )
@@ -445,6 +480,7 @@ def paired_bootstrap_ece_diff(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> PairedBootstrapCI:
@@ -465,7 +501,7 @@ def paired_bootstrap_ece_diff(
         Number of bins.
     strategy : {"uniform", "quantile"}, default="uniform"
         Equal-width bins on [0, 1], or bins with equal counts.
-    n_resamples, confidence, method, seed, n_jobs, stratify, pos_label, progress
+    n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -502,6 +538,7 @@ def paired_bootstrap_ece_diff(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         progress=progress,
     )
@@ -567,6 +604,7 @@ def paired_mde(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
 ) -> MDEEstimate:
     """Minimum detectable effect of comparing A and B on this evaluation set.
@@ -583,7 +621,7 @@ def paired_mde(
         Two-sided significance level.
     power : float, default=0.80
         Target power.
-    n_resamples, seed, n_jobs, stratify, pos_label
+    n_resamples, seed, n_jobs, stratify, groups, pos_label
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -618,6 +656,7 @@ def paired_mde(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
     )
     return mde_from_ci(ci, alpha=alpha, power=power)

@@ -41,6 +41,7 @@ from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, PairedBootstrapCI
 from ._validation import (
     check_bool,
+    check_groups,
     check_int,
     check_labels,
     check_n_jobs,
@@ -237,7 +238,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 f"needs one of {', '.join(_bootstrap.STUDENTIZED_METRICS)})", method))
 
     # ----- fitting
-    def fit(self, X: Any, y: Any) -> _BaseBootstrap:
+    def fit(self, X: Any, y: Any, groups: Any = None) -> _BaseBootstrap:
         """Validate, get the scorers' predictions on ``(X, y)`` and bootstrap.
 
         Parameters
@@ -246,6 +247,11 @@ class _BaseBootstrap(BaseEstimator, ABC):
             Input of the scorers' ``predict_proba``.
         y : array-like of shape (n_samples,)
             Binary labels.
+        groups : array-like of shape (n_samples,), optional
+            Cluster ids (patient, user, document): the bootstrap resamples
+            whole groups (see :func:`~eval_toolkit.bootstrap_ci`), and with
+            ``refit=True`` they are passed to the ``cv`` splitter, so use a
+            group-aware one such as ``GroupKFold``.
 
         Returns
         -------
@@ -259,9 +265,14 @@ class _BaseBootstrap(BaseEstimator, ABC):
         if _n_rows(X) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
                                          f"{_n_rows(X)} rows"))
+        codes = check_groups(groups, func, n=labels.shape[0], stratify=bool(self.stratify))
+        if codes is not None and isinstance(self.metric, OperatingPoint):
+            raise ValueError(param_error(
+                func, "groups", "None with an OperatingPoint metric (its validation/test "
+                "split is by rows)", "cluster ids"))
         self._record_input(X)
-        scores = self._fit_scorers(X, y)
-        self.result_ = self._bootstrap(labels, scores)
+        scores = self._fit_scorers(X, y, groups)
+        self.result_ = self._bootstrap(labels, scores, codes)
         return self
 
     def _record_input(self, X: Any) -> None:
@@ -274,7 +285,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
 
-    def _fit_scorers(self, X: Any, y: Any) -> list[np.ndarray]:
+    def _fit_scorers(self, X: Any, y: Any, groups: Any = None) -> list[np.ndarray]:
         """Set the fitted ``<scorer>_`` attributes; return the scores to bootstrap."""
         if not self.refit:
             for name in self._SCORERS:
@@ -284,7 +295,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
 
         # One list of splits for every scorer, so the out-of-fold predictions
         # stay paired even with a shuffling splitter.
-        splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        splits = list(check_cv(self.cv, y, classifier=True).split(X, y, groups))
         scores = []
         for name in self._SCORERS:
             fitted = clone(getattr(self, name)).fit(X, y)
@@ -307,8 +318,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
                     pos_label=self.pos_label)
 
     @abstractmethod
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]):
-        """Run the subclass's functional API on labels and scores."""
+    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None):
+        """Run the subclass's functional API on labels, scores and cluster ids."""
 
     # ----- fitted use
     def score(self, X: Any, y: Any) -> float:
@@ -559,12 +570,14 @@ class PairedBootstrap(_BaseBootstrap):
         self.stratify = stratify
         self.pos_label = pos_label
 
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]) -> PairedBootstrapCI:
+    def _bootstrap(
+        self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None
+    ) -> PairedBootstrapCI:
         if isinstance(self.metric, OperatingPoint):
             result = self._op_point(y, scores)
         else:
             result = _bootstrap.paired_bootstrap_diff(
-                y, scores[0], scores[1], self.metric, **self._options()
+                y, scores[0], scores[1], self.metric, groups=groups, **self._options()
             )
         self.delta_ = result.delta
         self.ci_ = (result.ci_low, result.ci_high)
@@ -687,8 +700,12 @@ class Bootstrap(_BaseBootstrap):
                 "PairedBootstrap)", self.metric))
         super()._metric_iv(func)
 
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]) -> BootstrapCI:
-        result = _bootstrap.bootstrap_ci(y, scores[0], self.metric, **self._options())
+    def _bootstrap(
+        self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None
+    ) -> BootstrapCI:
+        result = _bootstrap.bootstrap_ci(
+            y, scores[0], self.metric, groups=groups, **self._options()
+        )
         self.estimate_ = result.point_estimate
         self.ci_ = (result.ci_low, result.ci_high)
         return result
