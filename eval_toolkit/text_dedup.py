@@ -241,6 +241,15 @@ class DedupReport:
         :attr:`SimilarPairs.histogram`): where the threshold falls among them.
     strategy : str
         ``repr`` of the strategy.
+
+    Examples
+    --------
+    >>> from eval_toolkit import near_dedup
+    >>> report = near_dedup(["a b c d e f", "A b c d e f!", "x y z"])
+    >>> print(report)
+    3 documents: keep 2, drop 1 (1 exact, 0 near duplicates at Jaccard >= 0.8)
+    >>> report.to_dict()["dropped_pairs"]
+    [{'kept': 0, 'dropped': 1, 'estimated_jaccard': 1.0, 'jaccard': 1.0}]
     """
 
     kept_indices: np.ndarray
@@ -293,6 +302,15 @@ class CrossDedupReport:
         ``HISTOGRAM_BINS`` equal bins over [0, 1].
     strategy : str
         ``repr`` of the strategy.
+
+    Examples
+    --------
+    >>> from eval_toolkit import cross_dedup
+    >>> report = cross_dedup(["the cat sat on the mat", "dogs bark"], ["The cat sat on the mat."])
+    >>> print(report)
+    1 of 1 test items near-duplicate one of 2 training items (Jaccard >= 0.8)
+    >>> report.pairs[0]
+    LeakedPair(test_index=0, train_index=0, estimated_jaccard=1.0, jaccard=1.0)
     """
 
     leaked_test_indices: np.ndarray
