@@ -10,7 +10,10 @@ and keep the first document of each group of near-duplicates (threshold 0.8).
   ``MinHashLSH.query``, exact verification of the candidates, ``insert`` of
   kept documents), with the same bands and the same pre-filter on the
   estimated similarity.  Timed on ``--reference-docs`` documents and scaled
-  linearly to ``--n-docs`` (marked ``*``) unless ``--full-reference``.
+  linearly to ``--n-docs`` (marked ``*``) unless ``--full-reference``; each
+  datasketch run alternates with a run of ours on the same documents, and the
+  median of these head-to-head ratios is printed too, since the load of a
+  shared machine drifts between the runs of the table.
 * ``naive``: every pair's exact Jaccard (:class:`eval_toolkit.JaccardNgramStrategy`),
   timed on ``--naive-docs`` documents and scaled quadratically (marked ``*``).
 
@@ -143,11 +146,15 @@ def main() -> None:
     parser.add_argument("--reference-docs", type=int, default=20_000)
     parser.add_argument("--naive-docs", type=int, default=1_000)
     parser.add_argument("--repeats", type=int, default=3, help="runs of ours; median reported")
+    parser.add_argument(
+        "--reference-repeats", type=int, default=3, help="alternating rounds vs datasketch"
+    )
     parser.add_argument("--full-reference", action="store_true", help="datasketch on all docs")
     parser.add_argument("--quick", action="store_true", help="10,000 docs, smaller baselines")
     args = parser.parse_args()
     if args.quick:
-        args.n_docs, args.reference_docs, args.naive_docs, args.repeats = 10_000, 2_000, 500, 1
+        args.n_docs, args.reference_docs, args.naive_docs = 10_000, 2_000, 500
+        args.repeats = args.reference_repeats = 1
     if args.full_reference:
         args.reference_docs = args.n_docs
     texts, pairs = make_corpus(args.n_docs)
@@ -162,10 +169,19 @@ def main() -> None:
         ours(texts[:2000], n_jobs)  # warm-up: worker start, punctuation table
         seconds, dropped = timed(ours, texts, n_jobs, repeats=args.repeats)
         rows.append((f"eval_toolkit n_jobs={n_jobs}", args.n_docs, seconds, seconds, dropped))
+    # On a shared machine the load drifts over minutes, so the ratio is also
+    # measured head to head: ours and datasketch alternate on the same subsample.
     sub = texts[: args.reference_docs]
-    seconds, ds_dropped = timed(datasketch_dedup, sub, repeats=1)
-    scaled = seconds * args.n_docs / len(sub)
-    rows.append(("datasketch (per-document loop)", len(sub), seconds, scaled, ds_dropped))
+    ds_times, sub_times, ds_dropped = [], [], []
+    for _ in range(args.reference_repeats):
+        seconds, _ = timed(ours, sub, 1, repeats=1)
+        sub_times.append(seconds)
+        seconds, ds_dropped = timed(datasketch_dedup, sub, repeats=1)
+        ds_times.append(seconds)
+    ds_seconds = statistics.median(ds_times)
+    scaled = ds_seconds * args.n_docs / len(sub)
+    rows.append(("datasketch (per-document loop)", len(sub), ds_seconds, scaled, ds_dropped))
+    sub_ratio = statistics.median([d / o for d, o in zip(ds_times, sub_times)])
     small = texts[: args.naive_docs]
     seconds, naive_dropped = timed(naive_dedup, small, repeats=1)
     rows.append(
@@ -200,9 +216,15 @@ def main() -> None:
         f"Dropped sets on the first {len(sub)} documents: eval_toolkit {len(ours_sub)}, "
         f"datasketch {len(ds_dropped)}, overlap (Jaccard) {agree:.3f}."
     )
-    target = reference / rows[0][3]
     print(
-        f"Target >= 5x datasketch on one core: {'PASS' if target >= 5 else 'FAIL'} ({target:.1f}x)."
+        f"Head to head on the first {len(sub)} documents, {args.reference_repeats} alternating "
+        f"rounds: eval_toolkit n_jobs=1 {statistics.median(sub_times):.2f} s, datasketch "
+        f"{ds_seconds:.2f} s (medians); median per-round ratio {sub_ratio:.1f}x."
+    )
+    target = min(reference / rows[0][3], sub_ratio)
+    print(
+        f"Target >= 5x datasketch on one core (lower of the two ratios): "
+        f"{'PASS' if target >= 5 else 'FAIL'} ({target:.1f}x)."
     )
 
 

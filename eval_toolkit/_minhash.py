@@ -63,6 +63,23 @@ def _ranks(counts: np.ndarray) -> np.ndarray:
     return np.arange(starts.shape[0], dtype=np.int64) - starts
 
 
+def _char_segments(offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Character n-gram segments, found with a mask over positions (no per-shingle repeat)."""
+    doc_len = np.diff(offsets)
+    counts = _segments_per_doc(doc_len, n)
+    # A position starts no shingle if it is among the last n - 1 of a long
+    # document, or not the first of a short one.
+    tail = offsets[1:, None] - np.arange(1, n)[None, :]
+    first_excluded = np.where(doc_len >= n, offsets[1:] - n + 1, offsets[:-1] + 1)
+    is_start = np.ones(int(offsets[-1]), dtype=bool)
+    is_start[tail[tail >= first_excluded[:, None]]] = False
+    starts = np.flatnonzero(is_start)
+    ends = starts + n
+    short = (doc_len > 0) & (doc_len < n)
+    ends[np.searchsorted(starts, offsets[:-1][short])] = offsets[1:][short]
+    return starts, ends, counts
+
+
 def segments(
     cps: np.ndarray, offsets: np.ndarray, n: int, analyzer: str
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -75,11 +92,7 @@ def segments(
     gives the shingles of each document, which come in document order.
     """
     if analyzer == "char":
-        doc_len = np.diff(offsets)
-        counts = _segments_per_doc(doc_len, n)
-        starts = np.repeat(offsets[:-1], counts) + _ranks(counts)
-        ends = np.minimum(starts + n, np.repeat(offsets[1:], counts))
-        return starts, ends, counts
+        return _char_segments(offsets, n)
     position = np.arange(cps.shape[0], dtype=np.int64)
     is_char = cps != _SPACE
     doc_start = np.zeros(cps.shape[0], dtype=bool)
@@ -99,15 +112,12 @@ def segments(
     return word_starts[first_word], word_ends[last_word], counts
 
 
-def segment_hashes(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """64-bit hash of every segment ``cps[start:end]`` (uint64, shape (n_segments,)).
+def _prefix_polynomial(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """``sum(c_j * B**(j - start))`` over each segment, from prefix sums (any lengths).
 
-    Polynomial hash ``sum(c_j * B**(j - start))`` mod 2**64 from prefix sums
-    (``B`` odd, so ``B**-start`` exists), then the length mixed in and
-    MurmurHash3's finaliser, which spreads the bits for the permutations.
+    ``B`` is odd, so ``B**-start`` exists mod 2**64 and a segment's sum can be
+    shifted back to start at power 0.
     """
-    if starts.shape[0] == 0:
-        return np.zeros(0, dtype=np.uint64)
     powers = np.full(cps.shape[0] + 1, _BASE, dtype=np.uint64)
     powers[0] = 1
     np.cumprod(powers, out=powers)
@@ -115,9 +125,54 @@ def segment_hashes(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.
     inverse[0] = 1
     np.cumprod(inverse, out=inverse)
     prefix = np.zeros(cps.shape[0] + 1, dtype=np.uint64)
-    # +1: code point 0 must still change the hash.
-    np.cumsum((cps + _U64(1)) * powers[:-1], out=prefix[1:])
-    h = (prefix[ends] - prefix[starts]) * inverse[starts]
+    np.cumsum(cps * powers[:-1], out=prefix[1:])
+    return (prefix[ends] - prefix[starts]) * inverse[starts]
+
+
+def _horner_polynomial(cps: np.ndarray, starts: np.ndarray, ends: np.ndarray, n: int):
+    """The same sum for segments of at most ``n`` code points, by Horner's rule.
+
+    Full-length segments use shifted slices of ``cps`` (every position at
+    once, then the starts picked), shorter ones a masked gather; both cost
+    O(n) passes instead of the prefix method's cumulative products.
+    """
+    out = np.zeros(starts.shape[0], dtype=np.uint64)
+    length = ends - starts
+    full = length == n
+    if cps.shape[0] >= n:
+        windows = cps.shape[0] - n + 1
+        h = cps[n - 1 :].copy()
+        for k in range(n - 2, -1, -1):
+            h *= _U64(_BASE)
+            h += cps[k : k + windows]
+        out[full] = h[starts[full]]
+    short = np.flatnonzero(~full)
+    h = np.zeros(short.shape[0], dtype=np.uint64)
+    for k in range(n - 1, -1, -1):
+        inside = k < length[short]
+        index = np.minimum(starts[short] + k, cps.shape[0] - 1)
+        h = np.where(inside, h * _U64(_BASE) + cps[index], h)
+    out[short] = h
+    return out
+
+
+def segment_hashes(
+    cps: np.ndarray, starts: np.ndarray, ends: np.ndarray, max_length: int | None = None
+) -> np.ndarray:
+    """64-bit hash of every segment ``cps[start:end]`` (uint64, shape (n_segments,)).
+
+    Polynomial hash ``sum((c_j + 1) * B**(j - start))`` mod 2**64 (by Horner's
+    rule when no segment is longer than ``max_length``, else from prefix
+    sums: the same value), then the length mixed in and MurmurHash3's
+    finaliser, which spreads the bits for the permutations.
+    """
+    if starts.shape[0] == 0:
+        return np.zeros(0, dtype=np.uint64)
+    shifted = cps + _U64(1)  # code point 0 must still change the hash
+    if max_length is None:
+        h = _prefix_polynomial(shifted, starts, ends)
+    else:
+        h = _horner_polynomial(shifted, starts, ends, max_length)
     h ^= (ends - starts).astype(np.uint64) * _U64(_LENGTH_MIX)
     return fmix64(h)
 
@@ -126,7 +181,7 @@ def shingle_hashes(texts: Sequence[str], n: int, analyzer: str) -> tuple[np.ndar
     """Shingle hashes of prepared ``texts`` in document order, and shingles per document."""
     cps, offsets = code_points(texts)
     starts, ends, counts = segments(cps, offsets, n, analyzer)
-    return segment_hashes(cps, starts, ends), counts
+    return segment_hashes(cps, starts, ends, n if analyzer == "char" else None), counts
 
 
 def permutation_parameters(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

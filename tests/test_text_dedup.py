@@ -147,6 +147,19 @@ def test_segment_hash_is_position_independent():
     assert h[0] == h[1]
 
 
+def test_horner_and_prefix_hashes_agree():
+    # Char shingles are hashed by Horner's rule, word shingles from prefix sums:
+    # the same polynomial, so equal strings hash equally whichever path they take.
+    cps, _ = _minhash.code_points(["ab\x00cdé 🙂 fghij", ""])
+    rng = np.random.default_rng(0)
+    starts = rng.integers(0, cps.shape[0] - 5, 300)
+    ends = starts + rng.integers(0, 6, 300)
+    np.testing.assert_array_equal(
+        _minhash.segment_hashes(cps, starts, ends, max_length=5),
+        _minhash.segment_hashes(cps, starts, ends),
+    )
+
+
 def test_signatures_estimate_jaccard_like_datasketch():
     datasketch = pytest.importorskip("datasketch")
     texts, planted = planted_corpus(150, 150, seed=1)
