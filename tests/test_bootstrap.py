@@ -10,6 +10,7 @@ import pytest
 import scipy.stats
 from sklearn import metrics
 
+import eval_toolkit
 from eval_toolkit import (
     BootstrapCI,
     DegenerateResampleWarning,
@@ -364,7 +365,7 @@ def test_degenerate_resamples_are_counted_dropped_and_warned():
     assert res.n_resamples + res.n_degenerate == 500
     assert np.all(np.isfinite(res.distribution))
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", DegenerateResampleWarning)
         strat = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=500, stratify=True)
     assert strat.n_degenerate == 0 and strat.n_resamples == 500
 
@@ -532,3 +533,16 @@ def test_worker_error_in_custom_metric_keeps_type(binary_data):
 
 def divide_by_zero(y_true, y_score):
     return 1 / 0
+
+
+def test_few_samples_in_a_class_warn_that_no_interval_is_reliable():
+    rng = np.random.default_rng(12)
+    y = np.zeros(300, dtype=int)
+    y[:9] = 1
+    s = rng.uniform(size=300) + 0.3 * y
+    with pytest.warns(eval_toolkit.SmallSampleWarning, match="only 9 positive samples"):
+        bootstrap_ci(y, s, "roc_auc", n_resamples=50)
+    y[:10] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", eval_toolkit.SmallSampleWarning)
+        paired_bootstrap_diff(y, s, s[::-1].copy(), "roc_auc", n_resamples=50)
