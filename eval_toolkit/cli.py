@@ -695,7 +695,7 @@ def _run_dedup(args: argparse.Namespace) -> int:
         ]
         print("\n".join(summary + _dedup_table(distinct, names, args.top)))
     if args.report is not None:
-        from ._dedup_report import write_dedup_report
+        from .report import write_dedup_report
 
         title = f"Duplicates in {source}" if test is None else f"Leakage of {test} from {source}"
         html_file = write_dedup_report(

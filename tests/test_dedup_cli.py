@@ -11,8 +11,8 @@ import sys
 import pytest
 
 from eval_toolkit import cross_dedup, near_dedup
-from eval_toolkit._dedup_report import _diff_html
 from eval_toolkit.cli import main
+from eval_toolkit.report._dedup import _diff_html
 
 BASE = [
     "The cat sat on the mat today, in the warm afternoon sun.",

@@ -8,10 +8,8 @@ found, side by side with their word-level differences highlighted
 
 from __future__ import annotations
 
-import base64
 import difflib
 import html
-import io
 import json
 import re
 from collections.abc import Sequence
@@ -19,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .text_dedup import CrossDedupReport, DedupReport, normalize_text_for_dedup
+from ..text_dedup import CrossDedupReport, DedupReport, normalize_text_for_dedup
+from ._html import HTML_NAME, JSON_NAME, _png_data_uri, plots_available
 
 __all__ = ["write_dedup_report"]
 
@@ -66,12 +65,12 @@ def _diff_html(left: str, right: str) -> tuple[str, str]:
 
 def _histogram_uri(counts: np.ndarray, threshold: float, title: str) -> str | None:
     """PNG data URI of the similarity histogram, or None without matplotlib."""
-    try:
-        from matplotlib.figure import Figure
-    except ImportError:
+    if not plots_available():
         return None
+    from matplotlib.figure import Figure
+
     edges = np.linspace(0.0, 1.0, counts.shape[0] + 1)
-    fig = Figure(figsize=(7.0, 3.2), layout="constrained")
+    fig = Figure(figsize=(7.0, 3.2))
     ax = fig.add_subplot()
     ax.bar(edges[:-1], counts, width=np.diff(edges), align="edge", color="#4878a8")
     if counts.any():
@@ -82,9 +81,7 @@ def _histogram_uri(counts: np.ndarray, threshold: float, title: str) -> str | No
     ax.set_ylabel("pairs examined")
     ax.set_title(title, fontsize="medium")
     ax.legend(loc="upper center")
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=100)
-    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+    return _png_data_uri(fig)
 
 
 def _pair_rows(report: DedupReport | CrossDedupReport, left: Sequence[str], right: Sequence[str]):
@@ -164,7 +161,7 @@ def write_dedup_report(
         "<del>struck out</del>, words only in the second are <ins>highlighted</ins>.</p>"
         f"{_pairs_table(report, left, right)}</body></html>"
     )
-    html_file = out / "report.html"
+    html_file = out / HTML_NAME
     html_file.write_text(page, encoding="utf-8")
-    (out / "results.json").write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
+    (out / JSON_NAME).write_text(json.dumps(report.to_dict(), indent=1), encoding="utf-8")
     return html_file
