@@ -26,7 +26,7 @@ from . import _engine
 from ._intervals import bootstrap_interval
 from ._parallel import parallel_map
 from ._resample import CellTable, build_cells
-from ._results import PairedBootstrapCI
+from ._results import BootstrapCI, PairedBootstrapCI, _std_error
 from ._validation import (
     check_bool,
     check_int,
@@ -51,6 +51,7 @@ __all__ = [
     "Precision",
     "F1",
     "FPR",
+    "bootstrap_op_point_ci",
     "paired_bootstrap_op_point_diff",
 ]
 
@@ -345,9 +346,14 @@ class OpPointStatistic:
         values = self.metric_fn.from_confusion(tp, fp, fn, tn)
         return np.where(np.isnan(thresholds), np.nan, values)
 
+    @staticmethod
+    def contrast(values: np.ndarray) -> np.ndarray:
+        """The reported quantity per row: B - A with two arms, the metric itself with one."""
+        return values[:, 1] - values[:, 0] if values.shape[1] == 2 else values[:, 0]
+
     def point(self) -> float:
-        values = self.evaluate([self.val_table.mult[None, :], self.test_table.mult[None, :]])[0]
-        return float(values[1] - values[0])
+        values = self.evaluate([self.val_table.mult[None, :], self.test_table.mult[None, :]])
+        return float(self.contrast(values)[0])
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
         """Leave-one-out deltas per distinct validation cell and per distinct test cell.
@@ -371,8 +377,7 @@ def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -
     full = [stat.val_table.mult.astype(np.float64), stat.test_table.mult.astype(np.float64)]
     rows = [np.tile(m, (cells.shape[0], 1)) for m in full]
     rows[which][np.arange(cells.shape[0]), cells] -= 1
-    values = stat.evaluate(rows)
-    return values[:, 1] - values[:, 0]
+    return stat.contrast(stat.evaluate(rows))
 
 
 def _op_point_statistic(val_y, val_scores, test_y, test_scores, threshold_fn, metric_fn, stratify):
@@ -423,11 +428,12 @@ def _op_point_iv(
             )
         )
     out = []
-    for prefix, (y, a, b) in (("val", val), ("test", test)):
+    for prefix, (y, *arms) in (("val", val), ("test", test)):
         labels = check_labels(y, func, param=f"{prefix}_y", pos_label=pos_label)
+        names = ("_a", "_b") if len(arms) == 2 else ("",)
         scores = tuple(
-            check_scores(s, func, param=f"{prefix}_score_{arm}", n=labels.shape[0])
-            for arm, s in (("a", a), ("b", b))
+            check_scores(s, func, param=f"{prefix}_score{arm}", n=labels.shape[0])
+            for arm, s in zip(names, arms)
         )
         out.append((labels, scores))
     method = check_option(method, func, "method", ("percentile", "basic", "bca"))
@@ -521,19 +527,39 @@ def paired_bootstrap_op_point_diff(
     (True, False)
     """
     func = "paired_bootstrap_op_point_diff"
-    data, n_resamples, confidence, method, seed, n_jobs = _op_point_iv(
+    point, delta_b, interval, n_degenerate, n_test, metric, options = _op_point_run(
         func,
         (val_y, val_score_a, val_score_b),
         (test_y, test_score_a, test_score_b),
         threshold_fn,
         metric_fn,
-        n_resamples,
-        confidence,
-        method,
-        seed,
-        n_jobs,
-        stratify,
-        pos_label,
+        n_resamples=n_resamples,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        stratify=stratify,
+        pos_label=pos_label,
+        progress=progress,
+    )
+    return PairedBootstrapCI.from_distribution(
+        point,
+        delta_b,
+        interval,
+        confidence=options[0],
+        method=options[1],
+        n_degenerate=n_degenerate,
+        n_samples=n_test,
+        metric=metric,
+    )
+
+
+def _op_point_run(func, val, test, threshold_fn, metric_fn, *, n_resamples, confidence, method,
+                  seed, n_jobs, stratify, pos_label, progress):
+    """Shared body of the one- and two-model operating-point bootstraps."""
+    data, n_resamples, confidence, method, seed, n_jobs = _op_point_iv(
+        func, val, test, threshold_fn, metric_fn, n_resamples, confidence, method, seed,
+        n_jobs, stratify, pos_label,
     )
     (vy, vs), (ty, ts) = data
     statistic = _op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, bool(stratify))
@@ -557,17 +583,93 @@ def paired_bootstrap_op_point_diff(
     )
     metric = f"{type(metric_fn).__name__} at {threshold_fn!r}"
     values, n_degenerate = _engine.drop_degenerate(values, func, metric)
-    delta_b = values[:, 1] - values[:, 0]
+    theta_b = statistic.contrast(values)
     interval = bootstrap_interval(
-        method, delta_b, point, confidence, jackknife=lambda: statistic.jackknife(n_jobs)
+        method, theta_b, point, confidence, jackknife=lambda: statistic.jackknife(n_jobs)
     )
-    return PairedBootstrapCI.from_distribution(
-        point,
-        delta_b,
-        interval,
+    return point, theta_b, interval, n_degenerate, int(ty.shape[0]), metric, (confidence, method)
+
+
+def bootstrap_op_point_ci(
+    val_y: Any,
+    val_score: Any,
+    test_y: Any,
+    test_score: Any,
+    threshold_fn: ThresholdSelector,
+    metric_fn: OperatingPointMetric,
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed: int | np.random.SeedSequence = 42,
+    n_jobs: int = 1,
+    stratify: bool = False,
+    pos_label: Any = None,
+    progress: bool = False,
+) -> BootstrapCI:
+    """Two-level bootstrap interval of one model's metric at a transferred threshold.
+
+    The one-model counterpart of :func:`paired_bootstrap_op_point_diff`: in
+    every resample the validation and test sets are resampled independently,
+    the threshold is refit on the validation resample with ``threshold_fn``
+    and ``metric_fn`` is measured on the test resample at that threshold, so
+    the interval includes the uncertainty of the threshold itself.
+
+    Parameters
+    ----------
+    val_y, val_score : array-like of shape (n_val,)
+        Validation labels and scores (the threshold is chosen here).
+    test_y, test_score : array-like of shape (n_test,)
+        Test labels and scores (the metric is measured here).
+    threshold_fn, metric_fn, n_resamples, confidence, method, seed, n_jobs
+        As in :func:`paired_bootstrap_op_point_diff`.
+    stratify, pos_label, progress
+        As in :func:`paired_bootstrap_op_point_diff`.
+
+    Returns
+    -------
+    BootstrapCI
+        ``point_estimate`` is the metric on the test set at the threshold
+        chosen on the full validation set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eval_toolkit.operating_points import AtSpecificity, Sensitivity, bootstrap_op_point_ci
+    >>> rng = np.random.default_rng(0)
+    >>> def split(n):
+    ...     y = rng.integers(0, 2, n)
+    ...     return y, y + rng.normal(0, 0.7, n)
+    >>> ci = bootstrap_op_point_ci(*split(2000), *split(2000), AtSpecificity(0.9), Sensitivity(),
+    ...                            n_resamples=300)
+    >>> bool(0.5 < ci.ci_low < ci.point_estimate < ci.ci_high < 0.8)
+    True
+    """
+    point, theta_b, interval, n_degenerate, n_test, metric, options = _op_point_run(
+        "bootstrap_op_point_ci",
+        (val_y, val_score),
+        (test_y, test_score),
+        threshold_fn,
+        metric_fn,
+        n_resamples=n_resamples,
         confidence=confidence,
         method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        stratify=stratify,
+        pos_label=pos_label,
+        progress=progress,
+    )
+    return BootstrapCI(
+        point_estimate=float(point),
+        ci_low=interval.low,
+        ci_high=interval.high,
+        confidence=options[0],
+        n_resamples=int(theta_b.shape[0]),
+        method=options[1],
+        std_error=_std_error(theta_b),
         n_degenerate=n_degenerate,
-        n_samples=int(ty.shape[0]),
+        n_samples=n_test,
         metric=metric,
+        distribution=theta_b,
     )
