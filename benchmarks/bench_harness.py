@@ -24,6 +24,7 @@ PASS/FAIL against the target (>= 30x the loop at n_jobs=1) and never fails.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import platform
 import statistics
@@ -149,9 +150,9 @@ def main() -> None:
     for method in ("percentile", "bca"):
         for n_jobs in (1, -1):
             with PeakRSS() as mem:
-                t, run = timed(lambda: evaluate(preds, slices, metrics=list(METRICS),
-                                                n_resamples=n_resamples, method=method,
-                                                n_jobs=n_jobs), args.repeats)
+                t, run = timed(functools.partial(evaluate, preds, slices, metrics=list(METRICS),
+                                                 n_resamples=n_resamples, method=method,
+                                                 n_jobs=n_jobs), args.repeats)
             assert len(run.rows_of("metric")) == cells
             rows.append((f"evaluate, {method}, n_jobs={n_jobs}", f"{t:.1f}",
                          f"{t_naive / t:.1f}", f"{mem.parent / 2**20:.0f}",

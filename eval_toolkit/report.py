@@ -551,8 +551,14 @@ def _matplotlib_available() -> bool:
     return True
 
 
-def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | None = None) -> Path:
+def write_report(report: Any, path: str | Path, *, plots: bool | None = None) -> Path:
     """Write ``report.html`` (self-contained, images embedded) and ``results.json`` into ``path``.
+
+    For a :class:`~eval_toolkit.harness.RunResult` (from ``evaluate`` or
+    ``evaluate_folded``) the page holds a forest plot per metric (one row per
+    slice and pair), a slice x model table of estimates per metric, the
+    paired differences with raw and adjusted p-values and the operating-point
+    tables; ``plots`` does not apply (matplotlib is a core dependency).
 
     The HTML holds the results table, a forest plot of the deltas, the
     bootstrap distribution of each delta with its interval, reliability
@@ -561,8 +567,8 @@ def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | No
 
     Parameters
     ----------
-    report : ComparisonReport
-        From :func:`compare_scores`.
+    report : ComparisonReport or RunResult
+        From :func:`compare_scores`, or a harness run.
     path : str or Path
         Directory; created if needed, existing report files are replaced.
     plots : bool, optional
@@ -590,10 +596,19 @@ def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | No
     ['report.html', 'results.json']
     """
     func = "write_report"
+    from ._harness_results import RunResult
+
+    if isinstance(report, RunResult):
+        from ._run_report import write_run_report
+
+        return write_run_report(report, path)
     if not isinstance(report, ComparisonReport):
         raise ValueError(
             param_error(
-                func, "report", "a ComparisonReport (see compare_scores)", type(report).__name__
+                func,
+                "report",
+                "a ComparisonReport (see compare_scores) or a RunResult",
+                type(report).__name__,
             )
         )
     if plots not in (None, True, False):

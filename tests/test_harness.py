@@ -391,3 +391,36 @@ def test_evaluate_bad_prediction_length_names_the_cell(precomputed):
     with pytest.raises(ValueError, match=r"evaluate: scorers\['b'\]\['s2'\]: predictions must "
                                          r"be a numeric array with one row per sample \(200\)"):
         evaluate(bad, slices)
+
+
+# ---- report ------------------------------------------------------------------------------
+
+
+def test_write_report_for_a_run(fitted, tmp_path):
+    from eval_toolkit import write_report
+
+    models, slices = fitted
+    run = _run_models(models, slices, 1)
+    html_file = write_report(run, tmp_path / "rep")
+    text = html_file.read_text()
+    assert text.count("data:image/png") == len(run.params["metrics"])
+    for metric in run.params["metrics"]:
+        assert f"{metric}: estimate [95% CI], slice x model" in text
+    assert "Operating points: threshold chosen on the fit slice" in text
+    assert "Operating-point differences" in text
+    back = RunResult.from_json((tmp_path / "rep" / "results.json").read_text())
+    assert back == run
+
+
+def test_plot_intervals_takes_arrays_and_labels():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from eval_toolkit.plotting import plot_intervals
+
+    ax = plot_intervals([0.1, -0.2, 0.0], [0.05, -0.3, -0.1], [0.2, -0.1, 0.1], ["a", "b", "c"])
+    filled = [line for line in ax.get_lines() if line.get_label() == "CI excludes reference"]
+    assert filled and len(filled[0].get_xdata()) == 2
+    with pytest.raises(ValueError, match="The 'labels' parameter of plot_intervals must be as "
+                                         "many labels as estimates"):
+        plot_intervals([0.1], [0.0], [0.2], ["a", "b"])
