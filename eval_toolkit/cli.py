@@ -14,7 +14,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,11 +22,13 @@ import numpy as np
 
 from ._kernels import METRIC_NAMES
 from ._validation import (
+    Resampling,
     check_int,
     check_labels,
     check_n_jobs,
     check_open_unit,
     check_scores,
+    group_codes,
     param_error,
 )
 
@@ -265,20 +267,16 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- option and column checks --------------------------------------------------------------
 
 
-def _check_bootstrap_options(args: argparse.Namespace, func: str) -> dict[str, Any]:
-    """Validated keyword arguments for the bootstrap; wrong values are usage errors."""
+def _check_bootstrap_options(args: argparse.Namespace, func: str) -> Resampling:
+    """Validated resampling options, checked under the options' names; wrong values are usage
+    errors.  ``--method`` is checked by argparse (``choices``)."""
     try:
-        n_jobs = check_n_jobs(args.n_jobs, func)
-    except ValueError as exc:
-        # The shared check names the Python parameter; the user typed the option.
-        raise UsageError(str(exc).replace("'n_jobs'", "'--n-jobs'")) from None
-    try:
-        return dict(
+        return Resampling(
             n_resamples=check_int(args.n_resamples, func, "--n-resamples", low=1),
             confidence=check_open_unit(args.confidence, func, "--confidence"),
             method=args.method,
             seed=check_int(args.seed, func, "--seed", low=0),
-            n_jobs=n_jobs,
+            n_jobs=check_n_jobs(args.n_jobs, func, param="--n-jobs"),
             progress=sys.stderr.isatty() if args.progress is None else args.progress,
         )
     except ValueError as exc:
@@ -430,10 +428,10 @@ def _emit(report: ComparisonReport, fmt: str) -> None:
 def _write_report(report: ComparisonReport, directory: str | None) -> None:
     if directory is None:
         return
-    from .report import _matplotlib_available, write_report
+    from .report import plots_available, write_report
 
     html_file = write_report(report, directory)
-    note = "" if _matplotlib_available() else " (no plots: pip install 'eval_toolkit[plot]')"
+    note = "" if plots_available() else " (no plots: pip install 'eval_toolkit[plot]')"
     _say(f"report written to {html_file} and {html_file.with_name('results.json')}{note}")
 
 
@@ -444,19 +442,20 @@ def _say(message: str) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from ._demo import DATASET, NAME_A, NAME_B, run_demo
 
-    options = _check_bootstrap_options(args, f"{PROG} demo")
+    resampling = _check_bootstrap_options(args, f"{PROG} demo")
     _say(
         f"training {NAME_A} (A) and {NAME_B} (B) on {DATASET}, then comparing them "
-        f"on the held-out test split with {options['n_resamples']} paired resamples"
+        f"on the held-out test split with {resampling.n_resamples} paired resamples"
     )
-    report = run_demo(**options)
+    report = run_demo(resampling)
     _emit(report, args.format)
     _write_report(report, args.report)
     return EXIT_OK
 
 
 def _compare_inputs(args: argparse.Namespace, func: str):
-    """Labels, both scores and the slices, read and checked under the options' names."""
+    """Labels, both scores, the slices and the group codes, read and checked under the
+    options' names."""
     table = read_predictions(args.predictions)
     source = Path(args.predictions).name
 
@@ -480,6 +479,7 @@ def _compare_inputs(args: argparse.Namespace, func: str):
         if args.stratify:
             raise UsageError(f"{func}: --groups and --stratify cannot be combined (the cluster "
                              "bootstrap resamples whole groups, which may hold both classes)")
+        groups = group_codes(groups)
     return y, a, b, slices, groups
 
 
@@ -498,7 +498,7 @@ def _model_columns(args: argparse.Namespace, func: str) -> dict[str, str]:
     return {name: col for name, _, col in pairs}
 
 
-def _run_compare_models(args: argparse.Namespace, func: str, options: dict[str, Any]) -> int:
+def _run_compare_models(args: argparse.Namespace, func: str, resampling: Any) -> int:
     """``--model NAME=COL`` (repeated): every model on every slice through the harness."""
     from .harness import EvalSlice, evaluate
 
@@ -518,13 +518,13 @@ def _run_compare_models(args: argparse.Namespace, func: str, options: dict[str, 
     reference = args.reference if args.reference is not None else next(iter(columns))
     if reference not in columns:
         raise UsageError(param_error(func, "--reference", f"one of {list(columns)}", reference))
-    run = evaluate(preds, cuts, metrics=args.metrics, reference=reference, **options)
+    run = evaluate(preds, cuts, metrics=args.metrics, reference=reference, **asdict(resampling))
     if args.format == "json":
         print(run.to_json(indent=2))
     elif args.format == "csv":
         run.to_frame().to_csv(sys.stdout, index=False, lineterminator="\n")
     else:
-        from ._run_report import run_text
+        from .report import run_text
 
         print(run_text(run))
     if args.report is not None:
@@ -536,29 +536,33 @@ def _run_compare_models(args: argparse.Namespace, func: str, options: dict[str, 
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from .report import compare_scores
+    from .report import build_comparison
 
     func = f"{PROG} compare"
-    options = _check_bootstrap_options(args, func)
+    resampling = _check_bootstrap_options(args, func)
     if args.models:
-        return _run_compare_models(args, func, options)
-    if args.score_a is None or args.score_b is None:
-        raise UsageError(f"{func}: give --score-a and --score-b, or --model NAME=COL (repeated)")
+        return _run_compare_models(args, func, resampling)
+    missing = [opt for opt, v in (("--score-a", args.score_a), ("--score-b", args.score_b))
+               if v is None]
+    if missing:  # argparse's wording: these options are required unless --model is given
+        raise UsageError(f"the following arguments are required: {', '.join(missing)} "
+                         f"(see '{func} --help')")
     y, a, b, slices, groups = _compare_inputs(args, func)
-    report = compare_scores(
+    source = Path(args.predictions).name
+    report = build_comparison(
+        func,
         y,
         a,
         b,
-        metrics=args.metrics,
+        metrics=tuple(args.metrics) if args.metrics else None,
         slices=slices,
         slice_name=args.slice_by or "slice",
         name_a=args.score_a,
         name_b=args.score_b,
+        resampling=resampling,
         stratify=args.stratify,
         groups=groups,
-        **options,
     )
-    source = Path(args.predictions).name
     report = replace(report, title=f"{args.score_b} (B) vs {args.score_a} (A) on {source}")
     _emit(report, args.format)
     _write_report(report, args.report)

@@ -23,19 +23,16 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from ._intervals import bootstrap_interval
 from ._parallel import parallel_map
 from ._resample import CellTable, build_cells
 from ._results import BootstrapCI, PairedBootstrapCI, _std_error
 from ._validation import (
+    Resampling,
     check_bool,
-    check_int,
+    check_groups,
     check_labels,
-    check_n_jobs,
-    check_open_unit,
-    check_option,
+    check_resampling,
     check_scores,
-    check_seed,
     param_error,
 )
 
@@ -54,6 +51,10 @@ __all__ = [
     "bootstrap_op_point_ci",
     "paired_bootstrap_op_point_diff",
 ]
+
+
+#: Interval methods of the two-level bootstrap (no closed-form standard error for studentized).
+OP_POINT_METHODS = ("percentile", "basic", "bca")
 
 
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -229,8 +230,8 @@ class YoudenJ(ThresholdSelector):
     Examples
     --------
     >>> from eval_toolkit.operating_points import YoudenJ
-    >>> YoudenJ()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
-    0.8
+    >>> YoudenJ()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])  # 0.35 and 0.8 tie at J = 0.5
+    0.35
     """
 
     def _choose(self, tp, fp, n_pos, n_neg):
@@ -364,6 +365,9 @@ class OpPointStatistic:
         """
         groups = []
         for which, table in enumerate(self.tables):
+            if table.clusters is not None:
+                groups.append((self._leave_one_group_out(which), np.ones(table.clusters.n_groups)))
+                continue
             fn = functools.partial(_op_point_loo_chunk, self, which)
             chunks = np.array_split(np.arange(table.n_cells), max(1, table.n_cells // 256))
             parts = parallel_map(
@@ -373,6 +377,19 @@ class OpPointStatistic:
         return groups
 
 
+    def _leave_one_group_out(self, which: int) -> np.ndarray:
+        """Deltas with each group of one set removed (the cluster jackknife)."""
+        table = self.tables[which]
+        assert table.clusters is not None
+        full = [t.mult.astype(np.float64)[None, :] for t in self.tables]
+        parts = []
+        for rows in table.clusters.loo_counts(table.mult):
+            draws = [np.repeat(f, rows.shape[0], axis=0) for f in full]
+            draws[which] = rows
+            parts.append(self.contrast(self.evaluate(draws)))
+        return np.concatenate(parts)
+
+
 def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -> np.ndarray:
     full = [stat.val_table.mult.astype(np.float64), stat.test_table.mult.astype(np.float64)]
     rows = [np.tile(m, (cells.shape[0], 1)) for m in full]
@@ -380,9 +397,24 @@ def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -
     return stat.contrast(stat.evaluate(rows))
 
 
-def _op_point_statistic(val_y, val_scores, test_y, test_scores, threshold_fn, metric_fn, stratify):
-    val_table, val_values = build_cells([val_y, *val_scores], val_y if stratify else None)
-    test_table, test_values = build_cells([test_y, *test_scores], test_y if stratify else None)
+def op_point_statistic(
+    val_y: np.ndarray,
+    val_scores: tuple[np.ndarray, ...],
+    test_y: np.ndarray,
+    test_scores: tuple[np.ndarray, ...],
+    threshold_fn: ThresholdSelector,
+    metric_fn: OperatingPointMetric,
+    stratify: bool,
+    val_groups: np.ndarray | None = None,
+    test_groups: np.ndarray | None = None,
+) -> OpPointStatistic:
+    """Cells of both sets and each arm's folds, from validated labels and scores."""
+    val_table, val_values = build_cells(
+        [val_y, *val_scores], val_y if stratify else None, val_groups
+    )
+    test_table, test_values = build_cells(
+        [test_y, *test_scores], test_y if stratify else None, test_groups
+    )
     arms = []
     for i in range(len(val_scores)):
         val_fold = _engine.Fold.build(val_values[:, 0], val_values[:, 1 + i], val_table.mult)
@@ -394,19 +426,17 @@ def _op_point_statistic(val_y, val_scores, test_y, test_scores, threshold_fn, me
 
 
 def _op_point_iv(
-    func,
-    val,
-    test,
-    threshold_fn,
-    metric_fn,
-    n_resamples,
-    confidence,
-    method,
-    seed,
-    n_jobs,
-    stratify,
-    pos_label,
-):
+    func: str,
+    val: tuple[Any, ...],
+    test: tuple[Any, ...],
+    threshold_fn: Any,
+    metric_fn: Any,
+    stratify: Any,
+    pos_label: Any,
+    groups: tuple[Any, Any],
+    **resampling: Any,
+) -> tuple[OpPointStatistic, Resampling]:
+    """Validate everything once; return the statistic and the resampling options."""
     if not isinstance(threshold_fn, ThresholdSelector):
         raise ValueError(
             param_error(
@@ -427,7 +457,7 @@ def _op_point_iv(
                 metric_fn,
             )
         )
-    out = []
+    data = []
     for prefix, (y, *arms) in (("val", val), ("test", test)):
         labels = check_labels(y, func, param=f"{prefix}_y", pos_label=pos_label)
         names = ("_a", "_b") if len(arms) == 2 else ("",)
@@ -435,17 +465,16 @@ def _op_point_iv(
             check_scores(s, func, param=f"{prefix}_score{arm}", n=labels.shape[0])
             for arm, s in zip(names, arms)
         )
-        out.append((labels, scores))
-    method = check_option(method, func, "method", ("percentile", "basic", "bca"))
-    check_bool(stratify, func, "stratify")
-    return (
-        out,
-        check_int(n_resamples, func, "n_resamples", low=1),
-        check_open_unit(confidence, func, "confidence"),
-        method,
-        check_seed(seed, func),
-        check_n_jobs(n_jobs, func),
-    )
+        data.append((labels, scores))
+    options = check_resampling(func, methods=OP_POINT_METHODS, **resampling)
+    (vy, vs), (ty, ts) = data
+    stratify = check_bool(stratify, func, "stratify")
+    codes = [
+        check_groups(g, func, n=y.shape[0], stratify=stratify, param=f"{prefix}_groups")
+        for prefix, g, y in (("val", groups[0], vy), ("test", groups[1], ty))
+    ]
+    statistic = op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, stratify, *codes)
+    return statistic, options
 
 
 def paired_bootstrap_op_point_diff(
@@ -464,6 +493,8 @@ def paired_bootstrap_op_point_diff(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    val_groups: Any = None,
+    test_groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> PairedBootstrapCI:
@@ -501,6 +532,9 @@ def paired_bootstrap_op_point_diff(
         ``1`` runs sequentially; ``-1`` uses all cores; results do not depend on it.
     stratify : bool, default=False
         Resample within each class in both sets.
+    val_groups, test_groups : array-like of shape (n_val,) and (n_test,), optional
+        Cluster ids of each set's rows: that set resamples whole groups (see
+        :func:`~eval_toolkit.bootstrap_ci`), and BCa leaves one group out.
     pos_label : object, optional
         Positive label for non-standard labels.
     progress : bool, default=False
@@ -527,67 +561,67 @@ def paired_bootstrap_op_point_diff(
     (True, False)
     """
     func = "paired_bootstrap_op_point_diff"
-    point, delta_b, interval, n_degenerate, n_test, metric, options = _op_point_run(
+    statistic, resampling = _op_point_iv(
         func,
         (val_y, val_score_a, val_score_b),
         (test_y, test_score_a, test_score_b),
         threshold_fn,
         metric_fn,
+        stratify,
+        pos_label,
+        (val_groups, test_groups),
         n_resamples=n_resamples,
         confidence=confidence,
         method=method,
         seed=seed,
         n_jobs=n_jobs,
-        stratify=stratify,
-        pos_label=pos_label,
         progress=progress,
     )
-    return PairedBootstrapCI.from_distribution(
-        point,
-        delta_b,
-        interval,
-        confidence=options[0],
-        method=options[1],
-        n_degenerate=n_degenerate,
-        n_samples=n_test,
-        metric=metric,
-    )
+    return op_point_result(func, statistic, resampling)
 
 
-def _op_point_run(func, val, test, threshold_fn, metric_fn, *, n_resamples, confidence, method,
-                  seed, n_jobs, stratify, pos_label, progress):
-    """Shared body of the one- and two-model operating-point bootstraps."""
-    data, n_resamples, confidence, method, seed, n_jobs = _op_point_iv(
-        func, val, test, threshold_fn, metric_fn, n_resamples, confidence, method, seed,
-        n_jobs, stratify, pos_label,
-    )
-    (vy, vs), (ty, ts) = data
-    statistic = _op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, bool(stratify))
-    point = statistic.point()
-    if not np.isfinite(point):
-        raise ValueError(
-            param_error(
-                func,
-                "threshold_fn",
-                f"defined on the full data with {metric_fn!r}",
-                f"{threshold_fn!r}, whose threshold or metric is undefined here",
+def op_point_result(
+    func: str, statistic: OpPointStatistic, resampling: Resampling
+) -> PairedBootstrapCI:
+    """The two-level bootstrap of a statistic built from validated data (the one pipeline).
+
+    The entry for callers that validated their own parameters already
+    (:class:`~eval_toolkit.PairedBootstrap` with an ``OperatingPoint``).
+    """
+    out, metric = _op_point_outcome(func, statistic, resampling)
+    return out.paired_result(resampling, n_samples=statistic.test_table.n_samples, metric=metric)
+
+
+def _op_point_outcome(
+    func: str, statistic: OpPointStatistic, resampling: Resampling
+) -> tuple[_engine.Outcome, str]:
+    """Run the engine on an operating-point statistic of one or two arms."""
+    threshold_fn, metric_fn = statistic.threshold_fn, statistic.metric_fn
+
+    def check_point(point: float) -> None:
+        if not np.isfinite(point):
+            raise ValueError(
+                param_error(
+                    func,
+                    "threshold_fn",
+                    f"defined on the full data with {metric_fn!r}",
+                    f"{threshold_fn!r}, whose threshold or metric is undefined here",
+                )
             )
-        )
-    values = _engine.bootstrap_distribution(
-        statistic,
-        n_resamples,
-        seed,
-        n_jobs=n_jobs,
-        description=f"{func} ({threshold_fn!r})",
-        progress=bool(progress),
-    )
+        for where, fold in ((" in the validation set", statistic.arms[0].val),
+                            (" in the test set", statistic.arms[0].test)):
+            _engine.warn_if_few_in_class(np.repeat(fold.y, fold.mult), func, where)
+
     metric = f"{type(metric_fn).__name__} at {threshold_fn!r}"
-    values, n_degenerate = _engine.drop_degenerate(values, func, metric)
-    theta_b = statistic.contrast(values)
-    interval = bootstrap_interval(
-        method, theta_b, point, confidence, jackknife=lambda: statistic.jackknife(n_jobs)
+    out = _engine.run(
+        statistic,
+        resampling,
+        func=func,
+        label=metric,
+        description=f"{func} ({threshold_fn!r})",
+        check_point=check_point,
     )
-    return point, theta_b, interval, n_degenerate, int(ty.shape[0]), metric, (confidence, method)
+    return out, metric
 
 
 def bootstrap_op_point_ci(
@@ -604,6 +638,8 @@ def bootstrap_op_point_ci(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    val_groups: Any = None,
+    test_groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> BootstrapCI:
@@ -623,7 +659,7 @@ def bootstrap_op_point_ci(
         Test labels and scores (the metric is measured here).
     threshold_fn, metric_fn, n_resamples, confidence, method, seed, n_jobs
         As in :func:`paired_bootstrap_op_point_diff`.
-    stratify, pos_label, progress
+    stratify, val_groups, test_groups, pos_label, progress
         As in :func:`paired_bootstrap_op_point_diff`.
 
     Returns
@@ -645,31 +681,34 @@ def bootstrap_op_point_ci(
     >>> bool(0.5 < ci.ci_low < ci.point_estimate < ci.ci_high < 0.8)
     True
     """
-    point, theta_b, interval, n_degenerate, n_test, metric, options = _op_point_run(
-        "bootstrap_op_point_ci",
+    func = "bootstrap_op_point_ci"
+    statistic, resampling = _op_point_iv(
+        func,
         (val_y, val_score),
         (test_y, test_score),
         threshold_fn,
         metric_fn,
+        stratify,
+        pos_label,
+        (val_groups, test_groups),
         n_resamples=n_resamples,
         confidence=confidence,
         method=method,
         seed=seed,
         n_jobs=n_jobs,
-        stratify=stratify,
-        pos_label=pos_label,
         progress=progress,
     )
+    out, metric = _op_point_outcome(func, statistic, resampling)
     return BootstrapCI(
-        point_estimate=float(point),
-        ci_low=interval.low,
-        ci_high=interval.high,
-        confidence=options[0],
-        n_resamples=int(theta_b.shape[0]),
-        method=options[1],
-        std_error=_std_error(theta_b),
-        n_degenerate=n_degenerate,
-        n_samples=n_test,
+        point_estimate=float(out.point),
+        ci_low=out.interval.low,
+        ci_high=out.interval.high,
+        confidence=resampling.confidence,
+        n_resamples=int(out.distribution.shape[0]),
+        method=resampling.method,
+        std_error=_std_error(out.distribution),
+        n_degenerate=out.n_degenerate,
+        n_samples=statistic.test_table.n_samples,
         metric=metric,
-        distribution=theta_b,
+        distribution=out.distribution,
     )

@@ -14,7 +14,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 
-from ._harness_results import ResultRow, RunResult
+from .._harness_results import ResultRow, RunResult
 
 __all__: list[str] = []
 
@@ -92,7 +92,7 @@ def _figures(run: RunResult) -> list[tuple[str, str]]:
     """(caption, PNG data URI): one forest plot per metric of the paired differences."""
     from matplotlib.figure import Figure
 
-    from .plotting import plot_intervals
+    from ..plotting import plot_intervals
 
     out = []
     diffs = run.rows_of("diff")
