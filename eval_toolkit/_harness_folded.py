@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -108,6 +109,25 @@ def _make_splits(cv, X, y, groups, repeats, task, stage, func):
     return out
 
 
+@dataclass(frozen=True)
+class _Folded:
+    """Validated inputs of :func:`evaluate_folded`."""
+
+    estimators: dict[str, Any]
+    y: np.ndarray
+    task: str
+    cv: Any
+    groups: np.ndarray | None
+    repeats: int
+    metrics: tuple[Any, ...]
+    pairs: tuple[tuple[str, str], ...]
+    opts: BootOptions
+    p_adjust: str
+    root: np.random.SeedSequence
+    n_jobs: int
+    progress: bool
+
+
 def _evaluate_folded_iv(estimators, X, y, cv, groups, repeats, metrics, reference, paired_diffs,
                         task, n_resamples, confidence, method, p_adjust, seed, n_jobs, progress):
     func = "evaluate_folded"
@@ -138,7 +158,7 @@ def _evaluate_folded_iv(estimators, X, y, cv, groups, repeats, metrics, referenc
     if n_jobs != 1:
         for name, est in estimators.items():
             sniff_pickle(est, f"estimator {name!r} ({type(est).__qualname__})", func)
-    return dict(
+    return _Folded(
         estimators=dict(estimators), y=y, task=task, cv=cv, groups=groups, repeats=repeats,
         metrics=check_metrics(metrics, task, func),
         pairs=check_pairs(reference, paired_diffs, list(estimators), func),
@@ -152,17 +172,17 @@ def _evaluate_folded_iv(estimators, X, y, cv, groups, repeats, metrics, referenc
     )
 
 
-def _fit_all(v: dict, X: Any, splits: list) -> dict[str, np.ndarray]:
+def _fit_all(v: _Folded, X: Any, splits: list) -> dict[str, np.ndarray]:
     """Fit every (model, repetition, fold) in parallel; out-of-fold predictions per model."""
-    names = list(v["estimators"])
+    names = list(v.estimators)
     flat = [(r, f, tr, te) for r, folds in enumerate(splits) for f, (tr, te) in enumerate(folds)]
     items = [(i, tr, te) for i in range(len(names)) for _, _, tr, te in flat]
-    with shipped_features([X], v["n_jobs"]) as (shipped,):
-        step = functools.partial(fit_step, tuple(v["estimators"].values()), shipped, v["y"],
-                                 v["task"])
-        preds = parallel_map(step, items, n_jobs=v["n_jobs"], description="fold fits",
-                             progress=v["progress"])
-    n, oof = v["y"].shape[0], {}
+    with shipped_features([X], v.n_jobs) as (shipped,):
+        step = functools.partial(fit_step, tuple(v.estimators.values()), shipped, v.y,
+                                 v.task)
+        preds = parallel_map(step, items, n_jobs=v.n_jobs, description="fold fits",
+                             progress=v.progress)
+    n, oof = v.y.shape[0], {}
     for i, name in enumerate(names):
         per_model = preds[i * len(flat):(i + 1) * len(flat)]
         out = np.empty((len(splits), n, *per_model[0].shape[1:]))
@@ -172,16 +192,16 @@ def _fit_all(v: dict, X: Any, splits: list) -> dict[str, np.ndarray]:
     return oof
 
 
-def _fold_rows(v: dict, splits: list, oof: dict) -> tuple[list[ResultRow], dict]:
+def _fold_rows(v: _Folded, splits: list, oof: dict) -> tuple[list[ResultRow], dict]:
     """Metric of every model on every test fold (and the values, for the t-test)."""
     rows, values = [], {}
     for name, pred in oof.items():
-        for metric in v["metrics"]:
+        for metric in v.metrics:
             label = metric_label(metric)
             vals = []
             for r, folds in enumerate(splits):
                 for f, (_, te) in enumerate(folds):
-                    value = point_value(metric, v["y"][te], pred[r, te])
+                    value = point_value(metric, v.y[te], pred[r, te])
                     vals.append(value)
                     rows.append(ResultRow(kind="fold_metric", model=name, slice=OOF_SLICE,
                                           metric=label, estimate=value, n=int(te.shape[0]),
@@ -190,56 +210,56 @@ def _fold_rows(v: dict, splits: list, oof: dict) -> tuple[list[ResultRow], dict]
     return rows, values
 
 
-def _ttest_rows(v: dict, splits: list, values: dict) -> list[ResultRow]:
-    n = v["y"].shape[0]
+def _ttest_rows(v: _Folded, splits: list, values: dict) -> list[ResultRow]:
+    n = v.y.shape[0]
     # n_test / n_train, averaged over folds (equal up to rounding for k-fold)
     ratio = float(np.mean([te.shape[0] / (n - te.shape[0]) for f in splits for _, te in f]))
     rows = []
-    for a, b in v["pairs"]:
-        for metric in v["metrics"]:
+    for a, b in v.pairs:
+        for metric in v.metrics:
             label = metric_label(metric)
             diffs = values[b, label] - values[a, label]
-            mean, se, t, dof, p, low, high = corrected_ttest(diffs, ratio, v["opts"].confidence)
+            mean, se, t, dof, p, low, high = corrected_ttest(diffs, ratio, v.opts.confidence)
             rows.append(ResultRow(kind="corrected_ttest", model=b, reference=a, slice=OOF_SLICE,
                                   metric=label, estimate=mean, ci_low=low, ci_high=high,
-                                  confidence=v["opts"].confidence, method="t", n=n,
+                                  confidence=v.opts.confidence, method="t", n=n,
                                   std_error=se, p_value=p, statistic=t, dof=dof))
     return rows
 
 
-def _pooled_rows(v: dict, oof: dict, stages: list) -> list[ResultRow]:
+def _pooled_rows(v: _Folded, oof: dict, stages: list) -> list[ResultRow]:
     """Bootstraps of the pooled out-of-fold predictions (repetitions stacked).
 
     With several repetitions every sample appears once per repetition; the
     stacked rows are resampled by sample (cluster bootstrap with the sample,
     or the user's group, as cluster), so repetitions never pass for new data.
     """
-    repeats, y = v["repeats_found"], v["y"]
+    repeats, y = len(next(iter(oof.values()))), v.y
     y_stack = np.tile(y, repeats)
-    if v["groups"] is not None:
-        groups = np.tile(v["groups"], repeats)
+    if v.groups is not None:
+        groups = np.tile(v.groups, repeats)
     else:
         groups = np.tile(np.arange(y.shape[0]), repeats) if repeats > 1 else None
     stack = {m: p.reshape(repeats * y.shape[0], *p.shape[2:]) for m, p in oof.items()}
-    names, k = list(oof), len(v["metrics"])
-    labels = [metric_label(m) for m in v["metrics"]]
+    names, k = list(oof), len(v.metrics)
+    labels = [metric_label(m) for m in v.metrics]
     seeds = seed_grid(stages[0], len(names), k)
-    items = [(y_stack, stack[m], groups, v["metrics"], seeds[i], f"evaluate_folded: model {m!r}")
+    items = [(y_stack, stack[m], groups, v.metrics, seeds[i], f"evaluate_folded: model {m!r}")
              for i, m in enumerate(names)]
-    step = functools.partial(metric_step, v["opts"])
+    step = functools.partial(metric_step, v.opts)
     rows = []
-    for i, out in enumerate(parallel_map(step, items, n_jobs=v["n_jobs"],
+    for i, out in enumerate(parallel_map(step, items, n_jobs=v.n_jobs,
                                          description="metric bootstraps",
-                                         progress=v["progress"])):
+                                         progress=v.progress)):
         rows += outcome_rows("metric", out, seeds[i], labels, model=names[i], slice=OOF_SLICE)
-    seeds = seed_grid(stages[1], len(v["pairs"]), k)
-    items = [(y_stack, stack[a], stack[b], groups, v["metrics"], seeds[i],
-              f"evaluate_folded: {b!r} - {a!r}") for i, (a, b) in enumerate(v["pairs"])]
-    step = functools.partial(diff_step, v["opts"])
-    for i, out in enumerate(parallel_map(step, items, n_jobs=v["n_jobs"],
+    seeds = seed_grid(stages[1], len(v.pairs), k)
+    items = [(y_stack, stack[a], stack[b], groups, v.metrics, seeds[i],
+              f"evaluate_folded: {b!r} - {a!r}") for i, (a, b) in enumerate(v.pairs)]
+    step = functools.partial(diff_step, v.opts)
+    for i, out in enumerate(parallel_map(step, items, n_jobs=v.n_jobs,
                                          description="paired differences",
-                                         progress=v["progress"])):
-        a, b = v["pairs"][i]
+                                         progress=v.progress)):
+        a, b = v.pairs[i]
         rows += outcome_rows("diff", out, seeds[i], labels, model=b, reference=a,
                              slice=OOF_SLICE)
     return rows
@@ -324,26 +344,25 @@ def evaluate_folded(
     v = _evaluate_folded_iv(estimators, X, y, cv, groups, repeats, metrics, reference,
                             paired_diffs, task, n_resamples, confidence, method, p_adjust, seed,
                             n_jobs, progress)
-    stages = v["root"].spawn(3)
-    splits = _make_splits(v["cv"], X, v["y"], v["groups"], v["repeats"], v["task"], stages[0],
+    stages = v.root.spawn(3)
+    splits = _make_splits(v.cv, X, v.y, v.groups, v.repeats, v.task, stages[0],
                           "evaluate_folded")
-    v["repeats_found"] = len(splits)
     oof = _fit_all(v, X, splits)
     rows, values = _fold_rows(v, splits, oof)
     rows += _pooled_rows(v, oof, stages[1:])
     rows += _ttest_rows(v, splits, values)
     params = {
-        "models": list(v["estimators"]),
-        "n": int(v["y"].shape[0]),
-        "cv": repr(v["cv"]) if hasattr(v["cv"], "split") else v["cv"],
+        "models": list(v.estimators),
+        "n": int(v.y.shape[0]),
+        "cv": repr(v.cv) if hasattr(v.cv, "split") else v.cv,
         "folds_per_repeat": [len(f) for f in splits],
         "repeats": len(splits),
-        "metrics": [metric_label(m) for m in v["metrics"]],
-        "pairs": [list(p) for p in v["pairs"]],
-        "n_resamples": v["opts"].n_resamples,
-        "confidence": v["opts"].confidence,
-        "method": v["opts"].method,
-        "p_adjust": v["p_adjust"],
+        "metrics": [metric_label(m) for m in v.metrics],
+        "pairs": [list(p) for p in v.pairs],
+        "n_resamples": v.opts.n_resamples,
+        "confidence": v.opts.confidence,
+        "method": v.opts.method,
+        "p_adjust": v.p_adjust,
     }
-    return FoldedRunResult(tuple(adjust_rows(rows, v["p_adjust"])), v["task"],
-                           run_params(params, v["root"]), oof_predictions=oof)
+    return FoldedRunResult(tuple(adjust_rows(rows, v.p_adjust)), v.task,
+                           run_params(params, v.root), oof_predictions=oof)
