@@ -8,27 +8,14 @@ are drawn by :mod:`eval_toolkit.plotting` from plain arrays and labels.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
 from .._harness_results import ResultRow, RunResult
+from ._html import _CSS, HTML_NAME, JSON_NAME, _figure
 
 __all__: list[str] = []
-
-HTML_NAME, JSON_NAME = "report.html", "results.json"
-
-_CSS = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 72rem; color: #222; }
-table { border-collapse: collapse; margin: 1rem 0 2rem; font-variant-numeric: tabular-nums; }
-caption { text-align: left; font-weight: 600; padding-bottom: 0.5rem; }
-th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #ddd; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
-img { max-width: 100%; }
-.note { color: #555; }
-"""
 
 
 def _num(value: float | None, spec: str = ".3f") -> str:
@@ -90,8 +77,6 @@ def _op_point_tables(run: RunResult) -> list[str]:
 
 def _figures(run: RunResult) -> list[tuple[str, str]]:
     """(caption, PNG data URI): one forest plot per metric of the paired differences."""
-    from matplotlib.figure import Figure
-
     from ..plotting import plot_intervals
 
     out = []
@@ -100,15 +85,11 @@ def _figures(run: RunResult) -> list[tuple[str, str]]:
         rows = [r for r in diffs if r.metric == metric and r.ci_low is not None]
         if not rows:
             continue
-        fig = Figure(figsize=(6.4, 1.2 + 0.4 * len(rows)))
-        plot_intervals([r.estimate for r in rows], [r.ci_low for r in rows],
-                       [r.ci_high for r in rows],
-                       [f"{r.slice}: {r.model} - {r.reference}" for r in rows],
-                       xlabel=f"{metric}, B - A with {_confidence(run)} CI",
-                       ax=fig.add_subplot())
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-        uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+        uri = _figure(plot_intervals, [r.estimate for r in rows], [r.ci_low for r in rows],
+                      [r.ci_high for r in rows],
+                      [f"{r.slice}: {r.model} - {r.reference}" for r in rows],
+                      xlabel=f"{metric}, B - A with {_confidence(run)} CI",
+                      size=(6.4, 1.2 + 0.4 * len(rows)))
         out.append((f"{metric}: paired differences per slice and pair.", uri))
     return out
 
