@@ -236,6 +236,7 @@ def _pooled_rows(v: _Folded, oof: dict, stages: list) -> list[ResultRow]:
     """
     repeats, y = len(next(iter(oof.values()))), v.y
     y_stack = np.tile(y, repeats)
+    groups: np.ndarray | None
     if v.groups is not None:
         groups = np.tile(v.groups, repeats)
     else:
@@ -244,8 +245,10 @@ def _pooled_rows(v: _Folded, oof: dict, stages: list) -> list[ResultRow]:
     names, k = list(oof), len(v.metrics)
     labels = [metric_label(m) for m in v.metrics]
     seeds = seed_grid(stages[0], len(names), k)
-    items = [(y_stack, stack[m], groups, v.metrics, seeds[i], f"evaluate_folded: model {m!r}")
-             for i, m in enumerate(names)]
+    items: list[tuple] = [
+        (y_stack, stack[m], groups, v.metrics, seeds[i], f"evaluate_folded: model {m!r}")
+        for i, m in enumerate(names)
+    ]
     step = functools.partial(metric_step, v.opts)
     rows = []
     for i, out in enumerate(parallel_map(step, items, n_jobs=v.n_jobs,

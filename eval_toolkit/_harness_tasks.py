@@ -73,7 +73,7 @@ def predict(model: Any, X: Any, task: str) -> np.ndarray:
 
 def has_response(model: Any, task: str | None) -> bool:
     """Whether ``model`` can produce predictions for ``task`` (any task when None)."""
-    methods = ("predict_proba", "decision_function", "predict")
+    methods: tuple[str, ...] = ("predict_proba", "decision_function", "predict")
     if task == "regression":
         methods = ("predict",)
     return any(callable(getattr(model, m, None)) for m in methods)

@@ -92,7 +92,7 @@ def metric_step(opts: BootOptions, item: tuple) -> list[Any]:
     from .bootstrap import bootstrap_ci
 
     y, pred, groups, metrics, seeds, where = item
-    out = []
+    out: list[Any] = []
     for metric, seed in zip(metrics, seeds):
         try:
             out.append(
@@ -110,7 +110,7 @@ def diff_step(opts: BootOptions, item: tuple) -> list[Any]:
     from .bootstrap import paired_bootstrap_diff
 
     y, pred_a, pred_b, groups, metrics, seeds, where = item
-    out = []
+    out: list[Any] = []
     for metric, seed in zip(metrics, seeds):
         try:
             out.append(
@@ -132,7 +132,7 @@ def op_point_step(opts: BootOptions, item: tuple) -> tuple[Any, list[Any]]:
         threshold = selector(val_y, val_pred)
     except Exception as exc:
         return _fail(exc, where, opts.record), []
-    out = []
+    out: list[Any] = []
     for metric_fn, seed in zip(op_metrics, seeds):
         try:
             out.append(
@@ -150,7 +150,7 @@ def op_point_diff_step(opts: BootOptions, item: tuple) -> list[Any]:
     from .operating_points import paired_bootstrap_op_point_diff
 
     val_y, val_a, val_b, test_y, test_a, test_b, selector, op_metrics, seeds, where = item
-    out = []
+    out: list[Any] = []
     for metric_fn, seed in zip(op_metrics, seeds):
         try:
             out.append(

@@ -437,8 +437,8 @@ def _op_point_rows(run: _Run, preds: dict, stages: list[Any]) -> list[ResultRow]
                                description="operating points", progress=run.progress)
         for k, (threshold, outcomes) in zip(todo, results):
             m, sel, j = cells[k]
-            common = dict(model=m, slice=run.slices[j].name, fit_slice=spec.fit_slice,
-                          selector=repr(sel))
+            common: dict[str, Any] = dict(model=m, slice=run.slices[j].name,
+                                          fit_slice=spec.fit_slice, selector=repr(sel))
             if isinstance(threshold, Failure):
                 rows.append(ResultRow(kind="error", metric="", error=threshold.text, **common))
                 continue
