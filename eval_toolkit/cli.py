@@ -525,7 +525,10 @@ def _run_compare_models(args: argparse.Namespace, func: str, resampling: Any) ->
     if args.format == "json":
         print(run.to_json(indent=2))
     elif args.format == "csv":
-        run.to_frame().to_csv(sys.stdout, index=False, lineterminator="\n")
+        records = [row.to_dict() for row in run.rows]
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
     else:
         from .report import run_text
 

@@ -634,3 +634,17 @@ def test_compare_models_usage_errors(tmp_path, extra, message):
     _three_models_csv(tmp_path / "p.csv")
     out = run("compare", "p.csv", "--label", "y", *extra, cwd=tmp_path)
     assert out.returncode == 2 and message in out.stderr
+
+
+def test_compare_models_csv_is_the_tidy_rows(tmp_path):
+    _three_models_csv(tmp_path / "p.csv")
+    args = ["compare", "p.csv", "--label", "y", "--model", "a=p0", "--model", "b=p1",
+            "--metric", "roc_auc", "--n-resamples", "60", "--n-jobs", "1"]
+    as_json = run(*args, "--format", "json", cwd=tmp_path)
+    as_csv = run(*args, "--format", "csv", cwd=tmp_path)
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    expected = json.loads(as_json.stdout)["rows"]
+    assert [(r["kind"], r["model"], r["slice"]) for r in rows] == [
+        (r["kind"], r["model"], r["slice"]) for r in expected]
+    assert [float(r["estimate"]) for r in rows] == [r["estimate"] for r in expected]
