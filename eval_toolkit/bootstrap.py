@@ -242,7 +242,7 @@ def bootstrap_ci(
     *,
     n_resamples: int = 1000,
     confidence: float = 0.95,
-    method: str = "bca",
+    method: str = "percentile",
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
@@ -271,7 +271,7 @@ def bootstrap_ci(
         Number of bootstrap resamples.
     confidence : float, default=0.95
         Confidence level, in (0, 1).
-    method : {"bca", "percentile", "basic", "studentized"}, default="bca"
+    method : {"percentile", "bca", "basic", "studentized"}, default="percentile"
         Interval method.  ``"studentized"`` is available for ``roc_auc``,
         ``accuracy``, ``brier`` and ``log_loss``.
     seed : int or numpy.random.SeedSequence, default=42

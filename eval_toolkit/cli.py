@@ -130,9 +130,10 @@ def _add_bootstrap_options(parser: argparse.ArgumentParser, *, n_resamples: int)
     )
     group.add_argument(
         "--method",
-        choices=("bca", "percentile", "basic"),
-        default="bca",
-        help="confidence interval method (default: bca)",
+        choices=("percentile", "bca", "basic"),
+        default="percentile",
+        help="confidence interval method (default: percentile, which covered best in the "
+        "coverage study)",
     )
     group.add_argument(
         "--seed",

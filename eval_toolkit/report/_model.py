@@ -283,7 +283,7 @@ def compare_scores(
     name_b: str = "B",
     n_resamples: int = 1000,
     confidence: float = 0.95,
-    method: str = "bca",
+    method: str = "percentile",
     seed: int = 42,
     n_jobs: int = 1,
     stratify: bool = False,
@@ -318,7 +318,7 @@ def compare_scores(
         Model names for display.
     n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
         As in :func:`~eval_toolkit.paired_bootstrap_diff`, except that
-        ``method`` defaults to ``"bca"``.  With ``groups`` every slice
+        ``method`` defaults to ``"percentile"``.  With ``groups`` every slice
         resamples its own groups.
 
     Returns
