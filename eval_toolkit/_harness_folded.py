@@ -282,7 +282,7 @@ def evaluate_folded(
     task: str | None = None,
     n_resamples: int = 1000,
     confidence: float = 0.95,
-    method: str = "bca",
+    method: str = "percentile",
     p_adjust: str = "holm",
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
