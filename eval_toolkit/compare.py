@@ -340,7 +340,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
         delta = metric(B) - metric(A)), so ``cross_validate`` and
         ``GridSearchCV`` see held-out values and stay fast.  Greater is better
         only for metrics where higher is better: for ``"log_loss"``,
-        ``"brier"`` and ``"ece"`` negate it before maximising.
+        ``"brier"``, ``"ece"`` and ``"ece_debiased"`` negate it before
+        maximising.
 
         Parameters
         ----------
