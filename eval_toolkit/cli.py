@@ -11,9 +11,11 @@ from __future__ import annotations
 import argparse
 import csv
 import os
+import signal
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +39,8 @@ __all__ = ["main"]
 
 PROG = "eval-toolkit"
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: 128 + SIGTERM, the shell's code for a process ended by SIGTERM.
+EXIT_TERMINATED = 128 + signal.SIGTERM
 DEFAULT_REPORT_DIR = "eval_toolkit_report"
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _PARQUET_HINT = "pip install 'eval_toolkit[dataframe]' pyarrow"
@@ -52,6 +56,35 @@ class UsageError(Exception):
 
 class DataError(Exception):
     """The input file or its data cannot be used: exit code 1."""
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so joblib kills the workers on the way out.
+
+    Python's default SIGTERM action ends the process at once, without running
+    any cleanup, and the loky workers went on computing for minutes.  A
+    BaseException (not an Exception) passes through ``except Exception``
+    handlers, as KeyboardInterrupt does.
+    """
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated(signum)
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into ``_Terminated`` while a command runs (main thread only)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -76,7 +109,8 @@ examples:
   {PROG} compare preds.csv --label y --score-a old --score-b new
   {PROG} compare --help            all options of a command
 
-exit codes: 0 success, 1 unusable data or file, 2 wrong command line
+exit codes: 0 success, 1 unusable data or file, 2 wrong command line,
+  130 interrupted (Ctrl-C), 143 terminated (SIGTERM); workers are stopped first
 """
 
 _DEMO_EPILOG = f"""\
@@ -519,7 +553,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when the data or a file cannot be used, 2 when the
-        command line is wrong.
+        command line is wrong, 130 after Ctrl-C, 143 after SIGTERM (workers
+        are stopped first in both cases).
 
     Examples
     --------
@@ -530,7 +565,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     prog = PROG
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _sigterm_unwinds():
             warnings.showwarning = _one_line_warning
             args = parser.parse_args(argv)
             prog = f"{PROG} {args.command}"
@@ -544,6 +579,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except _Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:
         # The reader of stdout went away (``| head``): stop quietly, as the
         # Python docs recommend, instead of a traceback at interpreter exit.
