@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._checkpoint import Checkpoint
 from ._kernels import Kernel, cell_scores, make_kernel, metric_bounds
 from ._parallel import parallel_map
-from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
+from ._resample import BLOCK_SIZE, CHUNK_ENTRIES, CellTable, block_sizes, build_cells
 
 __all__: list[str] = []
 
@@ -364,6 +365,38 @@ def fresh_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSeq
     return np.random.SeedSequence(seed)
 
 
+def _seed_text(seed: int | np.random.SeedSequence) -> str:
+    if isinstance(seed, np.random.SeedSequence):
+        return f"SeedSequence({seed.entropy}, spawn_key={seed.spawn_key})"
+    return f"SeedSequence({seed})"
+
+
+#: Arrays of one chunk's width held at once while a block is drawn and
+#: evaluated (draws, counts, kernel temporaries): a rough multiplier for the
+#: memory a worker needs, quoted when a worker dies.
+_ARRAYS_PER_CHUNK = 6
+
+
+def block_memory_bytes(statistic) -> int:
+    """Rough working memory of one block in a worker (for messages, not for decisions)."""
+    width = max(max(t.n_samples, t.n_cells) for t in statistic.tables)
+    return _ARRAYS_PER_CHUNK * 8 * max(CHUNK_ENTRIES, width)
+
+
+def _death_advice(statistic, checkpoint: Checkpoint | None, n_done: int) -> str:
+    mib = block_memory_bytes(statistic) / 2**20
+    memory = (
+        f"Each block of {BLOCK_SIZE} resamples needs about {mib:.0f} MiB of working memory "
+        "in its worker, besides a copy of the data."
+    )
+    if checkpoint is None:
+        return memory + " Pass checkpoint=DIR to keep finished blocks across a rerun."
+    return (
+        f"{memory} Finished blocks are saved in {checkpoint.directory} ({n_done} before this "
+        "run); rerun the same call with the same checkpoint to compute only the missing ones."
+    )
+
+
 def bootstrap_distribution(
     statistic,
     n_resamples: int,
@@ -372,12 +405,41 @@ def bootstrap_distribution(
     n_jobs: int,
     description: str,
     progress: bool = False,
+    retries: int = 0,
+    checkpoint: Checkpoint | None = None,
 ) -> np.ndarray:
-    """Return the (n_resamples, n_columns) matrix of per-resample values."""
+    """Return the (n_resamples, n_columns) matrix of per-resample values.
+
+    With a ``checkpoint``, blocks saved by an earlier run are read instead of
+    computed, and every block computed now is saved as soon as it finishes.
+    ``retries`` resubmits blocks lost to a dead worker (same seeds, same values).
+    """
     sizes = block_sizes(n_resamples)
     children = fresh_seed_sequence(seed).spawn(len(sizes))
-    fn = functools.partial(run_block, statistic)
-    blocks = parallel_map(
-        fn, list(zip(children, sizes)), n_jobs=n_jobs, description=description, progress=progress
+    blocks: list[np.ndarray | None] = [None] * len(sizes)
+    if checkpoint is not None:
+        blocks = [checkpoint.load(b, rows) for b, rows in enumerate(sizes)]
+    todo = [b for b, values in enumerate(blocks) if values is None]
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+
+    def label(i: int) -> str:
+        b = todo[i]
+        return (
+            f"block {b}: resamples {starts[b]}-{starts[b + 1] - 1}, seed "
+            f"{_seed_text(seed)}.spawn({len(sizes)})[{b}]"
+        )
+
+    computed = parallel_map(
+        functools.partial(run_block, statistic),
+        [(children[b], sizes[b]) for b in todo],
+        n_jobs=n_jobs,
+        description=description,
+        progress=progress,
+        on_result=None if checkpoint is None else checkpoint.saver(todo),
+        retries=retries,
+        item_label=label,
+        death_advice=_death_advice(statistic, checkpoint, len(sizes) - len(todo)),
     )
+    for b, values in zip(todo, computed):
+        blocks[b] = values
     return np.concatenate(blocks)

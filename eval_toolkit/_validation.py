@@ -9,6 +9,7 @@ instead."
 from __future__ import annotations
 
 import numbers
+import os
 from typing import Any
 
 import numpy as np
@@ -204,3 +205,63 @@ def check_groups(groups: Any, func: str, *, n: int, stratify: bool = False) -> n
                         "resamples whole groups, which may hold both classes)", stratify)
         )
     return codes.astype(np.int64)
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this process can still get without swapping (Linux MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes_text(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def distribution_peak_bytes(n_resamples: int, n_columns: int) -> int:
+    """Peak memory of a bootstrap distribution of ``n_resamples`` x ``n_columns`` float64.
+
+    The matrix is held while its finite rows are copied out, then one column
+    (the statistic) is taken and sorted for the interval: about
+    ``2 * n_columns + 2`` float64 values per resample at the peak.
+    """
+    return 8 * n_resamples * (2 * n_columns + 2)
+
+
+def check_n_resamples(value: Any, func: str, param: str = "n_resamples", *, n_columns: int) -> int:
+    """Check ``n_resamples``: an int >= 1 whose distribution fits in the memory available.
+
+    Refused before anything is allocated, with the memory it would need, so a
+    typo such as 10**12 fails at once instead of ending in MemoryError or in
+    swapping for hours.
+    """
+    n = check_int(value, func, param, low=1)
+    need = distribution_peak_bytes(n, n_columns)
+    available = available_memory_bytes()
+    if available is not None and need > available:
+        matrix = 8 * n * n_columns
+        fits = available // (8 * (2 * n_columns + 2))
+        raise ValueError(
+            param_error(
+                func,
+                param,
+                f"small enough for the bootstrap distribution to fit in memory: {n} resamples "
+                f"x {n_columns} float64 columns are {_bytes_text(matrix)}, about "
+                f"{_bytes_text(need)} at the peak, but {_bytes_text(available)} are available "
+                f"(at most about {fits} resamples fit here)",
+                value,
+            )
+        )
+    return n

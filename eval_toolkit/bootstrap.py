@@ -13,6 +13,7 @@ are bit-identical for any ``n_jobs``, batching and joblib backend.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,9 +21,11 @@ from typing import Any
 import numpy as np
 
 from . import _engine
+from ._checkpoint import Checkpoint, CheckpointWarning
 from ._engine import DegenerateResampleWarning, SmallSampleWarning
 from ._intervals import CI_METHODS, bootstrap_interval
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
+from ._parallel import WorkerDiedError
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._validation import (
     check_bool,
@@ -30,6 +33,7 @@ from ._validation import (
     check_int,
     check_labels,
     check_n_jobs,
+    check_n_resamples,
     check_open_unit,
     check_option,
     check_probabilities,
@@ -39,7 +43,9 @@ from ._validation import (
 )
 
 __all__ = [
+    "CheckpointWarning",
     "DegenerateResampleWarning",
+    "WorkerDiedError",
     "SmallSampleWarning",
     "bootstrap_ci",
     "paired_bootstrap_diff",
@@ -73,6 +79,8 @@ class _Problem:
     stratify: bool
     progress: bool
     groups: np.ndarray | None = None
+    checkpoint: Any = None
+    retries: int = 0
 
 
 def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
@@ -131,6 +139,8 @@ def _problem_iv(
     pos_label: Any,
     progress: Any = False,
     groups: Any = None,
+    checkpoint: Any = None,
+    retries: Any = 0,
 ) -> _Problem:
     """Validate everything once; the engine assumes valid input from here on."""
     y = check_labels(y_true, func, pos_label=pos_label)
@@ -171,7 +181,9 @@ def _problem_iv(
         metric_name=name,
         metric_fn=fn,
         label=label,
-        n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
+        n_resamples=check_n_resamples(
+            n_resamples, func, n_columns=len(scores) + (method == "studentized")
+        ),
         confidence=check_open_unit(confidence, func, "confidence"),
         method=method,
         seed=check_seed(seed, func),
@@ -179,7 +191,34 @@ def _problem_iv(
         stratify=stratify,
         progress=check_bool(progress, func, "progress"),
         groups=codes,
+        checkpoint=_check_checkpoint(checkpoint, func),
+        retries=check_int(retries, func, "retries", low=0),
     )
+
+
+def _check_checkpoint(checkpoint: Any, func: str) -> Any:
+    if checkpoint is None or isinstance(checkpoint, (str, os.PathLike)):
+        return checkpoint
+    raise TypeError(param_error(func, "checkpoint", "None or a directory path", checkpoint))
+
+
+def _open_checkpoint(problem: _Problem, opts: _engine.KernelOptions) -> Checkpoint | None:
+    """Bind the checkpoint directory to everything that determines the blocks."""
+    if problem.checkpoint is None:
+        return None
+    names = ("y_score",) if len(problem.scores) == 1 else ("y_score_a", "y_score_b")
+    parts: dict[str, Any] = dict(zip(names, problem.scores))
+    parts.update(
+        y_true=problem.y,
+        metric=problem.metric_name or problem.metric_fn,
+        options=(opts.threshold, opts.n_bins, opts.strategy),
+        studentized=problem.method == "studentized",
+        stratify=problem.stratify,
+        groups=problem.groups,
+        seed=problem.seed,
+        block_size=_engine.BLOCK_SIZE,
+    )
+    return Checkpoint.open(problem.checkpoint, problem.func, parts)
 
 
 def _statistic(problem: _Problem, opts: _engine.KernelOptions):
@@ -234,6 +273,8 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
         n_jobs=problem.n_jobs,
         description=description,
         progress=problem.progress,
+        retries=problem.retries,
+        checkpoint=_open_checkpoint(problem, opts),
     )
     n_arms = len(problem.scores)
     values, n_degenerate = _engine.drop_degenerate(values, problem.func, problem.label)
@@ -266,6 +307,8 @@ def bootstrap_ci(
     groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> BootstrapCI:
     """Bootstrap confidence interval for one model's metric.
 
@@ -310,6 +353,22 @@ def bootstrap_ci(
         The positive label, needed unless labels are {0, 1}, {-1, 1} or bool.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
+    checkpoint : str or os.PathLike, optional
+        Directory keeping every finished block of resamples (written
+        atomically as it completes).  After an interruption (Ctrl-C, a killed
+        process, a dead worker) the same call with the same directory computes
+        only the missing blocks, and the result is bit-identical to an
+        uninterrupted run.  The directory is bound to the inputs and
+        parameters (a SHA-256 fingerprint; ``n_resamples``, ``confidence``
+        and ``n_jobs`` excepted): another computation's directory is refused,
+        and a corrupt block file is recomputed with a
+        :class:`~eval_toolkit.CheckpointWarning`.  A custom metric callable
+        is identified by its qualified name and bytecode.
+    retries : int, default=0
+        How often to resubmit the blocks lost when a worker process dies
+        (killed by the OS, e.g. out of memory); the same seeds give the same
+        values.  When retries run out, :class:`~eval_toolkit.WorkerDiedError`
+        says which blocks were lost and how to resume.
 
     Returns
     -------
@@ -341,6 +400,8 @@ def bootstrap_ci(
         groups=groups,
         pos_label=pos_label,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
     point, theta_b, interval, n_deg = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
@@ -398,6 +459,8 @@ def paired_bootstrap_diff(
     groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> PairedBootstrapCI:
     """Paired bootstrap of delta = metric(B) - metric(A) on the same samples.
 
@@ -432,6 +495,22 @@ def paired_bootstrap_diff(
         The positive label for non-standard labels.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
+    checkpoint : str or os.PathLike, optional
+        Directory keeping every finished block of resamples (written
+        atomically as it completes).  After an interruption (Ctrl-C, a killed
+        process, a dead worker) the same call with the same directory computes
+        only the missing blocks, and the result is bit-identical to an
+        uninterrupted run.  The directory is bound to the inputs and
+        parameters (a SHA-256 fingerprint; ``n_resamples``, ``confidence``
+        and ``n_jobs`` excepted): another computation's directory is refused,
+        and a corrupt block file is recomputed with a
+        :class:`~eval_toolkit.CheckpointWarning`.  A custom metric callable
+        is identified by its qualified name and bytecode.
+    retries : int, default=0
+        How often to resubmit the blocks lost when a worker process dies
+        (killed by the OS, e.g. out of memory); the same seeds give the same
+        values.  When retries run out, :class:`~eval_toolkit.WorkerDiedError`
+        says which blocks were lost and how to resume.
 
     Returns
     -------
@@ -466,6 +545,8 @@ def paired_bootstrap_diff(
         groups=groups,
         pos_label=pos_label,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
 
 
@@ -485,6 +566,8 @@ def paired_bootstrap_ece_diff(
     groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> PairedBootstrapCI:
     """Paired bootstrap of the expected calibration error difference ECE(B) - ECE(A).
 
@@ -504,6 +587,8 @@ def paired_bootstrap_ece_diff(
     strategy : {"uniform", "quantile"}, default="uniform"
         Equal-width bins on [0, 1], or bins with equal counts.
     n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
+        As in :func:`paired_bootstrap_diff`.
+    checkpoint, retries
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -543,6 +628,8 @@ def paired_bootstrap_ece_diff(
         groups=groups,
         pos_label=pos_label,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
 
 

@@ -27,6 +27,7 @@ from ._validation import (
     check_int,
     check_labels,
     check_n_jobs,
+    check_n_resamples,
     check_open_unit,
     check_scores,
     param_error,
@@ -142,7 +143,9 @@ examples:
 """
 
 
-def _add_bootstrap_options(parser: argparse.ArgumentParser, *, n_resamples: int) -> None:
+def _add_bootstrap_options(
+    parser: argparse.ArgumentParser, *, n_resamples: int, resumable: bool = False
+) -> None:
     group = parser.add_argument_group("bootstrap")
     group.add_argument(
         "--n-resamples",
@@ -177,11 +180,29 @@ def _add_bootstrap_options(parser: argparse.ArgumentParser, *, n_resamples: int)
         metavar="N",
         help="worker processes, -1 for all cores; results do not depend on it (default: -1)",
     )
+    if resumable:
+        _add_resume_options(group)
     group.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="progress bars on stderr (default: only when stderr is a terminal)",
+    )
+
+
+def _add_resume_options(group: Any) -> None:
+    group.add_argument(
+        "--checkpoint",
+        metavar="DIR",
+        help="keep finished blocks of resamples in DIR (one subfolder per metric and slice); "
+        "rerun the same command after an interruption to compute only what is missing",
+    )
+    group.add_argument(
+        "--retries",
+        type=int,
+        default=0,
+        metavar="N",
+        help="resubmit work lost when a worker process dies, up to N times (default: 0)",
     )
 
 
@@ -280,7 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="resample within each class (for small or imbalanced slices)",
     )
-    _add_bootstrap_options(compare, n_resamples=2000)
+    _add_bootstrap_options(compare, n_resamples=2000, resumable=True)
     _add_output_options(compare, report_default=None)
     compare.set_defaults(run=_run_compare)
     return parser
@@ -297,14 +318,18 @@ def _check_bootstrap_options(args: argparse.Namespace, func: str) -> dict[str, A
         # The shared check names the Python parameter; the user typed the option.
         raise UsageError(str(exc).replace("'n_jobs'", "'--n-jobs'")) from None
     try:
-        return dict(
-            n_resamples=check_int(args.n_resamples, func, "--n-resamples", low=1),
+        options = dict(
+            # Paired comparisons keep n_resamples x 2 values per metric at the peak.
+            n_resamples=check_n_resamples(args.n_resamples, func, "--n-resamples", n_columns=2),
             confidence=check_open_unit(args.confidence, func, "--confidence"),
             method=args.method,
             seed=check_int(args.seed, func, "--seed", low=0),
             n_jobs=n_jobs,
             progress=sys.stderr.isatty() if args.progress is None else args.progress,
         )
+        if hasattr(args, "retries"):
+            options["retries"] = check_int(args.retries, func, "--retries", low=0)
+        return options
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -524,6 +549,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         name_b=args.score_b,
         stratify=args.stratify,
         groups=groups,
+        checkpoint=args.checkpoint,
         **options,
     )
     source = Path(args.predictions).name

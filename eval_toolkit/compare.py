@@ -498,6 +498,11 @@ class PairedBootstrap(_BaseBootstrap):
     pos_label : object, optional
         The positive label, needed unless labels are {0, 1}, {-1, 1} or bool;
         selects the matching ``predict_proba`` column through ``classes_``.
+    checkpoint : str or os.PathLike, optional
+        Directory keeping finished blocks of resamples, so an interrupted
+        ``fit`` resumes where it stopped (see
+        :func:`~eval_toolkit.paired_bootstrap_diff`).  Not with an
+        :class:`OperatingPoint` metric.
 
     Attributes
     ----------
@@ -556,6 +561,7 @@ class PairedBootstrap(_BaseBootstrap):
         cv: Any = 5,
         stratify: bool = False,
         pos_label: Any = None,
+        checkpoint: Any = None,
     ) -> None:
         self.scorer_a = scorer_a
         self.scorer_b = scorer_b
@@ -569,15 +575,22 @@ class PairedBootstrap(_BaseBootstrap):
         self.cv = cv
         self.stratify = stratify
         self.pos_label = pos_label
+        self.checkpoint = checkpoint
 
     def _bootstrap(
         self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None
     ) -> PairedBootstrapCI:
         if isinstance(self.metric, OperatingPoint):
+            if self.checkpoint is not None:
+                raise ValueError(param_error(
+                    type(self).__name__, "checkpoint", "None with an OperatingPoint metric "
+                    "(its threshold is refitted per resample outside the checkpointed engine)",
+                    self.checkpoint))
             result = self._op_point(y, scores)
         else:
             result = _bootstrap.paired_bootstrap_diff(
-                y, scores[0], scores[1], self.metric, groups=groups, **self._options()
+                y, scores[0], scores[1], self.metric, groups=groups,
+                checkpoint=self.checkpoint, **self._options()
             )
         self.delta_ = result.delta
         self.ci_ = (result.ci_low, result.ci_high)

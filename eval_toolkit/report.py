@@ -13,10 +13,13 @@ ever added, and ``schema_version`` changes if one is removed or renamed.
 from __future__ import annotations
 
 import base64
+import hashlib
 import html
 import io
 import json
 import math
+import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -274,6 +277,8 @@ def compare_scores(
     groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> ComparisonReport:
     """Compare two models' scores on several metrics (and slices) with paired bootstrap CIs.
 
@@ -302,6 +307,12 @@ def compare_scores(
         As in :func:`~eval_toolkit.paired_bootstrap_diff`, except that
         ``method`` defaults to ``"bca"``.  With ``groups`` every slice
         resamples its own groups.
+    checkpoint : str or os.PathLike, optional
+        Directory of checkpoints, one subdirectory per row (slice and metric),
+        as in :func:`~eval_toolkit.paired_bootstrap_diff`: a rerun after an
+        interruption computes only the missing blocks.
+    retries : int, default=0
+        As in :func:`~eval_toolkit.paired_bootstrap_diff`.
 
     Returns
     -------
@@ -334,15 +345,29 @@ def compare_scores(
         progress=progress,
     )
     codes = check_groups(groups, func, n=y.shape[0], stratify=stratify)
+    if checkpoint is not None and not isinstance(checkpoint, (str, os.PathLike)):
+        raise TypeError(param_error(func, "checkpoint", "None or a directory path", checkpoint))
     rows = tuple(
         _row(y[mask], a[mask], b[mask], metric, slice_label,
-             dict(options, groups=None if codes is None else codes[mask]))
+             dict(options, groups=None if codes is None else codes[mask], retries=retries,
+                  checkpoint=_row_checkpoint(checkpoint, slice_label, metric)))
         for slice_label, mask in _slice_masks(y, slices, slice_name)
         for metric in metrics
     )
     return ComparisonReport(
         rows, y, a, b, name_a=name_a, name_b=name_b, seed=seed if isinstance(seed, int) else None
     )
+
+
+def _row_checkpoint(checkpoint: Any, slice_label: str, metric: str) -> Any:
+    """One checkpoint subdirectory per row; its name is readable and unique."""
+    if checkpoint is None:
+        return None
+    label = f"{metric}" if slice_label == ALL_SLICE else f"{metric}__{slice_label}"
+    safe = re.sub(r"[^A-Za-z0-9_.=-]", "_", label)[:80]
+    if safe != label:  # keep rows whose labels differ only in replaced characters apart
+        safe += "-" + hashlib.sha256(label.encode()).hexdigest()[:8]
+    return os.path.join(os.fspath(checkpoint), safe)
 
 
 def _options_iv(func: str, **options: Any) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def test_init_only_stores_parameters():
     assert pb.get_params(deep=False) == {
         "scorer_a": "not a scorer", "scorer_b": 3, "metric": "nope", "n_resamples": -1,
         "confidence": 0.95, "method": "bca", "seed": 42, "n_jobs": 1, "refit": "x", "cv": 5,
-        "stratify": False, "pos_label": None,
+        "stratify": False, "pos_label": None, "checkpoint": None,
     }
 
 
