@@ -362,3 +362,106 @@ def test_cli_killed_then_resumed_equals_uninterrupted(tmp_path):
     out, err = resumed.communicate(timeout=300)
     assert resumed.returncode == 0, err
     assert out == expected
+
+
+# ---- CLI input and reports -----------------------------------------------------------------
+
+
+def _cli(*args: str) -> tuple[int, str, str]:
+    proc = subprocess.run([sys.executable, "-m", "eval_toolkit", *args], capture_output=True,
+                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          timeout=300)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def test_columnar_reader_matches_the_row_reader(tmp_path, monkeypatch):
+    from eval_toolkit import cli
+
+    path = tmp_path / "p.csv"
+    path.write_text("id,y,a,b,site,note\n1,1,0.25,0.5,s1,x\n2,0,0.75,1e-3,s2,\n3,1,1,0,s1,z\n")
+    fast = cli.read_predictions(str(path), ["y", "a", "site"])
+    assert list(fast) == ["y", "a", "site"]  # only the columns asked for
+    monkeypatch.setitem(sys.modules, "pyarrow.csv", None)
+    slow = cli.read_predictions(str(path), ["y", "a", "site"])
+    for name in fast:  # same values once read as the CLI reads them (numbers or text)
+        numbers = cli._as_numbers(fast[name])
+        if numbers is None:
+            np.testing.assert_array_equal(fast[name], slow[name])
+        else:
+            np.testing.assert_array_equal(numbers, cli._as_numbers(slow[name]))
+
+
+def _planted(tmp_path: Path, kind: str) -> tuple[Path, Path]:
+    report_dir, outside = tmp_path / "out", tmp_path / "elsewhere"
+    report_dir.mkdir()
+    outside.mkdir()
+    target = outside / "victim.html"
+    if kind == "planted":
+        target.write_text("precious")
+    (report_dir / "report.html").symlink_to(target)
+    (report_dir / "results.json").symlink_to(outside / "victim.json")  # dangling
+    return report_dir, target
+
+
+@pytest.mark.parametrize("kind", ["planted", "dangling"])
+def test_report_never_writes_through_a_symlink(tmp_path, kind):
+    csv = _write_predictions(tmp_path / "p.csv", n=200)
+    report_dir, target = _planted(tmp_path, kind)
+    code, _, err = _cli("compare", str(csv), "--label", "y", "--score-a", "a", "--score-b", "b",
+                        "--n-resamples", "50", "--report", str(report_dir), "--no-progress")
+    assert code == 0, err
+    for name in ("report.html", "results.json"):
+        assert not (report_dir / name).is_symlink() and (report_dir / name).stat().st_size > 0
+    assert (target.read_text() == "precious") if kind == "planted" else not target.exists()
+    assert not (tmp_path / "elsewhere" / "victim.json").exists()
+    assert sorted(p.name for p in report_dir.iterdir()) == ["report.html", "results.json"]
+
+
+@pytest.mark.parametrize("where", ["existing-file", "unwritable", "under-a-file"])
+def test_bad_report_destination_fails_before_the_work(tmp_path, where):
+    csv = _write_predictions(tmp_path / "p.csv", n=200)
+    if where == "existing-file":
+        dest = tmp_path / "report"
+        dest.write_text("")
+    elif where == "unwritable":
+        locked = tmp_path / "locked"
+        locked.mkdir(mode=0o500)
+        dest = locked / "report"
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere")
+    else:
+        (tmp_path / "file").write_text("")
+        dest = tmp_path / "file" / "report"
+    start = time.monotonic()
+    # 10**6 resamples would take minutes: failing fast proves the check comes first.
+    code, out, err = _cli("compare", str(csv), "--label", "y", "--score-a", "a", "--score-b",
+                          "b", "--n-resamples", "1000000", "--report", str(dest))
+    assert code == 1 and out == ""
+    assert time.monotonic() - start < 30
+    assert err.startswith("eval-toolkit compare: error: The '--report' parameter of "
+                          "eval-toolkit compare must be a directory")
+    assert "Traceback" not in err and err.count("\n") == 1
+
+
+def test_user_text_is_shown_literally_in_plots(tmp_path):
+    pytest.importorskip("matplotlib")
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 200)
+    path = tmp_path / "p.csv"
+    with path.open("w") as handle:
+        handle.write("y,$\\frac{a,$x$\n")
+        for row in zip(y, rng.uniform(size=200), rng.uniform(size=200)):
+            handle.write(",".join(map(str, row)) + "\n")
+    code, _, err = _cli("compare", str(path), "--label", "y", "--score-a", "$\\frac{a",
+                        "--score-b", "$x$", "--n-resamples", "50", "--report",
+                        str(tmp_path / "r"), "--no-progress")
+    assert code == 0, err
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "$\\frac{a" in html and "data:image/png;base64," in html
+    from matplotlib.figure import Figure
+
+    from eval_toolkit.plotting import plot_roc
+
+    ax = plot_roc(y, {"$x$": rng.uniform(size=200)}, ax=Figure().add_subplot())
+    ax.figure.canvas.draw()  # mathtext would typeset $x$ as an italic x
+    assert ax.get_legend().get_texts()[0].get_text().startswith(r"\$x\$")
