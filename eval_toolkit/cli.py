@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._kernels import METRIC_NAMES
+from ._parallel import WorkerDiedError
 from ._validation import (
     check_int,
     check_labels,
@@ -689,7 +690,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"{exc.prog or prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (DataError, ValueError, ImportError) as exc:
+    except (DataError, ValueError, ImportError, WorkerDiedError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_DATA
     except KeyboardInterrupt:
