@@ -30,7 +30,6 @@ import io
 import json
 import os
 import tempfile
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +38,7 @@ from typing import Any
 import numpy as np
 
 from ._validation import param_error
+from ._warnings import warn
 
 __all__ = ["CheckpointWarning"]
 
@@ -186,11 +186,10 @@ class Checkpoint:
         payload = data[head:]
         expected = hashlib.sha256(self.key.encode() + payload).digest()
         if data[: len(_MAGIC)] != _MAGIC or data[len(_MAGIC) : head] != expected:
-            warnings.warn(
+            warn(
                 f"checkpoint file {file} is corrupt or truncated (checksum mismatch); "
                 "recomputing that block.",
                 CheckpointWarning,
-                stacklevel=2,
             )
             return None
         values = np.load(io.BytesIO(payload), allow_pickle=False)

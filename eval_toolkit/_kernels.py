@@ -37,7 +37,6 @@ THRESHOLD_METRICS = frozenset(
     {"accuracy", "balanced_accuracy", "f1", "precision", "recall", "specificity"}
 )
 NEEDS_PROBABILITIES = frozenset({"log_loss", "brier", "ece"})
-NEEDS_BOTH_CLASSES = frozenset({"roc_auc", "average_precision", "balanced_accuracy"})
 
 
 def metric_bounds(name: str) -> tuple[float, float]:

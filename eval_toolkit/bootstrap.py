@@ -21,24 +21,23 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from ._checkpoint import Checkpoint, CheckpointWarning
+from ._checkpoint import CheckpointWarning
 from ._engine import DegenerateResampleWarning, SmallSampleWarning
-from ._intervals import CI_METHODS, bootstrap_interval
+from ._intervals import CI_METHODS
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._parallel import WorkerDiedError
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._validation import (
+    Resampling,
     check_bool,
     check_groups,
     check_int,
     check_labels,
-    check_n_jobs,
-    check_n_resamples,
     check_open_unit,
     check_option,
     check_probabilities,
+    check_resampling,
     check_scores,
-    check_seed,
     param_error,
 )
 
@@ -62,7 +61,7 @@ STUDENTIZED_METRICS = ("roc_auc", "accuracy", "brier", "log_loss")
 
 
 @dataclass(frozen=True)
-class _Problem:
+class Problem:
     """Validated inputs of one bootstrap call."""
 
     func: str
@@ -71,16 +70,9 @@ class _Problem:
     metric_name: str | None
     metric_fn: Callable[[np.ndarray, np.ndarray], float] | None
     label: str
-    n_resamples: int
-    confidence: float
-    method: str
-    seed: int | np.random.SeedSequence
-    n_jobs: int
+    resampling: Resampling
     stratify: bool
-    progress: bool
-    groups: np.ndarray | None = None
-    checkpoint: Any = None
-    retries: int = 0
+    groups: np.ndarray | None = None  # dense cluster codes 0..G-1 (cluster bootstrap)
 
 
 def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
@@ -130,20 +122,36 @@ def _problem_iv(
     raw_scores: dict[str, Any],
     metric: Any,
     *,
-    n_resamples: Any,
-    confidence: Any,
-    method: Any,
-    seed: Any,
-    n_jobs: Any,
     stratify: Any,
     pos_label: Any,
-    progress: Any = False,
     groups: Any = None,
-    checkpoint: Any = None,
-    retries: Any = 0,
-) -> _Problem:
+    **options: Any,
+) -> Problem:
     """Validate everything once; the engine assumes valid input from here on."""
+    resampling = check_resampling(
+        func, methods=CI_METHODS, n_columns=len(raw_scores), **options
+    )
     y = check_labels(y_true, func, pos_label=pos_label)
+    stratify = check_bool(stratify, func, "stratify")
+    codes = check_groups(groups, func, n=y.shape[0], stratify=stratify)
+    return checked_problem(func, y, raw_scores, metric, resampling, stratify, codes)
+
+
+def checked_problem(
+    func: str,
+    y: np.ndarray,
+    raw_scores: dict[str, Any],
+    metric: Any,
+    resampling: Resampling,
+    stratify: bool,
+    groups: np.ndarray | None = None,
+) -> Problem:
+    """Check the scores and the metric; labels, options and groups (dense codes, see
+    ``check_groups``) were validated by the caller.
+
+    The entry for callers that validated their own parameters already (the
+    meta-estimators of :mod:`eval_toolkit.compare`).
+    """
     scores = tuple(
         check_scores(s, func, param=name, n=y.shape[0]) for name, s in raw_scores.items()
     )
@@ -151,10 +159,28 @@ def _problem_iv(
     if name in NEEDS_PROBABILITIES:
         for param, s in zip(raw_scores, scores):
             check_probabilities(s, func, param)
-    method = check_option(method, func, "method", CI_METHODS)
-    stratify = check_bool(stratify, func, "stratify")
-    codes = check_groups(groups, func, n=y.shape[0], stratify=stratify)
-    if method == "studentized" and codes is not None:
+    check_studentized(func, resampling.method, name, groups)
+    return Problem(
+        func=func,
+        y=y,
+        scores=scores,
+        metric_name=name,
+        metric_fn=fn,
+        label=label,
+        resampling=resampling,
+        stratify=stratify,
+        groups=groups,
+    )
+
+
+def check_studentized(
+    func: str, method: str, metric_name: str | None, groups: np.ndarray | None
+) -> None:
+    """``method="studentized"`` needs a closed-form standard error: a named metric with
+    influence values, and rows resampled one by one (no groups)."""
+    if method != "studentized":
+        return
+    if groups is not None:
         raise ValueError(
             param_error(
                 func,
@@ -164,7 +190,7 @@ def _problem_iv(
                 method,
             )
         )
-    if method == "studentized" and name not in STUDENTIZED_METRICS:
+    if metric_name not in STUDENTIZED_METRICS:
         raise ValueError(
             param_error(
                 func,
@@ -174,54 +200,9 @@ def _problem_iv(
                 method,
             )
         )
-    return _Problem(
-        func=func,
-        y=y,
-        scores=scores,
-        metric_name=name,
-        metric_fn=fn,
-        label=label,
-        n_resamples=check_n_resamples(
-            n_resamples, func, n_columns=len(scores) + (method == "studentized")
-        ),
-        confidence=check_open_unit(confidence, func, "confidence"),
-        method=method,
-        seed=check_seed(seed, func),
-        n_jobs=check_n_jobs(n_jobs, func),
-        stratify=stratify,
-        progress=check_bool(progress, func, "progress"),
-        groups=codes,
-        checkpoint=_check_checkpoint(checkpoint, func),
-        retries=check_int(retries, func, "retries", low=0),
-    )
 
 
-def _check_checkpoint(checkpoint: Any, func: str) -> Any:
-    if checkpoint is None or isinstance(checkpoint, (str, os.PathLike)):
-        return checkpoint
-    raise TypeError(param_error(func, "checkpoint", "None or a directory path", checkpoint))
-
-
-def _open_checkpoint(problem: _Problem, opts: _engine.KernelOptions) -> Checkpoint | None:
-    """Bind the checkpoint directory to everything that determines the blocks."""
-    if problem.checkpoint is None:
-        return None
-    names = ("y_score",) if len(problem.scores) == 1 else ("y_score_a", "y_score_b")
-    parts: dict[str, Any] = dict(zip(names, problem.scores))
-    parts.update(
-        y_true=problem.y,
-        metric=problem.metric_name or problem.metric_fn,
-        options=(opts.threshold, opts.n_bins, opts.strategy),
-        studentized=problem.method == "studentized",
-        stratify=problem.stratify,
-        groups=problem.groups,
-        seed=problem.seed,
-        block_size=_engine.BLOCK_SIZE,
-    )
-    return Checkpoint.open(problem.checkpoint, problem.func, parts)
-
-
-def _statistic(problem: _Problem, opts: _engine.KernelOptions):
+def _statistic(problem: Problem, opts: _engine.KernelOptions):
     if problem.metric_fn is not None:
         return _engine.generic_statistic(
             problem.metric_fn,
@@ -237,60 +218,42 @@ def _statistic(problem: _Problem, opts: _engine.KernelOptions):
         problem.scores,
         opts,
         stratify=problem.stratify,
-        with_se=problem.method == "studentized",
+        with_se=problem.resampling.method == "studentized",
         groups=problem.groups,
     )
 
 
-def _check_point(problem: _Problem, point: float) -> None:
-    if np.isfinite(point):
-        return
-    present = sorted(set(problem.y.tolist()))
-    got = "only the positive class" if present == [True] else "only the negative class"
-    if len(present) == 2:
-        got = "labels for which it is undefined"
-    raise ValueError(
-        param_error(
-            problem.func,
-            "y_true",
-            f"such that {problem.label} is defined on the full data "
-            "(both classes present, and predicted positives for precision)",
-            got,
-        )
-    )
-
-
-def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
-    """Shared body: statistic, distribution, degenerate handling, interval."""
-    statistic = _statistic(problem, opts)
-    point = statistic.point()
-    _check_point(problem, point)
+def _check_point(problem: Problem, point: float) -> None:
+    """Before resampling: the metric must be defined on the full data; warn on tiny classes."""
+    if not np.isfinite(point):
+        raise _engine.undefined_metric_error(problem.func, problem.y, problem.label)
     _engine.warn_if_few_in_class(problem.y, problem.func)
-    values = _engine.bootstrap_distribution(
-        statistic,
-        problem.n_resamples,
-        problem.seed,
-        n_jobs=problem.n_jobs,
+
+
+def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
+    """Build the statistic and run the engine's one pipeline on it."""
+    return _engine.run(
+        _statistic(problem, opts),
+        problem.resampling,
+        func=problem.func,
+        label=problem.label,
         description=description,
-        progress=problem.progress,
-        retries=problem.retries,
-        checkpoint=_open_checkpoint(problem, opts),
+        check_point=lambda point: _check_point(problem, point),
+        fingerprint=_fingerprint(problem, opts),
     )
-    n_arms = len(problem.scores)
-    values, n_degenerate = _engine.drop_degenerate(values, problem.func, problem.label)
-    theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
-    studentized = problem.method == "studentized"
-    interval = bootstrap_interval(
-        problem.method,
-        theta_b,
-        point,
-        problem.confidence,
-        jackknife=lambda: statistic.jackknife(problem.n_jobs),
-        se_b=values[:, n_arms] if studentized else None,
-        se_hat=statistic.se_hat() if studentized else None,
-        bounds=statistic.bounds if studentized else (-np.inf, np.inf),
+
+
+def _fingerprint(problem: Problem, opts: _engine.KernelOptions) -> dict[str, Any]:
+    """The inputs that determine the blocks, named as the user knows them (checkpoints)."""
+    names = ("y_score",) if len(problem.scores) == 1 else ("y_score_a", "y_score_b")
+    return dict(
+        zip(names, problem.scores),
+        y_true=problem.y,
+        metric=problem.metric_name or problem.metric_fn,
+        options=(opts.threshold, opts.n_bins, opts.strategy),
+        stratify=problem.stratify,
+        groups=problem.groups,
     )
-    return point, theta_b, interval, n_degenerate
 
 
 def bootstrap_ci(
@@ -359,9 +322,9 @@ def bootstrap_ci(
         process, a dead worker) the same call with the same directory computes
         only the missing blocks, and the result is bit-identical to an
         uninterrupted run.  The directory is bound to the inputs and
-        parameters (a SHA-256 fingerprint; ``n_resamples``, ``confidence``
-        and ``n_jobs`` excepted): another computation's directory is refused,
-        and a corrupt block file is recomputed with a
+        parameters (a SHA-256 fingerprint; ``n_resamples``, ``confidence``,
+        the interval method and ``n_jobs`` excepted): another computation's
+        directory is refused, and a corrupt block file is recomputed with a
         :class:`~eval_toolkit.CheckpointWarning`.  A custom metric callable
         is identified by its qualified name and bytecode.
     retries : int, default=0
@@ -383,7 +346,7 @@ def bootstrap_ci(
     >>> score = np.clip(0.3 * y + rng.uniform(0, 0.7, 500), 0, 1)
     >>> ci = bootstrap_ci(y, score, "roc_auc", n_resamples=500)
     >>> round(ci.point_estimate, 3), ci.ci_low < ci.point_estimate < ci.ci_high
-    (0.715, True)
+    (0.858, True)
     """
     func = "bootstrap_ci"
     problem = _problem_iv(
@@ -403,19 +366,24 @@ def bootstrap_ci(
         checkpoint=checkpoint,
         retries=retries,
     )
-    point, theta_b, interval, n_deg = _run(problem, _engine.KernelOptions(), "bootstrap CI")
+    return ci_result(problem)
+
+
+def ci_result(problem: Problem) -> BootstrapCI:
+    """The bootstrap CI of a validated one-arm problem (see :func:`checked_problem`)."""
+    out = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
-        point_estimate=float(point),
-        ci_low=interval.low,
-        ci_high=interval.high,
-        confidence=problem.confidence,
-        n_resamples=int(theta_b.shape[0]),
-        method=problem.method,
-        std_error=_std_error(theta_b),
-        n_degenerate=n_deg,
+        point_estimate=float(out.point),
+        ci_low=out.interval.low,
+        ci_high=out.interval.high,
+        confidence=problem.resampling.confidence,
+        n_resamples=int(out.distribution.shape[0]),
+        method=problem.resampling.method,
+        std_error=_std_error(out.distribution),
+        n_degenerate=out.n_degenerate,
         n_samples=int(problem.y.shape[0]),
         metric=problem.label,
-        distribution=theta_b,
+        distribution=out.distribution,
     )
 
 
@@ -431,16 +399,15 @@ def _paired(
     problem = _problem_iv(
         func, y_true, {"y_score_a": y_score_a, "y_score_b": y_score_b}, metric, **kwargs
     )
-    point, delta_b, interval, n_deg = _run(problem, opts, f"{func} ({problem.label})")
-    return PairedBootstrapCI.from_distribution(
-        point,
-        delta_b,
-        interval,
-        confidence=problem.confidence,
-        method=problem.method,
-        n_degenerate=n_deg,
-        n_samples=int(problem.y.shape[0]),
-        metric=problem.label,
+    return paired_result(problem, opts)
+
+
+def paired_result(problem: Problem, opts: _engine.KernelOptions | None = None) -> PairedBootstrapCI:
+    """The paired bootstrap of a validated two-arm problem (see :func:`checked_problem`)."""
+    opts = _engine.KernelOptions() if opts is None else opts
+    out = _run(problem, opts, f"{problem.func} ({problem.label})")
+    return out.paired_result(
+        problem.resampling, n_samples=int(problem.y.shape[0]), metric=problem.label
     )
 
 
@@ -501,9 +468,9 @@ def paired_bootstrap_diff(
         process, a dead worker) the same call with the same directory computes
         only the missing blocks, and the result is bit-identical to an
         uninterrupted run.  The directory is bound to the inputs and
-        parameters (a SHA-256 fingerprint; ``n_resamples``, ``confidence``
-        and ``n_jobs`` excepted): another computation's directory is refused,
-        and a corrupt block file is recomputed with a
+        parameters (a SHA-256 fingerprint; ``n_resamples``, ``confidence``,
+        the interval method and ``n_jobs`` excepted): another computation's
+        directory is refused, and a corrupt block file is recomputed with a
         :class:`~eval_toolkit.CheckpointWarning`.  A custom metric callable
         is identified by its qualified name and bytecode.
     retries : int, default=0

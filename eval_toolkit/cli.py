@@ -25,12 +25,14 @@ import numpy as np
 from ._kernels import METRIC_NAMES
 from ._parallel import WorkerDiedError
 from ._validation import (
+    Resampling,
     check_int,
     check_labels,
     check_n_jobs,
     check_n_resamples,
     check_open_unit,
     check_scores,
+    group_codes,
     param_error,
 )
 
@@ -312,26 +314,21 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- option and column checks --------------------------------------------------------------
 
 
-def _check_bootstrap_options(args: argparse.Namespace, func: str) -> dict[str, Any]:
-    """Validated keyword arguments for the bootstrap; wrong values are usage errors."""
+def _check_bootstrap_options(args: argparse.Namespace, func: str) -> Resampling:
+    """Validated resampling options, checked under the options' names; wrong values are usage
+    errors.  ``--method`` is checked by argparse (``choices``)."""
     try:
-        n_jobs = check_n_jobs(args.n_jobs, func)
-    except ValueError as exc:
-        # The shared check names the Python parameter; the user typed the option.
-        raise UsageError(str(exc).replace("'n_jobs'", "'--n-jobs'")) from None
-    try:
-        options = dict(
+        return Resampling(
             # Paired comparisons keep n_resamples x 2 values per metric at the peak.
             n_resamples=check_n_resamples(args.n_resamples, func, "--n-resamples", n_columns=2),
             confidence=check_open_unit(args.confidence, func, "--confidence"),
             method=args.method,
             seed=check_int(args.seed, func, "--seed", low=0),
-            n_jobs=n_jobs,
+            n_jobs=check_n_jobs(args.n_jobs, func, param="--n-jobs"),
             progress=sys.stderr.isatty() if args.progress is None else args.progress,
+            retries=check_int(getattr(args, "retries", 0), func, "--retries", low=0),
+            checkpoint=getattr(args, "checkpoint", None),
         )
-        if hasattr(args, "retries"):
-            options["retries"] = check_int(args.retries, func, "--retries", low=0)
-        return options
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
@@ -559,13 +556,13 @@ def _check_report(args: argparse.Namespace, func: str) -> None:
 def _write_report(report: ComparisonReport, directory: str | None) -> None:
     if directory is None:
         return
-    from .report import _matplotlib_available, write_report
+    from .report import plots_available, write_report
 
     try:
         html_file = write_report(report, directory)
     except OSError as exc:  # e.g. the disk filled up meanwhile
         raise DataError(f"Cannot write the report to {directory}: {exc}") from exc
-    note = "" if _matplotlib_available() else " (no plots: pip install 'eval_toolkit[plot]')"
+    note = "" if plots_available() else " (no plots: pip install 'eval_toolkit[plot]')"
     _say(f"report written to {html_file} and {html_file.with_name('results.json')}{note}")
 
 
@@ -576,20 +573,21 @@ def _say(message: str) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from ._demo import DATASET, NAME_A, NAME_B, run_demo
 
-    options = _check_bootstrap_options(args, f"{PROG} demo")
+    resampling = _check_bootstrap_options(args, f"{PROG} demo")
     _check_report(args, f"{PROG} demo")
     _say(
         f"training {NAME_A} (A) and {NAME_B} (B) on {DATASET}, then comparing them "
-        f"on the held-out test split with {options['n_resamples']} paired resamples"
+        f"on the held-out test split with {resampling.n_resamples} paired resamples"
     )
-    report = run_demo(**options)
+    report = run_demo(resampling)
     _emit(report, args.format)
     _write_report(report, args.report)
     return EXIT_OK
 
 
 def _compare_inputs(args: argparse.Namespace, func: str):
-    """Labels, both scores and the slices, read and checked under the options' names."""
+    """Labels, both scores, the slices and the group codes, read and checked under the
+    options' names."""
     header = read_header(args.predictions)
     source = Path(args.predictions).name
     wanted = {"--label": args.label, "--score-a": args.score_a, "--score-b": args.score_b,
@@ -619,31 +617,32 @@ def _compare_inputs(args: argparse.Namespace, func: str):
         if args.stratify:
             raise UsageError(f"{func}: --groups and --stratify cannot be combined (the cluster "
                              "bootstrap resamples whole groups, which may hold both classes)")
+        groups = group_codes(groups)
     return y, a, b, slices, groups
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from .report import compare_scores
+    from .report import build_comparison
 
     func = f"{PROG} compare"
-    options = _check_bootstrap_options(args, func)
+    resampling = _check_bootstrap_options(args, func)
     _check_report(args, func)
     y, a, b, slices, groups = _compare_inputs(args, func)
-    report = compare_scores(
+    source = Path(args.predictions).name
+    report = build_comparison(
+        func,
         y,
         a,
         b,
-        metrics=args.metrics,
+        metrics=tuple(args.metrics) if args.metrics else None,
         slices=slices,
         slice_name=args.slice_by or "slice",
         name_a=args.score_a,
         name_b=args.score_b,
+        resampling=resampling,
         stratify=args.stratify,
         groups=groups,
-        checkpoint=args.checkpoint,
-        **options,
     )
-    source = Path(args.predictions).name
     report = replace(report, title=f"{args.score_b} (B) vs {args.score_a} (A) on {source}")
     _emit(report, args.format)
     _write_report(report, args.report)

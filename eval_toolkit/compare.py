@@ -24,7 +24,6 @@ Two modes:
 from __future__ import annotations
 
 import numbers
-import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -40,22 +39,24 @@ from ._intervals import CI_METHODS
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, PairedBootstrapCI
 from ._validation import (
+    Resampling,
     check_bool,
     check_groups,
-    check_int,
     check_labels,
-    check_n_jobs,
     check_open_unit,
     check_option,
     check_probabilities,
+    check_resampling,
     check_scores,
-    check_seed,
     param_error,
 )
+from ._warnings import warn
 from .operating_points import (
+    OP_POINT_METHODS,
     OperatingPointMetric,
     ThresholdSelector,
-    paired_bootstrap_op_point_diff,
+    op_point_result,
+    op_point_statistic,
 )
 from .protocols import validate_scorer
 
@@ -66,9 +67,6 @@ __all__ = ["Bootstrap", "OperatingPoint", "PairedBootstrap"]
 #: ``SeedSequence(seed)``, so ``SeedSequence([seed, 1])`` is a separate stream:
 #: changing ``n_resamples`` never moves the split, and vice versa.
 _SPLIT_STREAM = 1
-
-_OP_POINT_METHODS = ("percentile", "basic", "bca")
-
 
 @dataclass(frozen=True)
 class OperatingPoint:
@@ -191,7 +189,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
     _SCORERS: tuple[str, ...] = ()
 
     # ----- validation: everything is checked before any model is trained or called
-    def _params_iv(self) -> None:
+    def _params_iv(self) -> tuple[Resampling, bool]:
+        """Check this object's parameters once; return the validated resampling options."""
         func = type(self).__name__
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(param_error(func, "refit", "a bool", self.refit))
@@ -201,11 +200,12 @@ class _BaseBootstrap(BaseEstimator, ABC):
         for name in self._SCORERS:
             self._scorer_iv(func, name, getattr(self, name))
         self._metric_iv(func)
-        check_int(self.n_resamples, func, "n_resamples", low=1)
-        check_open_unit(self.confidence, func, "confidence")
-        check_seed(self.seed, func)
-        check_n_jobs(self.n_jobs, func)
-        check_bool(self.stratify, func, "stratify")
+        methods = OP_POINT_METHODS if isinstance(self.metric, OperatingPoint) else CI_METHODS
+        resampling = check_resampling(
+            func, n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
+            seed=self.seed, n_jobs=self.n_jobs, methods=methods,
+            checkpoint=getattr(self, "checkpoint", None), n_columns=len(self._SCORERS))
+        return resampling, check_bool(self.stratify, func, "stratify")
 
     def _scorer_iv(self, func: str, name: str, scorer: Any) -> None:
         validate_scorer(scorer, name=name)
@@ -222,7 +222,6 @@ class _BaseBootstrap(BaseEstimator, ABC):
     def _metric_iv(self, func: str) -> None:
         metric = self.metric
         if isinstance(metric, OperatingPoint):
-            check_option(self.method, func, "method", _OP_POINT_METHODS)
             return
         if isinstance(metric, str):
             check_option(metric, func, "metric", METRIC_NAMES)
@@ -230,12 +229,11 @@ class _BaseBootstrap(BaseEstimator, ABC):
             expected = ("one of " + ", ".join(map(repr, METRIC_NAMES))
                         + ", a callable or an OperatingPoint")
             raise ValueError(param_error(func, "metric", expected, metric))
-        method = check_option(self.method, func, "method", CI_METHODS)
-        if method == "studentized" and isinstance(metric, str) \
+        if self.method == "studentized" and isinstance(metric, str) \
                 and metric not in _bootstrap.STUDENTIZED_METRICS:
             raise ValueError(param_error(
                 func, "method", "'percentile', 'basic' or 'bca' for this metric ('studentized' "
-                f"needs one of {', '.join(_bootstrap.STUDENTIZED_METRICS)})", method))
+                f"needs one of {', '.join(_bootstrap.STUDENTIZED_METRICS)})", self.method))
 
     # ----- fitting
     def fit(self, X: Any, y: Any, groups: Any = None) -> _BaseBootstrap:
@@ -258,21 +256,20 @@ class _BaseBootstrap(BaseEstimator, ABC):
         self : object
             The fitted meta-estimator.
         """
-        self._params_iv()
+        resampling, stratify = self._params_iv()
         func = type(self).__name__
-        labels = np.asarray(y)
-        check_labels(labels, func, param="y", pos_label=self.pos_label)
+        labels = check_labels(np.asarray(y), func, param="y", pos_label=self.pos_label)
         if _n_rows(X) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
                                          f"{_n_rows(X)} rows"))
-        codes = check_groups(groups, func, n=labels.shape[0], stratify=bool(self.stratify))
+        codes = check_groups(groups, func, n=labels.shape[0], stratify=stratify)
         if codes is not None and isinstance(self.metric, OperatingPoint):
             raise ValueError(param_error(
                 func, "groups", "None with an OperatingPoint metric (its validation/test "
                 "split is by rows)", "cluster ids"))
         self._record_input(X)
         scores = self._fit_scorers(X, y, groups)
-        self.result_ = self._bootstrap(labels, scores, codes)
+        self.result_ = self._bootstrap(labels, scores, resampling, stratify, codes)
         return self
 
     def _record_input(self, X: Any) -> None:
@@ -312,14 +309,29 @@ class _BaseBootstrap(BaseEstimator, ABC):
         classes = getattr(getattr(self, f"{name}_"), "classes_", None)
         return _positive_column(proba, classes, self.pos_label, type(self).__name__, name)
 
-    def _options(self) -> dict[str, Any]:
-        return dict(n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
-                    seed=self.seed, n_jobs=self.n_jobs, stratify=bool(self.stratify),
-                    pos_label=self.pos_label)
+    def _problem(
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
+    ) -> _bootstrap.Problem:
+        """The functional API's problem: the scorers' predictions checked, the rest validated."""
+        return _bootstrap.checked_problem(
+            type(self).__name__, y, dict(zip(self._SCORERS, scores)), self.metric, resampling,
+            stratify, groups)
 
     @abstractmethod
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None):
-        """Run the subclass's functional API on labels, scores and cluster ids."""
+    def _bootstrap(
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
+    ) -> Any:
+        """Run the subclass's bootstrap on validated labels, options and cluster codes."""
 
     # ----- fitted use
     def score(self, X: Any, y: Any) -> float:
@@ -356,9 +368,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
             value = _metric_point(type(self).__name__, labels, dict(zip(params, scores)),
                                   self.metric, self.pos_label)
         if not np.isfinite(value):
-            warnings.warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on "
-                          "these data (e.g. a single class); returning nan.",
-                          UndefinedMetricWarning, stacklevel=2)
+            warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on these "
+                 "data (e.g. a single class); returning nan.", UndefinedMetricWarning)
         return value
 
     def summary(self) -> str:
@@ -578,36 +589,34 @@ class PairedBootstrap(_BaseBootstrap):
         self.checkpoint = checkpoint
 
     def _bootstrap(
-        self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
     ) -> PairedBootstrapCI:
         if isinstance(self.metric, OperatingPoint):
-            if self.checkpoint is not None:
-                raise ValueError(param_error(
-                    type(self).__name__, "checkpoint", "None with an OperatingPoint metric "
-                    "(its threshold is refitted per resample outside the checkpointed engine)",
-                    self.checkpoint))
-            result = self._op_point(y, scores)
+            result = self._op_point(y, scores, resampling, stratify)
         else:
-            result = _bootstrap.paired_bootstrap_diff(
-                y, scores[0], scores[1], self.metric, groups=groups,
-                checkpoint=self.checkpoint, **self._options()
-            )
+            problem = self._problem(y, scores, resampling, stratify, groups)
+            result = _bootstrap.paired_result(problem)
         self.delta_ = result.delta
         self.ci_ = (result.ci_low, result.ci_high)
         self.p_value_ = result.p_value
         return result
 
-    def _op_point(self, y: np.ndarray, scores: list[np.ndarray]) -> PairedBootstrapCI:
-        spec = self.metric
-        labels = check_labels(y, type(self).__name__, param="y", pos_label=self.pos_label)
-        val, test = spec.split(labels, self.seed)
-        options = self._options()
-        options["pos_label"] = None  # labels are already booleans
-        return paired_bootstrap_op_point_diff(
-            labels[val], scores[0][val], scores[1][val],
-            labels[test], scores[0][test], scores[1][test],
-            spec.threshold_fn, spec.metric_fn, **options,
-        )
+    def _op_point(
+        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+    ) -> PairedBootstrapCI:
+        func, spec = type(self).__name__, self.metric
+        scores = [check_scores(s, func, param=name, n=y.shape[0])
+                  for name, s in zip(self._SCORERS, scores)]
+        val, test = spec.split(y, self.seed)
+        statistic = op_point_statistic(
+            y[val], tuple(s[val] for s in scores), y[test], tuple(s[test] for s in scores),
+            spec.threshold_fn, spec.metric_fn, stratify)
+        return op_point_result(func, statistic, resampling)
 
 
 class Bootstrap(_BaseBootstrap):
@@ -714,11 +723,14 @@ class Bootstrap(_BaseBootstrap):
         super()._metric_iv(func)
 
     def _bootstrap(
-        self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
     ) -> BootstrapCI:
-        result = _bootstrap.bootstrap_ci(
-            y, scores[0], self.metric, groups=groups, **self._options()
-        )
+        result = _bootstrap.ci_result(self._problem(y, scores, resampling, stratify, groups))
         self.estimate_ = result.point_estimate
         self.ci_ = (result.ci_low, result.ci_high)
         return result
