@@ -16,6 +16,7 @@ n = 10**7 samples uses a few arrays of 10**7 entries (~80 MB each) per worker.
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -27,7 +28,7 @@ from ._intervals import Interval, JackknifeSets, bootstrap_interval
 from ._kernels import Kernel, cell_scores, make_kernel, metric_bounds
 from ._parallel import parallel_map
 from ._resample import BLOCK_SIZE, CHUNK_ENTRIES, CellTable, block_sizes, build_cells
-from ._results import PairedBootstrapCI
+from ._results import PairedBootstrapCI, seed_record
 from ._validation import Resampling, param_error
 from ._warnings import warn
 
@@ -109,6 +110,7 @@ class Outcome:
             n_degenerate=self.n_degenerate,
             n_samples=n_samples,
             metric=metric,
+            seed=seed_record(resampling.seed),
         )
 
 
@@ -452,7 +454,7 @@ class GenericStatistic:
     def _call(self, rows: np.ndarray, score: np.ndarray) -> float:
         y = self.y[rows]
         try:
-            return float(self.metric(y, score[rows]))
+            value = self.metric(y, score[rows])
         except ValueError:
             # A resample holding one class leaves most ranking metrics
             # undefined; sklearn raises ValueError there.  It is a degenerate
@@ -460,6 +462,7 @@ class GenericStatistic:
             if y.all() or not y.any():
                 return float("nan")
             raise
+        return metric_value(value, self.metric)
 
     def point(self) -> float:
         full = np.arange(self.y.shape[0])
@@ -491,6 +494,27 @@ def _generic_loo_chunk(stat: GenericStatistic, removed: list[np.ndarray]) -> np.
         values = [stat._call(keep, s) for s in stat.scores]
         out[i] = values[0] if len(values) == 1 else values[1] - values[0]
     return out
+
+
+class MetricOutputError(TypeError):
+    """A custom metric callable returned something other than one number."""
+
+
+def metric_value(value: Any, metric: Callable[..., Any]) -> float:
+    """One call's output as a float; anything but a single real number is the metric's error.
+
+    ``float()`` alone would take a string such as ``"0.5"`` and blame the data
+    for ``"abc"``, and would take a 1-element array with a deprecation warning.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    ):
+        return float(value)
+    name = getattr(metric, "__name__", type(metric).__name__)
+    shape = f" of shape {value.shape}" if isinstance(value, np.ndarray) else ""
+    raise MetricOutputError(f"{name} returning {type(value).__name__}{shape}")
 
 
 def generic_statistic(

@@ -68,14 +68,21 @@ def check_option(value: Any, func: str, param: str, options: tuple[str, ...]) ->
 
 
 def check_seed(seed: Any, func: str) -> int | np.random.SeedSequence:
-    """Accept a non-negative int or a ``SeedSequence`` (nothing stateful)."""
+    """Accept a non-negative int or a ``SeedSequence`` (nothing stateful).
+
+    ``None`` draws fresh entropy from the OS: the result records it as its
+    ``seed``, so the run can be repeated exactly with ``seed=result.seed``.
+    """
+    if seed is None:
+        return np.random.SeedSequence()
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
         if int(seed) >= 0:
             return int(seed)
     raise ValueError(
-        param_error(func, "seed", "a non-negative int or a numpy.random.SeedSequence", seed)
+        param_error(func, "seed", "a non-negative int, a numpy.random.SeedSequence or None",
+                    seed)
     )
 
 
@@ -97,7 +104,14 @@ def check_labels(
         raise ValueError(param_error(func, param, "a non-empty array", "an empty array"))
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError(param_error(func, param, "free of NaN and inf", "non-finite labels"))
-    values = np.unique(y)
+    try:
+        values = np.unique(y)
+    except TypeError:  # object labels mixing kinds, or holding None
+        shown = list(dict.fromkeys(y.tolist()))[:5]
+        raise ValueError(
+            param_error(func, param, "labels of one comparable kind, without None",
+                        f"values {shown}")
+        ) from None
     if values.size > 2:
         shown = values[:5].tolist()
         raise ValueError(

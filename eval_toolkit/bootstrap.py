@@ -26,7 +26,7 @@ from ._engine import DegenerateResampleWarning, SmallSampleWarning
 from ._intervals import CI_METHODS
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._parallel import WorkerDiedError
-from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
+from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error, seed_record
 from ._validation import (
     Resampling,
     check_bool,
@@ -98,7 +98,7 @@ def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
 
 
 def _resolve_metric(
-    metric: Any, func: str, scores: tuple[np.ndarray, ...]
+    metric: Any, func: str, scores: tuple[np.ndarray, ...], names: tuple[str, ...] = ()
 ) -> tuple[str | None, Callable | None, str]:
     """Return (kernel name or None, callable or None, display label)."""
     if isinstance(metric, str):
@@ -111,7 +111,15 @@ def _resolve_metric(
     score_based, label_based = _sklearn_dispatch()
     if metric in score_based:
         return score_based[metric], None, label
-    if metric in label_based and all(np.isin(s, (0.0, 1.0)).all() for s in scores):
+    if metric in label_based:
+        for i, s in enumerate(scores):
+            if not np.isin(s, (0.0, 1.0)).all():
+                # scikit-learn would say "mix of binary and continuous targets".
+                param = names[i] if i < len(names) else "y_score"
+                raise ValueError(param_error(
+                    func, param, f"0/1 predictions for {label}, which compares predicted labels "
+                    f"(or pass metric={label_based[metric]!r}: scores >= 0.5 count as positive)",
+                    f"scores in [{s.min():.4g}, {s.max():.4g}]"))
         return label_based[metric], None, label
     return None, metric, label
 
@@ -155,7 +163,7 @@ def checked_problem(
     scores = tuple(
         check_scores(s, func, param=name, n=y.shape[0]) for name, s in raw_scores.items()
     )
-    name, fn, label = _resolve_metric(metric, func, scores)
+    name, fn, label = _resolve_metric(metric, func, scores, tuple(raw_scores))
     if name in NEEDS_PROBABILITIES:
         for param, s in zip(raw_scores, scores):
             check_probabilities(s, func, param)
@@ -225,6 +233,14 @@ def _statistic(problem: Problem, opts: _engine.KernelOptions):
 
 def _check_point(problem: Problem, point: float) -> None:
     """Before resampling: the metric must be defined on the full data; warn on tiny classes."""
+    if not np.isfinite(point) and problem.metric_fn is not None and 0 < problem.y.sum() < len(
+        problem.y
+    ):
+        # Both classes are there: the user's callable, not the labels, gave no number.
+        raise ValueError(
+            param_error(problem.func, "metric", "a callable returning a finite number on the "
+                        "full data", f"{problem.label}(y_true, y_score) = {point}")
+        )
     if not np.isfinite(point):
         raise _engine.undefined_metric_error(problem.func, problem.y, problem.label)
     _engine.warn_if_few_in_class(problem.y, problem.func)
@@ -232,15 +248,20 @@ def _check_point(problem: Problem, point: float) -> None:
 
 def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
     """Build the statistic and run the engine's one pipeline on it."""
-    return _engine.run(
-        _statistic(problem, opts),
-        problem.resampling,
-        func=problem.func,
-        label=problem.label,
-        description=description,
-        check_point=lambda point: _check_point(problem, point),
-        fingerprint=_fingerprint(problem, opts),
-    )
+    try:
+        return _engine.run(
+            _statistic(problem, opts),
+            problem.resampling,
+            func=problem.func,
+            label=problem.label,
+            description=description,
+            check_point=lambda point: _check_point(problem, point),
+            fingerprint=_fingerprint(problem, opts),
+        )
+    except _engine.MetricOutputError as exc:
+        raise TypeError(
+            param_error(problem.func, "metric", "a callable returning one number", str(exc))
+        ) from None
 
 
 def _fingerprint(problem: Problem, opts: _engine.KernelOptions) -> dict[str, Any]:
@@ -384,6 +405,7 @@ def ci_result(problem: Problem) -> BootstrapCI:
         n_samples=int(problem.y.shape[0]),
         metric=problem.label,
         distribution=out.distribution,
+        seed=seed_record(problem.resampling.seed),
     )
 
 

@@ -382,6 +382,19 @@ def _positive(values: np.ndarray, pos_label: str, name: str, func: str) -> Any:
 
 
 def _labels(values: np.ndarray, name: str, pos_label: str | None, func: str) -> np.ndarray:
+    y = _binary_labels(values, name, pos_label, func)
+    if not 0 < int(y.sum()) < y.shape[0]:
+        # Checked here, so the message names the option, not a library function.
+        only = "positive" if y.all() else "negative"
+        raise DataError(
+            param_error(func, "--label", "a column holding both classes (no metric compares "
+                        "models on one class)", _Plain(f"column {name!r} with only the {only} "
+                                                       "class"))
+        )
+    return y
+
+
+def _binary_labels(values: np.ndarray, name: str, pos_label: str | None, func: str) -> np.ndarray:
     numbers = _as_numbers(values)
     column = numbers if numbers is not None else np.asarray(values).astype(str)
     if pos_label is not None:

@@ -21,8 +21,12 @@ N_RESAMPLES = "200"
 FAST = ["--n-resamples", N_RESAMPLES, "--n-jobs", "1"]
 
 
+#: The checkout under test, first on the path even when a test runs elsewhere (cwd=tmp_path).
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    env = {**os.environ, "PYTHONWARNINGS": "default", "PYTHONPATH": str(ROOT)}
     return subprocess.run(
         [sys.executable, "-m", "eval_toolkit", *args],
         capture_output=True,
