@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import signal
 import sys
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +112,7 @@ _MAIN_EPILOG = f"""\
 examples:
   {PROG} demo                      compare two models on built-in data, write a report
   {PROG} compare preds.csv --label y --score-a old --score-b new
+  {PROG} dedup train.csv test.csv --text-column text   train/test leakage
   {PROG} compare --help            all options of a command
 
 exit codes: 0 success, 1 unusable data or file, 2 wrong command line,
@@ -144,6 +146,8 @@ examples:
   {PROG} compare preds.csv --label diagnosis --pos-label M --score-a a --score-b b \\
       --format json > results.json
   {PROG} compare preds.csv --label y --score-a a --score-b b --groups patient_id
+  {PROG} compare preds.csv --label y --model base=p0 --model new=p1 --model big=p2 \\
+      --reference base --slice-by site --report out/
 """
 
 
@@ -167,9 +171,10 @@ def _add_bootstrap_options(
     )
     group.add_argument(
         "--method",
-        choices=("bca", "percentile", "basic"),
-        default="bca",
-        help="confidence interval method (default: bca)",
+        choices=("percentile", "bca", "basic"),
+        default="percentile",
+        help="confidence interval method (default: percentile, which covered best in the "
+        "coverage study)",
     )
     group.add_argument(
         "--seed",
@@ -268,11 +273,19 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("predictions", metavar="PREDICTIONS", help="CSV or Parquet file")
     columns = compare.add_argument_group("columns")
     columns.add_argument("--label", required=True, metavar="COL", help="binary label column")
+    columns.add_argument("--score-a", metavar="COL", help="scores of model A, the reference")
+    columns.add_argument("--score-b", metavar="COL", help="scores of model B, the candidate")
     columns.add_argument(
-        "--score-a", required=True, metavar="COL", help="scores of model A, the reference"
+        "--model",
+        action="append",
+        dest="models",
+        metavar="NAME=COL",
+        help="instead of --score-a/--score-b: a model and its score column, repeated for any "
+        "number of models (evaluated with eval_toolkit.harness.evaluate)",
     )
     columns.add_argument(
-        "--score-b", required=True, metavar="COL", help="scores of model B, the candidate"
+        "--reference", metavar="NAME", help="with --model: compare every other model to this "
+        "one (default: the first --model)"
     )
     columns.add_argument(
         "--pos-label",
@@ -297,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="metrics",
         help="metrics to compare, any of: "
         + ", ".join(METRIC_NAMES)
-        + " (default: roc_auc average_precision, plus brier ece when "
+        + " (default: roc_auc average_precision, plus brier ece_debiased when "
         "both scores are probabilities)",
     )
     compare.add_argument(
@@ -308,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bootstrap_options(compare, n_resamples=2000, resumable=True)
     _add_output_options(compare, report_default=None)
     compare.set_defaults(run=_run_compare)
+    _add_dedup_parser(commands, formatter)
     return parser
 
 
@@ -333,12 +347,18 @@ def _check_bootstrap_options(args: argparse.Namespace, func: str) -> Resampling:
         raise UsageError(str(exc)) from None
 
 
-def _column(header: Sequence[str], name: str, option: str, func: str, source: str) -> None:
-    if name not in header:
-        available = ", ".join(map(repr, header)) or "none"
+def _column(table: Any, name: str, option: str, func: str, source: str) -> Any:
+    """``table[name]``; a usage error naming ``option`` when the file has no such column.
+
+    ``table`` is the columns read (a dict), or just the header (a list) to check
+    names before reading.
+    """
+    if name not in table:
+        available = ", ".join(map(repr, table)) or "none"
         raise UsageError(
             param_error(func, option, f"a column of {source} (available: {available})", name)
         )
+    return table[name] if isinstance(table, dict) else None
 
 
 def _as_numbers(values: np.ndarray) -> np.ndarray | None:
@@ -634,12 +654,76 @@ def _compare_inputs(args: argparse.Namespace, func: str):
     return y, a, b, slices, groups
 
 
+def _model_columns(args: argparse.Namespace, func: str) -> dict[str, str]:
+    if args.score_a is not None or args.score_b is not None:
+        raise UsageError(f"{func}: use either --model (repeated) or --score-a/--score-b")
+    pairs = [spec.partition("=") for spec in args.models]
+    if any(not name or not sep or not col for name, sep, col in pairs):
+        raise UsageError(param_error(func, "--model", "NAME=COLUMN", args.models))
+    names = [name for name, _, _ in pairs]
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise UsageError(param_error(func, "--model", "at least 2 models with distinct names",
+                                     names))
+    if args.stratify:
+        raise UsageError(f"{func}: --stratify is not available with --model")
+    return {name: col for name, _, col in pairs}
+
+
+def _run_compare_models(args: argparse.Namespace, func: str, resampling: Any) -> int:
+    """``--model NAME=COL`` (repeated): every model on every slice through the harness."""
+    from .harness import EvalSlice, evaluate
+
+    columns = _model_columns(args, func)
+    args.score_a = args.score_b = next(iter(columns.values()))
+    y, _, _, slices, groups = _compare_inputs(args, func)
+    table = read_predictions(args.predictions)
+    source = Path(args.predictions).name
+    scores = {name: _scores(_column(table, col, "--model", func, source), col, "--model", func)
+              for name, col in columns.items()}
+    masks = [("all", np.ones(y.shape[0], dtype=bool))]
+    if slices is not None:
+        masks += [(f"{args.slice_by}={v}", slices == v) for v in sorted(set(slices.tolist()))]
+    cuts = [EvalSlice(name, None, y[m], groups=None if groups is None else groups[m])
+            for name, m in masks]
+    preds = {name: {name_s: s[m] for name_s, m in masks} for name, s in scores.items()}
+    reference = args.reference if args.reference is not None else next(iter(columns))
+    if reference not in columns:
+        raise UsageError(param_error(func, "--reference", f"one of {list(columns)}", reference))
+    # The harness takes neither a checkpoint nor retries yet.
+    options = {k: v for k, v in asdict(resampling).items() if k not in ("retries", "checkpoint")}
+    run = evaluate(preds, cuts, metrics=args.metrics, reference=reference, **options)
+    if args.format == "json":
+        print(run.to_json(indent=2))
+    elif args.format == "csv":
+        records = [row.to_dict() for row in run.rows]
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        from .report import run_text
+
+        print(run_text(run))
+    if args.report is not None:
+        from .report import write_report
+
+        html_file = write_report(run, args.report)
+        _say(f"report written to {html_file} and {html_file.with_name('results.json')}")
+    return EXIT_OK
+
+
 def _run_compare(args: argparse.Namespace) -> int:
     from .report import build_comparison
 
     func = f"{PROG} compare"
     resampling = _check_bootstrap_options(args, func)
     _check_report(args, func)
+    if args.models:
+        return _run_compare_models(args, func, resampling)
+    missing = [opt for opt, v in (("--score-a", args.score_a), ("--score-b", args.score_b))
+               if v is None]
+    if missing:  # argparse's wording: these options are required unless --model is given
+        raise UsageError(f"the following arguments are required: {', '.join(missing)} "
+                         f"(see '{func} --help')")
     y, a, b, slices, groups = _compare_inputs(args, func)
     source = Path(args.predictions).name
     report = build_comparison(
@@ -659,6 +743,208 @@ def _run_compare(args: argparse.Namespace) -> int:
     report = replace(report, title=f"{args.score_b} (B) vs {args.score_a} (A) on {source}")
     _emit(report, args.format)
     _write_report(report, args.report)
+    return EXIT_OK
+
+
+# ---- dedup ---------------------------------------------------------------------------------
+
+_DEDUP_EPILOG = f"""\
+TRAIN and TEST are CSV files with a header row (give --text-column), Parquet
+files (.parquet, .pq; {_PARQUET_HINT}) or plain text files with one text per
+line.  With TRAIN alone, finds exact and near-duplicates within it and keeps
+the first of each group; with TEST, finds test texts that near-duplicate a
+training text (leakage).  Similarity is the Jaccard similarity of character
+5-gram sets after normalisation (NFKC, case folding, no punctuation, single
+spaces), found with MinHash-LSH and verified exactly.
+
+examples:
+  {PROG} dedup corpus.txt
+  {PROG} dedup train.csv test.csv --text-column question --report leaks/
+  {PROG} dedup docs.parquet --text-column body --threshold 0.9 --format json
+"""
+
+
+def _add_dedup_parser(commands: Any, formatter: Any) -> None:
+    dedup = commands.add_parser(
+        "dedup",
+        help="find duplicate texts, or test texts leaked from training data",
+        description="Find exact and near-duplicate texts within a corpus, or between "
+        "training and test texts.",
+        formatter_class=formatter,
+        epilog=_DEDUP_EPILOG,
+    )
+    dedup.add_argument("train", metavar="TRAIN", help="CSV, Parquet or text file")
+    dedup.add_argument("test", metavar="TEST", nargs="?", help="test texts (optional)")
+    dedup.add_argument(
+        "--text-column",
+        metavar="COL",
+        help="text column of CSV and Parquet files (other files: one text per line)",
+    )
+    group = dedup.add_argument_group("similarity")
+    group.add_argument(
+        "--threshold",
+        type=float,
+        default=0.8,
+        help="Jaccard similarity, in (0, 1], from which texts are near-duplicates (default: 0.8)",
+    )
+    group.add_argument(
+        "--shingle-size", type=int, default=5, metavar="N", help="n-gram size (default: 5)"
+    )
+    group.add_argument(
+        "--analyzer", choices=("char", "word"), default="char", help="n-grams of (default: char)"
+    )
+    group.add_argument(
+        "--n-jobs",
+        type=int,
+        default=-1,
+        metavar="N",
+        help="worker processes, -1 for all cores; results do not depend on it (default: -1)",
+    )
+    group.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress bar on stderr (default: only when stderr is a terminal)",
+    )
+    _add_output_options(dedup, report_default=None)
+    dedup.add_argument(
+        "--top", type=int, default=10, metavar="K", help="pairs shown in the table (default: 10)"
+    )
+    dedup.set_defaults(run=_run_dedup)
+
+
+def _read_texts(path: str, column: str | None, func: str) -> list[str]:
+    """The texts of a CSV or Parquet column, or the lines of any other file (no column)."""
+    file = Path(path)
+    if file.suffix.lower() not in (".csv", *PARQUET_SUFFIXES):
+        if not file.is_file():
+            reason = "it is a directory" if file.is_dir() else "no such file"
+            raise DataError(f"Cannot read {path}: {reason}.")
+        try:
+            content = file.read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise DataError(f"Cannot read {path}: {type(exc).__name__}: {exc}") from exc
+        lines = content.split("\n")
+        lines = lines[:-1] if lines[-1] == "" else lines
+        return [line.removesuffix("\r") for line in lines]
+    if column is None:
+        raise UsageError(
+            param_error(func, "--text-column", f"given for {file.name}", _Plain("nothing"))
+        )
+    values = _column(read_predictions(path), column, "--text-column", func, file.name)
+    texts = values.tolist()
+    missing = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if missing:
+        raise DataError(
+            param_error(
+                func,
+                "--text-column",
+                "a column of texts",
+                _Plain(f"column {column!r} with {len(missing)} missing values (row {missing[0]})"),
+            )
+        )
+    return texts
+
+
+def _dedup_options(args: argparse.Namespace, func: str) -> dict[str, Any]:
+    from .text_dedup import MinHashLSHStrategy
+
+    try:
+        n_jobs = check_n_jobs(args.n_jobs, func)
+    except ValueError as exc:
+        raise UsageError(str(exc).replace("'n_jobs'", "'--n-jobs'")) from None
+    if not 0.0 < args.threshold <= 1.0:
+        raise UsageError(param_error(func, "--threshold", "a float in (0, 1]", args.threshold))
+    try:
+        check_int(args.top, func, "--top", low=0)
+        n = check_int(args.shingle_size, func, "--shingle-size", low=1)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return dict(
+        threshold=args.threshold,
+        strategy=MinHashLSHStrategy(n=n, analyzer=args.analyzer),
+        n_jobs=n_jobs,
+        progress=sys.stderr.isatty() if args.progress is None else args.progress,
+    )
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _dedup_table(rows: list[tuple[int, int, float, str, str]], names: tuple[str, str], top: int):
+    """The ``top`` most similar non-identical pairs, side by side."""
+    shown = sorted(rows, key=lambda r: (-r[2], r[1]))[:top]
+    if not shown:
+        return []
+    lines = [f"{names[0]:>7} {names[1]:>7}  Jaccard  {names[0] + ' text':<38} {names[1] + ' text'}"]
+    for a, b, jaccard, text_a, text_b in shown:
+        lines.append(f"{a:>7} {b:>7}  {jaccard:7.3f}  {_clip(text_a, 38):<38} {_clip(text_b, 38)}")
+    return lines
+
+
+def _dedup_summary(report: Any, source: str, test: str | None) -> list[str]:
+    if test is None:
+        n_near = len(report.dropped_pairs) - report.n_exact_duplicates
+        return [
+            f"{report.n_input} texts in {source}; threshold {report.threshold:g}",
+            f"exact duplicates: {report.n_exact_duplicates}",
+            f"near duplicates: {n_near}",
+            f"kept: {len(report.kept_indices)}",
+        ]
+    n_leaked = len(report.pairs)
+    return [
+        f"train: {report.n_train} texts in {source}; test: {report.n_test} texts in {test}; "
+        f"threshold {report.threshold:g}",
+        f"leaked test items: {n_leaked} ({report.n_exact_duplicates} exact duplicates, "
+        f"{n_leaked - report.n_exact_duplicates} near duplicates)",
+    ]
+
+
+def _run_dedup(args: argparse.Namespace) -> int:
+    from .text_dedup import cross_dedup, near_dedup
+
+    func = f"{PROG} dedup"
+    options = _dedup_options(args, func)
+    left = right = _read_texts(args.train, args.text_column, func)
+    source, test = Path(args.train).name, args.test and Path(args.test).name
+    if args.test is None:
+        _say(f"looking for near-duplicates among {len(left)} texts of {source}")
+        report: Any = near_dedup(left, **options)
+        records, names = report.dropped_pairs, ("kept", "dropped")
+        pairs = [(p.kept, p.dropped, p.estimated_jaccard, p.jaccard) for p in records]
+    else:
+        right = _read_texts(args.test, args.text_column, func)
+        _say(f"looking for texts of {test} that near-duplicate one of {source}")
+        report = cross_dedup(left, right, **options)
+        names = ("train", "test")
+        pairs = [
+            (p.train_index, p.test_index, p.estimated_jaccard, p.jaccard) for p in report.pairs
+        ]
+    summary = _dedup_summary(report, source, test)
+    if args.format == "json":
+        print(json.dumps(report.to_dict()))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow([*names, "estimated_jaccard", "jaccard"])
+        writer.writerows(pairs)
+    else:
+        prepare = options["strategy"].prepare
+        distinct = [
+            (a, b, j, left[a], right[b])
+            for a, b, _, j in pairs
+            if prepare(left[a]) != prepare(right[b])
+        ]
+        print("\n".join(summary + _dedup_table(distinct, names, args.top)))
+    if args.report is not None:
+        from .report import write_dedup_report
+
+        title = f"Duplicates in {source}" if test is None else f"Leakage of {test} from {source}"
+        html_file = write_dedup_report(
+            report, left, right, args.report, title=title, summary=summary
+        )
+        _say(f"report written to {html_file} and {html_file.with_name('results.json')}")
     return EXIT_OK
 
 

@@ -348,7 +348,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
         delta = metric(B) - metric(A)), so ``cross_validate`` and
         ``GridSearchCV`` see held-out values and stay fast.  Greater is better
         only for metrics where higher is better: for ``"log_loss"``,
-        ``"brier"`` and ``"ece"`` negate it before maximising.
+        ``"brier"``, ``"ece"`` and ``"ece_debiased"`` negate it before
+        maximising.
 
         Parameters
         ----------
@@ -498,7 +499,7 @@ class PairedBootstrap(_BaseBootstrap):
         Number of bootstrap resamples.
     confidence : float, default=0.95
         Confidence level, in (0, 1).
-    method : {"bca", "percentile", "basic", "studentized"}, default="bca"
+    method : {"percentile", "bca", "basic", "studentized"}, default="percentile"
         Interval method (``"studentized"`` only for ``roc_auc``, ``accuracy``,
         ``brier``, ``log_loss``; not for an ``OperatingPoint``).
     seed : int or numpy.random.SeedSequence, default=42
@@ -572,7 +573,7 @@ class PairedBootstrap(_BaseBootstrap):
         metric: Any = "roc_auc",
         n_resamples: int = 1000,
         confidence: float = 0.95,
-        method: str = "bca",
+        method: str = "percentile",
         seed: int | np.random.SeedSequence = 42,
         n_jobs: int = 1,
         refit: bool = False,
@@ -644,7 +645,7 @@ class Bootstrap(_BaseBootstrap):
         Number of bootstrap resamples.
     confidence : float, default=0.95
         Confidence level, in (0, 1).
-    method : {"bca", "percentile", "basic", "studentized"}, default="bca"
+    method : {"percentile", "bca", "basic", "studentized"}, default="percentile"
         Interval method.
     seed : int or numpy.random.SeedSequence, default=42
         Root of all random streams.
@@ -702,7 +703,7 @@ class Bootstrap(_BaseBootstrap):
         metric: Any = "roc_auc",
         n_resamples: int = 1000,
         confidence: float = 0.95,
-        method: str = "bca",
+        method: str = "percentile",
         seed: int | np.random.SeedSequence = 42,
         n_jobs: int = 1,
         refit: bool = False,
