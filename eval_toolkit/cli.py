@@ -529,7 +529,9 @@ def _to_numpy(column: Any) -> np.ndarray:
     import pyarrow as pa
 
     if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-        return np.asarray(column.to_pylist(), dtype=object).astype(str)
+        values = np.asarray(column.to_pylist(), dtype=object)
+        # Missing values stay None (the commands report them); otherwise plain strings.
+        return values if column.null_count else values.astype(str)
     if column.null_count and not pa.types.is_floating(column.type):
         # Empty cells in a column of ints or bools: floats with NaN, refused by the checks.
         column = column.cast(pa.float64())
