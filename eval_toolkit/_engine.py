@@ -16,24 +16,27 @@ n = 10**7 samples uses a few arrays of 10**7 entries (~80 MB each) per worker.
 from __future__ import annotations
 
 import functools
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ._checkpoint import Checkpoint
 from ._intervals import Interval, JackknifeSets, bootstrap_interval
 from ._kernels import Kernel, cell_scores, make_kernel, metric_bounds
 from ._parallel import parallel_map
 from ._resample import (
     BLOCK_SIZE,
+    CHUNK_ENTRIES,
     ArmSampler,
     CellTable,
     block_sizes,
     build_cells,
     prime_heap,
 )
-from ._results import PairedBootstrapCI
+from ._results import PairedBootstrapCI, seed_record
 from ._validation import Resampling, param_error
 from ._warnings import warn
 
@@ -117,6 +120,7 @@ class Outcome:
             n_degenerate=self.n_degenerate,
             n_samples=n_samples,
             metric=metric,
+            seed=seed_record(resampling.seed),
         )
 
 
@@ -128,6 +132,7 @@ def run(
     label: str,
     description: str,
     check_point: Callable[[float], None],
+    fingerprint: dict[str, Any] | None = None,
 ) -> Outcome:
     """The one bootstrap pipeline: point -> distribution -> drop degenerate -> interval.
 
@@ -135,6 +140,8 @@ def run(
     statistic is undefined on the full data (the caller knows which argument
     to blame) and may warn about the data.  ``func`` and ``label`` name the
     public function and the metric in degenerate-resample messages.
+    ``fingerprint`` names the inputs that determine the blocks (labels,
+    scores, metric, ...) for ``resampling.checkpoint``.
     """
     point = statistic.point()
     check_point(point)
@@ -145,6 +152,8 @@ def run(
         n_jobs=resampling.n_jobs,
         description=description,
         progress=resampling.progress,
+        retries=resampling.retries,
+        checkpoint=open_checkpoint(resampling, func, fingerprint),
     )
     values, n_degenerate = drop_degenerate(values, func, label)
     n_arms = values.shape[1] - int(statistic.with_se)
@@ -166,6 +175,26 @@ def run(
         bounds=bounds,
     )
     return Outcome(point, theta_b, interval, n_degenerate)
+
+
+def open_checkpoint(
+    resampling: Resampling, func: str, fingerprint: dict[str, Any] | None
+) -> Checkpoint | None:
+    """Bind ``resampling.checkpoint`` to everything that determines the blocks."""
+    if resampling.checkpoint is None:
+        return None
+    if fingerprint is None:
+        raise ValueError(
+            param_error(func, "checkpoint", "None: this function cannot resume from a checkpoint",
+                        resampling.checkpoint)
+        )
+    parts = dict(
+        fingerprint,
+        studentized=resampling.method == "studentized",
+        seed=resampling.seed,
+        block_size=BLOCK_SIZE,
+    )
+    return Checkpoint.open(resampling.checkpoint, func, parts)
 
 
 def undefined_metric_error(func: str, y: np.ndarray, label: str) -> ValueError:
@@ -453,7 +482,7 @@ class GenericStatistic:
     def _call(self, rows: np.ndarray, score: np.ndarray) -> float:
         y = self.y[rows]
         try:
-            return float(self.metric(y, score[rows]))
+            value = self.metric(y, score[rows])
         except ValueError:
             # A resample holding one class leaves most ranking metrics
             # undefined; sklearn raises ValueError there.  It is a degenerate
@@ -461,6 +490,7 @@ class GenericStatistic:
             if y.all() or not y.any():
                 return float("nan")
             raise
+        return metric_value(value, self.metric)
 
     def point(self) -> float:
         full = np.arange(self.y.shape[0])
@@ -492,6 +522,27 @@ def _generic_loo_chunk(stat: GenericStatistic, removed: list[np.ndarray]) -> np.
         values = [stat._call(keep, s) for s in stat.scores]
         out[i] = values[0] if len(values) == 1 else values[1] - values[0]
     return out
+
+
+class MetricOutputError(TypeError):
+    """A custom metric callable returned something other than one number."""
+
+
+def metric_value(value: Any, metric: Callable[..., Any]) -> float:
+    """One call's output as a float; anything but a single real number is the metric's error.
+
+    ``float()`` alone would take a string such as ``"0.5"`` and blame the data
+    for ``"abc"``, and would take a 1-element array with a deprecation warning.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        value = value[()]
+    if isinstance(value, (numbers.Real, np.floating, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    ):
+        return float(value)
+    name = getattr(metric, "__name__", type(metric).__name__)
+    shape = f" of shape {value.shape}" if isinstance(value, np.ndarray) else ""
+    raise MetricOutputError(f"{name} returning {type(value).__name__}{shape}")
 
 
 def generic_statistic(
@@ -558,22 +609,85 @@ def runs_in_process(statistic, n_resamples: int) -> bool:
     return n_resamples * per_resample < IN_PROCESS_ENTRIES
 
 
+def _seed_text(seed: int | np.random.SeedSequence) -> str:
+    if isinstance(seed, np.random.SeedSequence):
+        return f"SeedSequence({seed.entropy}, spawn_key={seed.spawn_key})"
+    return f"SeedSequence({seed})"
+
+
+#: Arrays of one chunk's width held at once while a block is drawn and
+#: evaluated (draws, counts, kernel temporaries): a rough multiplier for the
+#: memory a worker needs, quoted when a worker dies.
+_ARRAYS_PER_CHUNK = 6
+
+
+def block_memory_bytes(statistic) -> int:
+    """Rough working memory of one block in a worker (for messages, not for decisions)."""
+    width = max(max(t.n_samples, t.n_cells) for t in statistic.tables)
+    return _ARRAYS_PER_CHUNK * 8 * max(CHUNK_ENTRIES, width)
+
+
+def _death_advice(statistic, checkpoint: Checkpoint | None, n_done: int) -> str:
+    mib = block_memory_bytes(statistic) / 2**20
+    memory = (
+        f"Each block of {BLOCK_SIZE} resamples needs about {mib:.0f} MiB of working memory "
+        "in its worker, besides a copy of the data."
+    )
+    if checkpoint is None:
+        return memory + " Pass checkpoint=DIR to keep finished blocks across a rerun."
+    return (
+        f"{memory} Finished blocks are saved in {checkpoint.directory} ({n_done} before this "
+        "run); rerun the same call with the same checkpoint to compute only the missing ones."
+    )
+
+
 def bootstrap_distribution(
-    statistic: Statistic,
+    statistic,
     n_resamples: int,
     seed: int | np.random.SeedSequence,
     *,
     n_jobs: int,
     description: str,
     progress: bool = False,
+    retries: int = 0,
+    checkpoint: Checkpoint | None = None,
 ) -> np.ndarray:
-    """Return the (n_resamples, n_columns) matrix of per-resample values."""
+    """Return the (n_resamples, n_columns) matrix of per-resample values.
+
+    With a ``checkpoint``, blocks saved by an earlier run are read instead of
+    computed, and every block computed now is saved as soon as it finishes.
+    ``retries`` resubmits blocks lost to a dead worker (same seeds, same values).
+    A job too small for worker processes runs in this process
+    (:func:`runs_in_process`); only where it runs changes.
+    """
     if n_jobs != 1 and runs_in_process(statistic, n_resamples):
         n_jobs = 1
     sizes = block_sizes(n_resamples)
     children = fresh_seed_sequence(seed).spawn(len(sizes))
-    fn = functools.partial(run_block, statistic)
-    blocks = parallel_map(
-        fn, list(zip(children, sizes)), n_jobs=n_jobs, description=description, progress=progress
+    blocks: list[np.ndarray | None] = [None] * len(sizes)
+    if checkpoint is not None:
+        blocks = [checkpoint.load(b, rows) for b, rows in enumerate(sizes)]
+    todo = [b for b, values in enumerate(blocks) if values is None]
+    starts = np.concatenate([[0], np.cumsum(sizes)])
+
+    def label(i: int) -> str:
+        b = todo[i]
+        return (
+            f"block {b}: resamples {starts[b]}-{starts[b + 1] - 1}, seed "
+            f"{_seed_text(seed)}.spawn({len(sizes)})[{b}]"
+        )
+
+    computed = parallel_map(
+        functools.partial(run_block, statistic),
+        [(children[b], sizes[b]) for b in todo],
+        n_jobs=n_jobs,
+        description=description,
+        progress=progress,
+        on_result=None if checkpoint is None else checkpoint.saver(todo),
+        retries=retries,
+        item_label=label,
+        death_advice=_death_advice(statistic, checkpoint, len(sizes) - len(todo)),
     )
+    for b, values in zip(todo, computed):
+        blocks[b] = values
     return np.concatenate(blocks)

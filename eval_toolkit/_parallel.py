@@ -13,9 +13,13 @@ plus two project decisions:
 from __future__ import annotations
 
 import functools
+import glob
 import logging
+import os
 import pickle
 import sys
+import threading
+import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
@@ -23,9 +27,9 @@ from typing import Any, Literal, TypeVar, overload
 
 import numpy as np
 
-from ._validation import check_n_jobs, check_option
+from ._validation import check_int, check_n_jobs, check_option
 
-__all__ = ["register_worker_state", "unregister_worker_state"]
+__all__ = ["WorkerDiedError", "register_worker_state", "unregister_worker_state"]
 
 logger = logging.getLogger(__name__)
 
@@ -272,6 +276,209 @@ def _progress_bar(total: int, description: str) -> Any:
     return tqdm(total=total, desc=description, file=sys.stderr, unit="task")
 
 
+class WorkerDiedError(RuntimeError):
+    """A worker process died (killed by the OS, e.g. out of memory) during parallel work.
+
+    The message names the work and the unfinished items, the likely cause and
+    how to resume.  Finished items were already handed to the caller (and,
+    with ``checkpoint=``, saved), so a rerun computes only what is missing.
+    """
+
+
+#: Seconds between a worker's checks that the process that started it is alive.
+PARENT_POLL_SECONDS = 0.5
+
+
+def _exit_with_parent() -> None:
+    """Worker initializer: exit as soon as the parent process is gone.
+
+    loky keeps idle workers for 300 s and lets a running batch finish, so a
+    parent killed with SIGKILL (no chance to clean up) left its workers and
+    their resource trackers alive for minutes.  Once the parent dies the worker
+    is re-parented (getppid changes): a daemon thread notices within
+    ``PARENT_POLL_SECONDS`` and ends the process, even mid-task (numpy releases
+    the GIL, and the interpreter switches threads every few ms anyway).  The
+    resource trackers then see their last client go and exit, removing any
+    memory-mapped folder left behind.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="eval_toolkit-parent-watch", daemon=True).start()
+
+
+def _is_loky_backend() -> bool:
+    from joblib._parallel_backends import LokyBackend
+    from joblib.parallel import get_active_backend
+
+    return isinstance(get_active_backend()[0], LokyBackend)
+
+
+def _make_parallel(n_jobs: int, n_items: int) -> Any:
+    """The one ``joblib.Parallel`` of the package: unordered results, even batches."""
+    from joblib import Parallel
+
+    extra = {"initializer": _exit_with_parent} if _is_loky_backend() else {}
+    return Parallel(
+        n_jobs=n_jobs,
+        return_as="generator_unordered",
+        batch_size=_batch_size(n_items, n_jobs),
+        **extra,
+    )
+
+
+#: How long to wait, after a call, for loky's resource tracker to unlink the
+#: call's memory-mapped arrays before giving up on removing their folder.
+CLEANUP_WAIT_SECONDS = 2.0
+
+
+def _memmap_roots() -> set[str]:
+    """Where joblib may put memory-mapped arguments (its own choice of folder)."""
+    import tempfile
+
+    roots = {"/dev/shm", tempfile.gettempdir()}
+    for configured in (os.environ.get("JOBLIB_TEMP_FOLDER"), _configured_temp_folder()):
+        if configured:
+            roots.add(os.path.expanduser(configured))
+    return roots
+
+
+def _configured_temp_folder() -> str | None:
+    from joblib.parallel import _backend
+
+    config = getattr(_backend, "config", None) or {}
+    value = config.get("temp_folder")
+    return value if isinstance(value, str) else None
+
+
+def _clean_memmap_folders() -> None:
+    """Remove the empty ``joblib_memmapping_folder_<pid>_*`` folders of this process.
+
+    joblib asks its resource tracker (another process) to unlink a call's
+    memmaps, then at once tries to remove their folder, which fails while the
+    tracker has not got there yet (and a reused executor's default folder is
+    never removed).  Each parallel call so left an empty folder in /dev/shm
+    until the interpreter exited (770 after 1,500 calls).  Wait briefly for the
+    tracker, then remove this process's folders that are empty: ``os.rmdir``
+    never removes one in use, and joblib recreates a folder when it needs it.
+    """
+    pattern = f"joblib_memmapping_folder_{os.getpid()}_*"
+    try:
+        folders = [f for root in _memmap_roots() for f in glob.glob(os.path.join(root, pattern))]
+    except Exception as exc:  # never let cleanup mask the result or the real error
+        logger.debug("cannot list joblib's memmapping folders: %r", exc)
+        return
+    deadline = time.monotonic() + CLEANUP_WAIT_SECONDS
+    for folder in folders:
+        try:
+            while os.listdir(folder) and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os.rmdir(folder)
+        except OSError:  # gone already, or still in use
+            pass
+
+
+def _worker_died_types() -> tuple[type[BaseException], ...]:
+    from concurrent.futures.process import BrokenProcessPool
+
+    from joblib.externals.loky.process_executor import BrokenProcessPool as LokyBroken
+
+    return (BrokenProcessPool, LokyBroken)
+
+
+def _run_once(func, state, items, indices, args, kwargs, n_jobs) -> Iterator[tuple[int, Any]]:
+    from joblib import delayed
+
+    parallel = _make_parallel(n_jobs, len(indices))
+    tasks = (
+        delayed(_run_task)(functools.partial(_tagged, func, i), state, items[i], *args, **kwargs)
+        for i in indices
+    )
+    try:
+        yield from parallel(tasks)
+    finally:
+        _clean_memmap_folders()
+
+
+def _death_message(
+    description: str,
+    missing: list[int],
+    n_items: int,
+    item_label: Callable[[int], str] | None,
+    advice: str,
+    retries: int,
+    exc: BaseException,
+) -> str:
+    label = item_label or (lambda i: f"item {i}")
+    shown = "; ".join(label(i) for i in missing[:3])
+    more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+    tried = f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
+    return (
+        f"parallel_map of {description}: a worker process died{tried} with {len(missing)} of "
+        f"{n_items} work items unfinished ({shown}{more}). It was most likely killed by the "
+        "operating system, for example for lack of memory (see the kernel log: "
+        "`dmesg | grep -i kill`). "
+        + (advice + " " if advice else "")
+        + "To go on: pass retries=N to resubmit lost work (same seeds, same result), use "
+        "fewer workers (n_jobs) so each has more memory"
+        + (", or rerun with the same checkpoint to compute only what is missing" if advice else "")
+        + f". (joblib: {type(exc).__name__}: {exc})"
+    )
+
+
+def _stream(
+    fn: Callable[[T], R],
+    items: list[T],
+    n_jobs: int,
+    description: str,
+    retries: int,
+    item_label: Callable[[int], str] | None,
+    death_advice: str,
+) -> Iterator[tuple[int, R]]:
+    """Yield ``(index, fn(items[index]))`` as items finish, resubmitting lost ones."""
+    func, args, kwargs = (
+        (fn.func, fn.args, fn.keywords) if isinstance(fn, functools.partial) else (fn, (), {})
+    )
+    state = _capture_state()
+    pending = list(range(len(items)))
+    for attempt in range(retries + 1):
+        finished: set[int] = set()
+        try:
+            for index, result in _run_once(func, state, items, pending, args, kwargs, n_jobs):
+                finished.add(index)
+                yield index, result
+            return
+        except _worker_died_types() as exc:
+            pending = [i for i in pending if i not in finished]
+            if attempt == retries:
+                message = _death_message(
+                    description, pending, len(items), item_label, death_advice, retries, exc
+                )
+                raise WorkerDiedError(message) from exc
+            logger.warning(
+                "parallel_map of %s: a worker process died; resubmitting %d unfinished work "
+                "items (retry %d of %d).",
+                description,
+                len(pending),
+                attempt + 1,
+                retries,
+            )
+
+
+def _in_order(stream: Iterator[tuple[int, R]]) -> Iterator[R]:
+    buffered: dict[int, R] = {}
+    expected = 0
+    for index, result in stream:
+        buffered[index] = result
+        while expected in buffered:
+            yield buffered.pop(expected)
+            expected += 1
+
+
 @overload
 def parallel_map(
     fn: Callable[[T], R],
@@ -281,6 +488,10 @@ def parallel_map(
     description: str = ...,
     return_as: Literal["list"] = ...,
     progress: bool = ...,
+    on_result: Callable[[int, R], None] | None = ...,
+    retries: int = ...,
+    item_label: Callable[[int], str] | None = ...,
+    death_advice: str = ...,
 ) -> list[R]: ...
 
 
@@ -293,6 +504,10 @@ def parallel_map(
     description: str = ...,
     return_as: Literal["generator"],
     progress: bool = ...,
+    on_result: Callable[[int, R], None] | None = ...,
+    retries: int = ...,
+    item_label: Callable[[int], str] | None = ...,
+    death_advice: str = ...,
 ) -> Iterator[R]: ...
 
 
@@ -304,6 +519,10 @@ def parallel_map(
     description: str = "work",
     return_as: Literal["list", "generator"] = "list",
     progress: bool = False,
+    on_result: Callable[[int, R], None] | None = None,
+    retries: int = 0,
+    item_label: Callable[[int], str] | None = None,
+    death_advice: str = "",
 ) -> list[R] | Iterator[R]:
     """Apply ``fn`` to every item, in input order, sequentially or with joblib.
 
@@ -326,41 +545,53 @@ def parallel_map(
         ``"generator"`` yields results in order as they finish, so callers can
         reduce them on the fly and bound memory.
     progress : bool, default=False
-        Show a tqdm bar on stderr counting *finished* items (with a list
-        result, items are collected as they complete, in any order, then put
-        back in input order).
+        Show a tqdm bar on stderr counting *finished* items.
+    on_result : callable, optional
+        ``on_result(index, result)``, called in this process as each item
+        finishes (in any order), e.g. to save it; an exception stops the work.
+    retries : int, default=0
+        How many times to resubmit unfinished items after a worker process
+        died.  Items are pure functions of themselves (seeded before
+        dispatch), so a retried item gives the same result.
+    item_label : callable, optional
+        ``item_label(index) -> str`` names an item in the error raised when a
+        worker dies (e.g. "block 3: resamples 192-255, seed child 3").
+    death_advice : str, optional
+        A sentence added to that error (memory per item, how to resume).
 
     Returns
     -------
     list or iterator
         ``[fn(item) for item in items]`` (or a generator of it).
+
+    Raises
+    ------
+    WorkerDiedError
+        A worker process died and ``retries`` were used up.
     """
     func_name = f"parallel_map of {description}"
     n_jobs = check_n_jobs(n_jobs, func_name)
     check_option(return_as, func_name, "return_as", ("list", "generator"))
+    retries = check_int(retries, func_name, "retries", low=0)
     items = list(items)
     if n_jobs == 1:
         _hint_sequential(len(items), description)
-        results: Iterator[R] = (fn(item) for item in items)
-        if progress:
-            results = _counted(results, len(items), description)
-        return list(results) if return_as == "list" else results
-    check_picklable(fn, items, description)
-    from joblib import Parallel, delayed
-
-    n_jobs = effective_n_jobs(n_jobs, description)
-    func, args, kwargs = (
-        (fn.func, fn.args, fn.keywords) if isinstance(fn, functools.partial) else (fn, (), {})
-    )
-    state = _capture_state()
-    logger.debug("parallel_map of %s: %d items, n_jobs=%d", description, len(items), n_jobs)
-    if progress and return_as == "list":
-        return _unordered_with_progress(func, state, items, args, kwargs, n_jobs, description)
-    parallel = Parallel(
-        n_jobs=n_jobs, return_as=return_as, batch_size=_batch_size(len(items), n_jobs)
-    )
-    out = parallel(delayed(_run_task)(func, state, item, *args, **kwargs) for item in items)
-    return _counted(out, len(items), description) if progress else out
+        stream: Iterator[tuple[int, Any]] = ((i, fn(item)) for i, item in enumerate(items))
+    else:
+        check_picklable(fn, items, description)
+        n_jobs = effective_n_jobs(n_jobs, description)
+        logger.debug("parallel_map of %s: %d items, n_jobs=%d", description, len(items), n_jobs)
+        stream = _stream(fn, items, n_jobs, description, retries, item_label, death_advice)
+    if on_result is not None:
+        stream = _reported(stream, on_result)
+    if progress:
+        stream = _counted(stream, len(items), description)
+    if return_as == "generator":
+        return _in_order(stream)
+    out: list[Any] = [None] * len(items)
+    for index, result in stream:
+        out[index] = result
+    return out
 
 
 #: Batches per worker: enough to balance the tail of the schedule, few enough
@@ -382,26 +613,18 @@ def _batch_size(n_items: int, n_jobs: int) -> int:
     return max(1, -(-n_items // (BATCHES_PER_WORKER * workers)))
 
 
-def _counted(results: Iterable[R], total: int, description: str) -> Iterator[R]:
+def _reported(
+    stream: Iterator[tuple[int, R]], on_result: Callable[[int, R], None]
+) -> Iterator[tuple[int, R]]:
+    for index, result in stream:
+        on_result(index, result)
+        yield index, result
+
+
+def _counted(
+    stream: Iterator[tuple[int, R]], total: int, description: str
+) -> Iterator[tuple[int, R]]:
     with _progress_bar(total, description) as bar:
-        for result in results:
+        for pair in stream:
             bar.update(1)
-            yield result
-
-
-def _unordered_with_progress(func, state, items, args, kwargs, n_jobs, description) -> list[Any]:
-    from joblib import Parallel, delayed
-
-    parallel = Parallel(
-        n_jobs=n_jobs,
-        return_as="generator_unordered",
-        batch_size=_batch_size(len(items), n_jobs),
-    )
-    tasks = (
-        delayed(_run_task)(functools.partial(_tagged, func, i), state, item, *args, **kwargs)
-        for i, item in enumerate(items)
-    )
-    out: list[Any] = [None] * len(items)
-    for index, result in _counted(parallel(tasks), len(items), description):
-        out[index] = result
-    return out
+            yield pair

@@ -21,6 +21,16 @@ def _plain(value: Any) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
+def seed_record(seed: Any) -> int | None:
+    """The int that reproduces a run's seed: the int itself, or a root SeedSequence's entropy."""
+    if isinstance(seed, (int, np.integer)):
+        return int(seed)
+    if isinstance(seed, np.random.SeedSequence) and not seed.spawn_key:
+        entropy = seed.entropy
+        return int(entropy) if isinstance(entropy, (int, np.integer)) else None
+    return None
+
+
 def _std_error(values: np.ndarray) -> float:
     return float(np.std(values, ddof=1)) if values.shape[0] > 1 else float("nan")
 
@@ -72,6 +82,10 @@ class BootstrapCI(_ToDict):
         Number of samples in the data.
     metric : str
         Name of the metric.
+    seed : int or None
+        The seed as an int when one reproduces the run (``seed=result.seed``):
+        the caller's int, or the fresh entropy drawn for ``seed=None``;
+        ``None`` for a spawned ``SeedSequence``.
     distribution : ndarray
         The bootstrap distribution (not shown in ``repr``).
     """
@@ -87,6 +101,7 @@ class BootstrapCI(_ToDict):
     n_samples: int = 0
     metric: str = "metric"
     distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
+    seed: int | None = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
         return (
@@ -127,6 +142,10 @@ class PairedBootstrapCI(_ToDict):
         Number of samples in the data.
     metric : str
         Name of the metric.
+    seed : int or None
+        The seed as an int when one reproduces the run (``seed=result.seed``):
+        the caller's int, or the fresh entropy drawn for ``seed=None``;
+        ``None`` for a spawned ``SeedSequence``.
     distribution : ndarray
         Bootstrap distribution of delta (not shown in ``repr``).
     """
@@ -144,6 +163,7 @@ class PairedBootstrapCI(_ToDict):
     n_samples: int = 0
     metric: str = "metric"
     distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
+    seed: int | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def from_distribution(
@@ -157,6 +177,7 @@ class PairedBootstrapCI(_ToDict):
         n_degenerate: int,
         n_samples: int,
         metric: str,
+        seed: int | None = None,
     ) -> PairedBootstrapCI:
         """Build the result from delta, its bootstrap distribution and an interval."""
         return cls(
@@ -173,6 +194,7 @@ class PairedBootstrapCI(_ToDict):
             n_samples=n_samples,
             metric=metric,
             distribution=delta_b,
+            seed=seed,
         )
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ instead."
 from __future__ import annotations
 
 import numbers
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -67,14 +68,21 @@ def check_option(value: Any, func: str, param: str, options: tuple[str, ...]) ->
 
 
 def check_seed(seed: Any, func: str) -> int | np.random.SeedSequence:
-    """Accept a non-negative int or a ``SeedSequence`` (nothing stateful)."""
+    """Accept a non-negative int or a ``SeedSequence`` (nothing stateful).
+
+    ``None`` draws fresh entropy from the OS: the result records it as its
+    ``seed``, so the run can be repeated exactly with ``seed=result.seed``.
+    """
+    if seed is None:
+        return np.random.SeedSequence()
     if isinstance(seed, np.random.SeedSequence):
         return seed
     if isinstance(seed, numbers.Integral) and not isinstance(seed, (bool, np.bool_)):
         if int(seed) >= 0:
             return int(seed)
     raise ValueError(
-        param_error(func, "seed", "a non-negative int or a numpy.random.SeedSequence", seed)
+        param_error(func, "seed", "a non-negative int, a numpy.random.SeedSequence or None",
+                    seed)
     )
 
 
@@ -96,7 +104,14 @@ def check_labels(
         raise ValueError(param_error(func, param, "a non-empty array", "an empty array"))
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise ValueError(param_error(func, param, "free of NaN and inf", "non-finite labels"))
-    values = np.unique(y)
+    try:
+        values = np.unique(y)
+    except TypeError:  # object labels mixing kinds, or holding None
+        shown = list(dict.fromkeys(y.tolist()))[:5]
+        raise ValueError(
+            param_error(func, param, "labels of one comparable kind, without None",
+                        f"values {shown}")
+        ) from None
     if values.size > 2:
         shown = values[:5].tolist()
         raise ValueError(
@@ -189,6 +204,8 @@ class Resampling:
     seed: int | np.random.SeedSequence
     n_jobs: int
     progress: bool = False
+    retries: int = 0
+    checkpoint: str | os.PathLike | None = None
 
 
 def check_resampling(
@@ -201,16 +218,35 @@ def check_resampling(
     n_jobs: Any,
     progress: Any = False,
     methods: Sequence[str],
+    retries: Any = 0,
+    checkpoint: Any = None,
+    n_columns: int = 2,
 ) -> Resampling:
-    """Check the options every bootstrap entry point shares; ``methods``: the allowed ones."""
+    """Check the options every bootstrap entry point shares; ``methods``: the allowed ones.
+
+    ``n_columns``: values per resample (arms, one more for the studentized
+    standard error), to refuse an ``n_resamples`` that cannot fit in memory.
+    """
+    method = check_option(method, func, "method", tuple(methods))
     return Resampling(
-        n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
+        n_resamples=check_n_resamples(
+            n_resamples, func, n_columns=n_columns + (method == "studentized")
+        ),
         confidence=check_open_unit(confidence, func, "confidence"),
-        method=check_option(method, func, "method", tuple(methods)),
+        method=method,
         seed=check_seed(seed, func),
         n_jobs=check_n_jobs(n_jobs, func),
         progress=check_bool(progress, func, "progress"),
+        retries=check_int(retries, func, "retries", low=0),
+        checkpoint=check_checkpoint(checkpoint, func),
     )
+
+
+def check_checkpoint(checkpoint: Any, func: str) -> str | os.PathLike | None:
+    """``checkpoint``: None or a directory path (checked for writing when opened)."""
+    if checkpoint is None or isinstance(checkpoint, (str, os.PathLike)):
+        return checkpoint
+    raise TypeError(param_error(func, "checkpoint", "None or a directory path", checkpoint))
 
 
 def check_groups(
@@ -251,3 +287,63 @@ def check_groups(
 def group_codes(groups: np.ndarray) -> np.ndarray:
     """Dense int64 codes ``0..G-1`` of cluster ids, in sorted order of the ids."""
     return np.unique(groups, return_inverse=True)[1].reshape(-1).astype(np.int64)
+
+
+def available_memory_bytes() -> int | None:
+    """Memory this process can still get without swapping (Linux MemAvailable), or None."""
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes_text(n: float) -> str:
+    for unit in ("B", "KB", "MB", "GB", "TB", "PB"):
+        if n < 1000 or unit == "PB":
+            return f"{n:.3g} {unit}"
+        n /= 1000
+    raise AssertionError("unreachable")
+
+
+def distribution_peak_bytes(n_resamples: int, n_columns: int) -> int:
+    """Peak memory of a bootstrap distribution of ``n_resamples`` x ``n_columns`` float64.
+
+    The matrix is held while its finite rows are copied out, then one column
+    (the statistic) is taken and sorted for the interval: about
+    ``2 * n_columns + 2`` float64 values per resample at the peak.
+    """
+    return 8 * n_resamples * (2 * n_columns + 2)
+
+
+def check_n_resamples(value: Any, func: str, param: str = "n_resamples", *, n_columns: int) -> int:
+    """Check ``n_resamples``: an int >= 1 whose distribution fits in the memory available.
+
+    Refused before anything is allocated, with the memory it would need, so a
+    typo such as 10**12 fails at once instead of ending in MemoryError or in
+    swapping for hours.
+    """
+    n = check_int(value, func, param, low=1)
+    need = distribution_peak_bytes(n, n_columns)
+    available = available_memory_bytes()
+    if available is not None and need > available:
+        matrix = 8 * n * n_columns
+        fits = available // (8 * (2 * n_columns + 2))
+        raise ValueError(
+            param_error(
+                func,
+                param,
+                f"small enough for the bootstrap distribution to fit in memory: {n} resamples "
+                f"x {n_columns} float64 columns are {_bytes_text(matrix)}, about "
+                f"{_bytes_text(need)} at the peak, but {_bytes_text(available)} are available "
+                f"(at most about {fits} resamples fit here)",
+                value,
+            )
+        )
+    return n

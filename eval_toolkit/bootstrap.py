@@ -13,6 +13,7 @@ are bit-identical for any ``n_jobs``, batching and joblib backend.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,10 +21,12 @@ from typing import Any
 import numpy as np
 
 from . import _engine
+from ._checkpoint import CheckpointWarning
 from ._engine import DegenerateResampleWarning, SmallSampleWarning
 from ._intervals import CI_METHODS
 from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
-from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
+from ._parallel import WorkerDiedError
+from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error, seed_record
 from ._validation import (
     Resampling,
     check_bool,
@@ -39,7 +42,9 @@ from ._validation import (
 )
 
 __all__ = [
+    "CheckpointWarning",
     "DegenerateResampleWarning",
+    "WorkerDiedError",
     "SmallSampleWarning",
     "bootstrap_ci",
     "paired_bootstrap_diff",
@@ -93,7 +98,7 @@ def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
 
 
 def _resolve_metric(
-    metric: Any, func: str, scores: tuple[np.ndarray, ...]
+    metric: Any, func: str, scores: tuple[np.ndarray, ...], names: tuple[str, ...] = ()
 ) -> tuple[str | None, Callable | None, str]:
     """Return (kernel name or None, callable or None, display label)."""
     if isinstance(metric, str):
@@ -106,7 +111,15 @@ def _resolve_metric(
     score_based, label_based = _sklearn_dispatch()
     if metric in score_based:
         return score_based[metric], None, label
-    if metric in label_based and all(np.isin(s, (0.0, 1.0)).all() for s in scores):
+    if metric in label_based:
+        for i, s in enumerate(scores):
+            if not np.isin(s, (0.0, 1.0)).all():
+                # scikit-learn would say "mix of binary and continuous targets".
+                param = names[i] if i < len(names) else "y_score"
+                raise ValueError(param_error(
+                    func, param, f"0/1 predictions for {label}, which compares predicted labels "
+                    f"(or pass metric={label_based[metric]!r}: scores >= 0.5 count as positive)",
+                    f"scores in [{s.min():.4g}, {s.max():.4g}]"))
         return label_based[metric], None, label
     return None, metric, label
 
@@ -123,7 +136,9 @@ def _problem_iv(
     **options: Any,
 ) -> Problem:
     """Validate everything once; the engine assumes valid input from here on."""
-    resampling = check_resampling(func, methods=CI_METHODS, **options)
+    resampling = check_resampling(
+        func, methods=CI_METHODS, n_columns=len(raw_scores), **options
+    )
     y = check_labels(y_true, func, pos_label=pos_label)
     stratify = check_bool(stratify, func, "stratify")
     codes = check_groups(groups, func, n=y.shape[0], stratify=stratify)
@@ -148,7 +163,7 @@ def checked_problem(
     scores = tuple(
         check_scores(s, func, param=name, n=y.shape[0]) for name, s in raw_scores.items()
     )
-    name, fn, label = _resolve_metric(metric, func, scores)
+    name, fn, label = _resolve_metric(metric, func, scores, tuple(raw_scores))
     if name in NEEDS_PROBABILITIES:
         for param, s in zip(raw_scores, scores):
             check_probabilities(s, func, param)
@@ -218,6 +233,14 @@ def _statistic(problem: Problem, opts: _engine.KernelOptions):
 
 def _check_point(problem: Problem, point: float) -> None:
     """Before resampling: the metric must be defined on the full data; warn on tiny classes."""
+    if not np.isfinite(point) and problem.metric_fn is not None and 0 < problem.y.sum() < len(
+        problem.y
+    ):
+        # Both classes are there: the user's callable, not the labels, gave no number.
+        raise ValueError(
+            param_error(problem.func, "metric", "a callable returning a finite number on the "
+                        "full data", f"{problem.label}(y_true, y_score) = {point}")
+        )
     if not np.isfinite(point):
         raise _engine.undefined_metric_error(problem.func, problem.y, problem.label)
     _engine.warn_if_few_in_class(problem.y, problem.func)
@@ -225,13 +248,32 @@ def _check_point(problem: Problem, point: float) -> None:
 
 def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
     """Build the statistic and run the engine's one pipeline on it."""
-    return _engine.run(
-        _statistic(problem, opts),
-        problem.resampling,
-        func=problem.func,
-        label=problem.label,
-        description=description,
-        check_point=lambda point: _check_point(problem, point),
+    try:
+        return _engine.run(
+            _statistic(problem, opts),
+            problem.resampling,
+            func=problem.func,
+            label=problem.label,
+            description=description,
+            check_point=lambda point: _check_point(problem, point),
+            fingerprint=_fingerprint(problem, opts),
+        )
+    except _engine.MetricOutputError as exc:
+        raise TypeError(
+            param_error(problem.func, "metric", "a callable returning one number", str(exc))
+        ) from None
+
+
+def _fingerprint(problem: Problem, opts: _engine.KernelOptions) -> dict[str, Any]:
+    """The inputs that determine the blocks, named as the user knows them (checkpoints)."""
+    names = ("y_score",) if len(problem.scores) == 1 else ("y_score_a", "y_score_b")
+    return dict(
+        zip(names, problem.scores),
+        y_true=problem.y,
+        metric=problem.metric_name or problem.metric_fn,
+        options=(opts.threshold, opts.n_bins, opts.strategy),
+        stratify=problem.stratify,
+        groups=problem.groups,
     )
 
 
@@ -249,6 +291,8 @@ def bootstrap_ci(
     groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> BootstrapCI:
     """Bootstrap confidence interval for one model's metric.
 
@@ -294,6 +338,22 @@ def bootstrap_ci(
         The positive label, needed unless labels are {0, 1}, {-1, 1} or bool.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
+    checkpoint : str or os.PathLike, optional
+        Directory keeping every finished block of resamples (written
+        atomically as it completes).  After an interruption (Ctrl-C, a killed
+        process, a dead worker) the same call with the same directory computes
+        only the missing blocks, and the result is bit-identical to an
+        uninterrupted run.  The directory is bound to the inputs and
+        parameters (a SHA-256 fingerprint; ``n_resamples``, ``confidence``,
+        the interval method and ``n_jobs`` excepted): another computation's
+        directory is refused, and a corrupt block file is recomputed with a
+        :class:`~eval_toolkit.CheckpointWarning`.  A custom metric callable
+        is identified by its qualified name and bytecode.
+    retries : int, default=0
+        How often to resubmit the blocks lost when a worker process dies
+        (killed by the OS, e.g. out of memory); the same seeds give the same
+        values.  When retries run out, :class:`~eval_toolkit.WorkerDiedError`
+        says which blocks were lost and how to resume.
 
     Returns
     -------
@@ -325,6 +385,8 @@ def bootstrap_ci(
         groups=groups,
         pos_label=pos_label,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
     return ci_result(problem)
 
@@ -344,6 +406,7 @@ def ci_result(problem: Problem) -> BootstrapCI:
         n_samples=int(problem.y.shape[0]),
         metric=problem.label,
         distribution=out.distribution,
+        seed=seed_record(problem.resampling.seed),
     )
 
 
@@ -386,6 +449,8 @@ def paired_bootstrap_diff(
     groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> PairedBootstrapCI:
     """Paired bootstrap of delta = metric(B) - metric(A) on the same samples.
 
@@ -420,6 +485,22 @@ def paired_bootstrap_diff(
         The positive label for non-standard labels.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
+    checkpoint : str or os.PathLike, optional
+        Directory keeping every finished block of resamples (written
+        atomically as it completes).  After an interruption (Ctrl-C, a killed
+        process, a dead worker) the same call with the same directory computes
+        only the missing blocks, and the result is bit-identical to an
+        uninterrupted run.  The directory is bound to the inputs and
+        parameters (a SHA-256 fingerprint; ``n_resamples``, ``confidence``,
+        the interval method and ``n_jobs`` excepted): another computation's
+        directory is refused, and a corrupt block file is recomputed with a
+        :class:`~eval_toolkit.CheckpointWarning`.  A custom metric callable
+        is identified by its qualified name and bytecode.
+    retries : int, default=0
+        How often to resubmit the blocks lost when a worker process dies
+        (killed by the OS, e.g. out of memory); the same seeds give the same
+        values.  When retries run out, :class:`~eval_toolkit.WorkerDiedError`
+        says which blocks were lost and how to resume.
 
     Returns
     -------
@@ -454,6 +535,8 @@ def paired_bootstrap_diff(
         groups=groups,
         pos_label=pos_label,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
 
 
@@ -474,6 +557,8 @@ def paired_bootstrap_ece_diff(
     groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> PairedBootstrapCI:
     """Paired bootstrap of the calibration error difference CE(B) - CE(A).
 
@@ -517,6 +602,8 @@ def paired_bootstrap_ece_diff(
         Equal-width bins on [0, 1], or bins with equal counts (``"plugin"``
         only; ``"debiased"`` always uses equal-mass bins).
     n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
+        As in :func:`paired_bootstrap_diff`.
+    checkpoint, retries
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -565,6 +652,8 @@ def paired_bootstrap_ece_diff(
         groups=groups,
         pos_label=pos_label,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
 
 

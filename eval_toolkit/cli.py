@@ -12,9 +12,11 @@ import argparse
 import csv
 import json
 import os
+import signal
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,11 +24,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._kernels import METRIC_NAMES
+from ._parallel import WorkerDiedError
 from ._validation import (
     Resampling,
     check_int,
     check_labels,
     check_n_jobs,
+    check_n_resamples,
     check_open_unit,
     check_scores,
     group_codes,
@@ -40,9 +44,11 @@ __all__ = ["main"]
 
 PROG = "eval-toolkit"
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: 128 + SIGTERM, the shell's code for a process ended by SIGTERM.
+EXIT_TERMINATED = 128 + signal.SIGTERM
 DEFAULT_REPORT_DIR = "eval_toolkit_report"
 PARQUET_SUFFIXES = (".parquet", ".pq")
-_PARQUET_HINT = "pip install 'eval_toolkit[dataframe]' pyarrow"
+_PARQUET_HINT = "pip install 'eval_toolkit[dataframe]'"
 
 
 class UsageError(Exception):
@@ -55,6 +61,35 @@ class UsageError(Exception):
 
 class DataError(Exception):
     """The input file or its data cannot be used: exit code 1."""
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived: unwind like Ctrl-C, so joblib kills the workers on the way out.
+
+    Python's default SIGTERM action ends the process at once, without running
+    any cleanup, and the loky workers went on computing for minutes.  A
+    BaseException (not an Exception) passes through ``except Exception``
+    handlers, as KeyboardInterrupt does.
+    """
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise _Terminated(signum)
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into ``_Terminated`` while a command runs (main thread only)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -80,7 +115,8 @@ examples:
   {PROG} dedup train.csv test.csv --text-column text   train/test leakage
   {PROG} compare --help            all options of a command
 
-exit codes: 0 success, 1 unusable data or file, 2 wrong command line
+exit codes: 0 success, 1 unusable data or file, 2 wrong command line,
+  130 interrupted (Ctrl-C), 143 terminated (SIGTERM); workers are stopped first
 """
 
 _DEMO_EPILOG = f"""\
@@ -99,7 +135,8 @@ examples:
 
 _COMPARE_EPILOG = f"""\
 PREDICTIONS is a CSV file with a header row, or a Parquet file (.parquet,
-.pq; needs pandas and pyarrow: {_PARQUET_HINT}).  Each row is one
+.pq; needs pyarrow: {_PARQUET_HINT}, which also reads large CSV files ~20x
+faster).  Each row is one
 evaluation sample scored by both models.  Each reported delta is B - A.
 
 examples:
@@ -114,7 +151,9 @@ examples:
 """
 
 
-def _add_bootstrap_options(parser: argparse.ArgumentParser, *, n_resamples: int) -> None:
+def _add_bootstrap_options(
+    parser: argparse.ArgumentParser, *, n_resamples: int, resumable: bool = False
+) -> None:
     group = parser.add_argument_group("bootstrap")
     group.add_argument(
         "--n-resamples",
@@ -150,11 +189,29 @@ def _add_bootstrap_options(parser: argparse.ArgumentParser, *, n_resamples: int)
         metavar="N",
         help="worker processes, -1 for all cores; results do not depend on it (default: -1)",
     )
+    if resumable:
+        _add_resume_options(group)
     group.add_argument(
         "--progress",
         action=argparse.BooleanOptionalAction,
         default=None,
         help="progress bars on stderr (default: only when stderr is a terminal)",
+    )
+
+
+def _add_resume_options(group: Any) -> None:
+    group.add_argument(
+        "--checkpoint",
+        metavar="DIR",
+        help="keep finished blocks of resamples in DIR (one subfolder per metric and slice); "
+        "rerun the same command after an interruption to compute only what is missing",
+    )
+    group.add_argument(
+        "--retries",
+        type=int,
+        default=0,
+        metavar="N",
+        help="resubmit work lost when a worker process dies, up to N times (default: 0)",
     )
 
 
@@ -261,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="resample within each class (for small or imbalanced slices)",
     )
-    _add_bootstrap_options(compare, n_resamples=2000)
+    _add_bootstrap_options(compare, n_resamples=2000, resumable=True)
     _add_output_options(compare, report_default=None)
     compare.set_defaults(run=_run_compare)
     _add_dedup_parser(commands, formatter)
@@ -276,24 +333,32 @@ def _check_bootstrap_options(args: argparse.Namespace, func: str) -> Resampling:
     errors.  ``--method`` is checked by argparse (``choices``)."""
     try:
         return Resampling(
-            n_resamples=check_int(args.n_resamples, func, "--n-resamples", low=1),
+            # Paired comparisons keep n_resamples x 2 values per metric at the peak.
+            n_resamples=check_n_resamples(args.n_resamples, func, "--n-resamples", n_columns=2),
             confidence=check_open_unit(args.confidence, func, "--confidence"),
             method=args.method,
             seed=check_int(args.seed, func, "--seed", low=0),
             n_jobs=check_n_jobs(args.n_jobs, func, param="--n-jobs"),
             progress=sys.stderr.isatty() if args.progress is None else args.progress,
+            retries=check_int(getattr(args, "retries", 0), func, "--retries", low=0),
+            checkpoint=getattr(args, "checkpoint", None),
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None
 
 
-def _column(table: dict[str, np.ndarray], name: str, option: str, func: str, source: str):
+def _column(table: Any, name: str, option: str, func: str, source: str) -> Any:
+    """``table[name]``; a usage error naming ``option`` when the file has no such column.
+
+    ``table`` is the columns read (a dict), or just the header (a list) to check
+    names before reading.
+    """
     if name not in table:
         available = ", ".join(map(repr, table)) or "none"
         raise UsageError(
             param_error(func, option, f"a column of {source} (available: {available})", name)
         )
-    return table[name]
+    return table[name] if isinstance(table, dict) else None
 
 
 def _as_numbers(values: np.ndarray) -> np.ndarray | None:
@@ -337,6 +402,19 @@ def _positive(values: np.ndarray, pos_label: str, name: str, func: str) -> Any:
 
 
 def _labels(values: np.ndarray, name: str, pos_label: str | None, func: str) -> np.ndarray:
+    y = _binary_labels(values, name, pos_label, func)
+    if not 0 < int(y.sum()) < y.shape[0]:
+        # Checked here, so the message names the option, not a library function.
+        only = "positive" if y.all() else "negative"
+        raise DataError(
+            param_error(func, "--label", "a column holding both classes (no metric compares "
+                        "models on one class)", _Plain(f"column {name!r} with only the {only} "
+                                                       "class"))
+        )
+    return y
+
+
+def _binary_labels(values: np.ndarray, name: str, pos_label: str | None, func: str) -> np.ndarray:
     numbers = _as_numbers(values)
     column = numbers if numbers is not None else np.asarray(values).astype(str)
     if pos_label is not None:
@@ -362,56 +440,129 @@ def _labels(values: np.ndarray, name: str, pos_label: str | None, func: str) -> 
 # ---- reading predictions -------------------------------------------------------------------
 
 
-def _read_csv(path: Path) -> dict[str, np.ndarray]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        rows = [row for row in csv.reader(handle) if row]
-    if not rows:
+def read_header(path: str) -> list[str]:
+    """Column names of a CSV or Parquet file (reads the first line or the schema only)."""
+    file = _readable(path)
+    try:
+        if _is_parquet(file):
+            return [str(name) for name in _parquet_module().read_schema(file).names]
+        with file.open(newline="", encoding="utf-8-sig") as handle:
+            header = next(csv.reader(handle), None)
+    except DataError:
+        raise
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise DataError(f"Cannot read {path}: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # parquet engines raise their own exception types
+        raise DataError(f"Cannot read {path} as Parquet: {type(exc).__name__}: {exc}") from exc
+    if not header:
         raise DataError(f"{path} is empty; a CSV file with a header row is expected.")
-    header, body = rows[0], rows[1:]
     if len(set(header)) != len(header):
         raise DataError(f"{path}: the header repeats column names: {header}.")
-    for line, row in enumerate(body, start=2):
-        if len(row) != len(header):
-            raise DataError(
-                f"{path}, row {line}: {len(row)} fields, but the header has {len(header)}."
-            )
-    return {name: np.array([row[i] for row in body], dtype=str) for i, name in enumerate(header)}
+    return header
 
 
-def _read_parquet(path: Path) -> dict[str, np.ndarray]:
-    try:
-        import pandas as pd
-    except ImportError:
-        raise DataError(f"Reading Parquet needs pandas and pyarrow: {_PARQUET_HINT}.") from None
-    try:
-        import pyarrow  # noqa: F401  (pandas' default engine; checked for a clear message)
-    except ImportError:
-        try:
-            import fastparquet  # noqa: F401
-        except ImportError:
-            raise DataError(
-                f"Reading Parquet needs pyarrow (or fastparquet): {_PARQUET_HINT}."
-            ) from None
-    frame = pd.read_parquet(path)
-    return {str(name): frame[name].to_numpy() for name in frame.columns}
-
-
-def read_predictions(path: str) -> dict[str, np.ndarray]:
-    """Columns of a CSV or Parquet file, by name."""
+def _readable(path: str) -> Path:
     file = Path(path)
     if not file.is_file():
         # Not the parameter template: it shortens long values, and a path must stay whole.
         reason = "it is a directory" if file.is_dir() else "no such file"
         raise DataError(f"Cannot read {path}: {reason}.")
-    reader = _read_parquet if file.suffix.lower() in PARQUET_SUFFIXES else _read_csv
+    return file
+
+
+def _is_parquet(file: Path) -> bool:
+    return file.suffix.lower() in PARQUET_SUFFIXES
+
+
+def _parquet_module() -> Any:
     try:
-        return reader(file)
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise DataError(f"Reading Parquet needs pyarrow: {_PARQUET_HINT}.") from None
+    return pq
+
+
+def _read_csv_stdlib(path: Path, columns: list[str]) -> dict[str, np.ndarray]:
+    """Row-by-row reader, used only without pyarrow: ~10x slower, ~4x more memory."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader)
+        where = [header.index(name) for name in columns]
+        values: list[list[str]] = [[] for _ in columns]
+        for line, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise DataError(
+                    f"{path}, row {line}: {len(row)} fields, but the header has {len(header)}."
+                )
+            for out, i in zip(values, where):
+                out.append(row[i])
+    return {name: np.array(v, dtype=str) for name, v in zip(columns, values)}
+
+
+def _read_csv_arrow(path: Path, columns: list[str]) -> dict[str, np.ndarray]:
+    """Columnar reader of the needed columns only (pyarrow.csv)."""
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    try:
+        table = pacsv.read_csv(
+            path,
+            # One thread: on the 2 shared cores of the benchmark machine, pyarrow's
+            # thread pool was 2.5x slower (4.5 s vs 1.8 s for 5.5 M rows) under load.
+            read_options=pacsv.ReadOptions(encoding="utf8", use_threads=False),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=columns, strings_can_be_null=False
+            ),
+        )
+    except pa.ArrowInvalid as exc:
+        if "columns, got" in str(exc):
+            # pyarrow does not say which line (not known when parsing in
+            # parallel): rescan row by row, which raises with the line number.
+            _read_csv_stdlib(path, columns)
+        raise
+    return {name: _to_numpy(table.column(name)) for name in columns}
+
+
+def _to_numpy(column: Any) -> np.ndarray:
+    import pyarrow as pa
+
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        values = np.asarray(column.to_pylist(), dtype=object)
+        # Missing values stay None (the commands report them); otherwise plain strings.
+        return values if column.null_count else values.astype(str)
+    if column.null_count and not pa.types.is_floating(column.type):
+        # Empty cells in a column of ints or bools: floats with NaN, refused by the checks.
+        column = column.cast(pa.float64())
+    return column.to_numpy()
+
+
+def read_predictions(path: str, columns: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """The named columns (default: all) of a CSV or Parquet file, by name.
+
+    CSV is read with pyarrow's columnar reader when it is installed (5.5 M rows,
+    212 MB: ~2 s, see ``benchmarks/bench_cli_read.py``), else row by row with
+    the standard library.
+    """
+    header = read_header(path)
+    file = Path(path)
+    wanted = list(dict.fromkeys(header if columns is None else columns))
+    try:
+        if _is_parquet(file):
+            table = _parquet_module().read_table(file, columns=wanted)
+            return {name: _to_numpy(table.column(name)) for name in wanted}
+        try:
+            import pyarrow.csv  # noqa: F401
+        except ImportError:
+            return _read_csv_stdlib(file, wanted)
+        return _read_csv_arrow(file, wanted)
     except DataError:
         raise
     except (OSError, UnicodeDecodeError, csv.Error, ValueError) as exc:
         raise DataError(f"Cannot read {path}: {type(exc).__name__}: {exc}") from exc
-    except Exception as exc:  # parquet engines raise their own exception types
-        raise DataError(f"Cannot read {path} as Parquet: {type(exc).__name__}: {exc}") from exc
+    except Exception as exc:  # pyarrow raises its own exception types (ArrowInvalid, ...)
+        raise DataError(f"Cannot read {path}: {type(exc).__name__}: {exc}") from exc
 
 
 # ---- commands ------------------------------------------------------------------------------
@@ -429,12 +580,23 @@ def _emit(report: ComparisonReport, fmt: str) -> None:
         print(report.to_text())
 
 
+def _check_report(args: argparse.Namespace, func: str) -> None:
+    """Refuse a bad ``--report`` before the work starts, not after it."""
+    if args.report is not None:
+        from .report import check_report_dir
+
+        check_report_dir(args.report, func, "--report")
+
+
 def _write_report(report: ComparisonReport, directory: str | None) -> None:
     if directory is None:
         return
     from .report import plots_available, write_report
 
-    html_file = write_report(report, directory)
+    try:
+        html_file = write_report(report, directory)
+    except OSError as exc:  # e.g. the disk filled up meanwhile
+        raise DataError(f"Cannot write the report to {directory}: {exc}") from exc
     note = "" if plots_available() else " (no plots: pip install 'eval_toolkit[plot]')"
     _say(f"report written to {html_file} and {html_file.with_name('results.json')}{note}")
 
@@ -447,6 +609,7 @@ def _run_demo(args: argparse.Namespace) -> int:
     from ._demo import DATASET, NAME_A, NAME_B, run_demo
 
     resampling = _check_bootstrap_options(args, f"{PROG} demo")
+    _check_report(args, f"{PROG} demo")
     _say(
         f"training {NAME_A} (A) and {NAME_B} (B) on {DATASET}, then comparing them "
         f"on the held-out test split with {resampling.n_resamples} paired resamples"
@@ -460,11 +623,17 @@ def _run_demo(args: argparse.Namespace) -> int:
 def _compare_inputs(args: argparse.Namespace, func: str):
     """Labels, both scores, the slices and the group codes, read and checked under the
     options' names."""
-    table = read_predictions(args.predictions)
+    header = read_header(args.predictions)
     source = Path(args.predictions).name
+    wanted = {"--label": args.label, "--score-a": args.score_a, "--score-b": args.score_b,
+              "--slice-by": args.slice_by, "--groups": args.groups}
+    for option, name in wanted.items():
+        if name is not None:
+            _column(header, name, option, func, source)
+    table = read_predictions(args.predictions, [n for n in wanted.values() if n is not None])
 
     def column(option: str, name: str) -> np.ndarray:
-        return _column(table, name, option, func, source)
+        return table[name]
 
     y = _labels(column("--label", args.label), args.label, args.pos_label, func)
     a = _scores(column("--score-a", args.score_a), args.score_a, "--score-a", func)
@@ -522,7 +691,9 @@ def _run_compare_models(args: argparse.Namespace, func: str, resampling: Any) ->
     reference = args.reference if args.reference is not None else next(iter(columns))
     if reference not in columns:
         raise UsageError(param_error(func, "--reference", f"one of {list(columns)}", reference))
-    run = evaluate(preds, cuts, metrics=args.metrics, reference=reference, **asdict(resampling))
+    # The harness takes neither a checkpoint nor retries yet.
+    options = {k: v for k, v in asdict(resampling).items() if k not in ("retries", "checkpoint")}
+    run = evaluate(preds, cuts, metrics=args.metrics, reference=reference, **options)
     if args.format == "json":
         print(run.to_json(indent=2))
     elif args.format == "csv":
@@ -547,6 +718,7 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     func = f"{PROG} compare"
     resampling = _check_bootstrap_options(args, func)
+    _check_report(args, func)
     if args.models:
         return _run_compare_models(args, func, resampling)
     missing = [opt for opt, v in (("--score-a", args.score_a), ("--score-b", args.score_b))
@@ -798,7 +970,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 when the data or a file cannot be used, 2 when the
-        command line is wrong.
+        command line is wrong, 130 after Ctrl-C, 143 after SIGTERM (workers
+        are stopped first in both cases).
 
     Examples
     --------
@@ -809,7 +982,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     prog = PROG
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _sigterm_unwinds():
             warnings.showwarning = _one_line_warning
             args = parser.parse_args(argv)
             prog = f"{PROG} {args.command}"
@@ -817,12 +990,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"{exc.prog or prog}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (DataError, ValueError, ImportError) as exc:
+    except (DataError, ValueError, ImportError, WorkerDiedError) as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         return EXIT_DATA
     except KeyboardInterrupt:
         print(f"{prog}: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except _Terminated:
+        print(f"{prog}: terminated", file=sys.stderr)
+        return EXIT_TERMINATED
     except BrokenPipeError:
         # The reader of stdout went away (``| head``): stop quietly, as the
         # Python docs recommend, instead of a traceback at interpreter exit.

@@ -141,9 +141,15 @@ def _split_random_state(seed: int | np.random.SeedSequence) -> int:
     return int(stream.generate_state(1)[0])
 
 
-def _n_rows(X: Any) -> int:
+def _n_rows(X: Any, func: str) -> int:
     shape = getattr(X, "shape", None)
-    return int(shape[0]) if shape is not None else len(X)
+    if shape is not None and len(shape) >= 1:
+        return int(shape[0])
+    try:
+        return len(X)
+    except TypeError:
+        raise TypeError(param_error(
+            func, "X", "an array-like or DataFrame of shape (n_samples, n_features)", X)) from None
 
 
 def _positive_column(
@@ -203,7 +209,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
         methods = OP_POINT_METHODS if isinstance(self.metric, OperatingPoint) else CI_METHODS
         resampling = check_resampling(
             func, n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
-            seed=self.seed, n_jobs=self.n_jobs, methods=methods)
+            seed=self.seed, n_jobs=self.n_jobs, methods=methods,
+            checkpoint=getattr(self, "checkpoint", None), n_columns=len(self._SCORERS))
         return resampling, check_bool(self.stratify, func, "stratify")
 
     def _scorer_iv(self, func: str, name: str, scorer: Any) -> None:
@@ -258,9 +265,9 @@ class _BaseBootstrap(BaseEstimator, ABC):
         resampling, stratify = self._params_iv()
         func = type(self).__name__
         labels = check_labels(np.asarray(y), func, param="y", pos_label=self.pos_label)
-        if _n_rows(X) != labels.shape[0]:
+        if _n_rows(X, func) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
-                                         f"{_n_rows(X)} rows"))
+                                         f"{_n_rows(X, func)} rows"))
         codes = check_groups(groups, func, n=labels.shape[0], stratify=stratify)
         if codes is not None and isinstance(self.metric, OperatingPoint):
             raise ValueError(param_error(
@@ -317,9 +324,10 @@ class _BaseBootstrap(BaseEstimator, ABC):
         groups: np.ndarray | None,
     ) -> _bootstrap.Problem:
         """The functional API's problem: the scorers' predictions checked, the rest validated."""
+        # Named after the scorer and its method: the user never passed these arrays.
+        named = {f"{name}.predict_proba(X)": s for name, s in zip(self._SCORERS, scores)}
         return _bootstrap.checked_problem(
-            type(self).__name__, y, dict(zip(self._SCORERS, scores)), self.metric, resampling,
-            stratify, groups)
+            type(self).__name__, y, named, self.metric, resampling, stratify, groups)
 
     @abstractmethod
     def _bootstrap(
@@ -509,6 +517,11 @@ class PairedBootstrap(_BaseBootstrap):
     pos_label : object, optional
         The positive label, needed unless labels are {0, 1}, {-1, 1} or bool;
         selects the matching ``predict_proba`` column through ``classes_``.
+    checkpoint : str or os.PathLike, optional
+        Directory keeping finished blocks of resamples, so an interrupted
+        ``fit`` resumes where it stopped (see
+        :func:`~eval_toolkit.paired_bootstrap_diff`).  Not with an
+        :class:`OperatingPoint` metric.
 
     Attributes
     ----------
@@ -567,6 +580,7 @@ class PairedBootstrap(_BaseBootstrap):
         cv: Any = 5,
         stratify: bool = False,
         pos_label: Any = None,
+        checkpoint: Any = None,
     ) -> None:
         self.scorer_a = scorer_a
         self.scorer_b = scorer_b
@@ -580,6 +594,7 @@ class PairedBootstrap(_BaseBootstrap):
         self.cv = cv
         self.stratify = stratify
         self.pos_label = pos_label
+        self.checkpoint = checkpoint
 
     def _bootstrap(
         self,

@@ -31,6 +31,16 @@ __all__ = [
 _INSTALL_HINT = "pip install 'eval_toolkit[plot]'"
 
 
+
+def _literal(text: str) -> str:
+    """``text`` as matplotlib shows it literally (user names, not mathtext).
+
+    matplotlib reads text between two ``$`` as TeX math, so a column named
+    ``$\\frac{a`` crashed the plot and ``$x$`` was typeset; an escaped
+    dollar is drawn as a dollar and turns math mode off.
+    """
+    return str(text).replace("$", r"\$")
+
 def _axes(ax: Axes | None, func: str) -> Axes:
     """``ax`` itself, or the axes of a new pyplot figure (shown inline in notebooks)."""
     if ax is not None:
@@ -117,7 +127,7 @@ def plot_forest(
     ):
         if mask.any():
             ax.plot(delta[mask], position[mask], "o", color="C0", mfc=fill, label=label)
-    ax.set_yticks(position, names)
+    ax.set_yticks(position, [_literal(name) for name in names])
     ax.set_ylim(-0.7, len(cis) - 0.3)
     confidence = cis[0].confidence
     ax.set_xlabel(f"B - A, with {confidence:.0%} confidence interval")
@@ -248,7 +258,8 @@ def plot_bootstrap_distribution(
     )
     if paired:
         ax.axvline(0.0, color="0.3", linewidth=1, linestyle="--")
-    ax.set_xlabel(f"B - A {result.metric}" if paired else result.metric)
+    metric = _literal(result.metric)
+    ax.set_xlabel(f"B - A {metric}" if paired else metric)
     ax.set_ylabel("resamples")
     ax.legend(loc="best", fontsize="small")
     return ax
@@ -339,7 +350,7 @@ def plot_reliability(
     ax.plot([0, 1], [0, 1], color="0.5", linestyle="--", linewidth=1, label="perfect calibration")
     for i, (name, s) in enumerate(checked.items()):
         predicted, observed, counts = _reliability_bins(y, s, n_bins, strategy)
-        ax.plot(predicted, observed, "-", color=f"C{i}", label=name)
+        ax.plot(predicted, observed, "-", color=f"C{i}", label=_literal(name))
         # Marker area shows how many samples a bin holds: sparse bins are noisy.
         ax.scatter(
             predicted,
@@ -394,7 +405,7 @@ def plot_roc(y_true: Any, scores: Mapping[str, Any], *, ax: Axes | None = None) 
     ax = _axes(ax, func)
     for name, s in checked.items():
         fpr, tpr, _ = roc_curve(y, s)
-        ax.plot(fpr, tpr, label=f"{name} (AUC = {roc_auc_score(y, s):.3f})")
+        ax.plot(fpr, tpr, label=f"{_literal(name)} (AUC = {roc_auc_score(y, s):.3f})")
     ax.plot([0, 1], [0, 1], color="0.5", linestyle="--", linewidth=1, label="chance")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.01)

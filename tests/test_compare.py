@@ -116,7 +116,7 @@ def test_init_only_stores_parameters():
     assert pb.get_params(deep=False) == {
         "scorer_a": "not a scorer", "scorer_b": 3, "metric": "nope", "n_resamples": -1,
         "confidence": 0.95, "method": "percentile", "seed": 42, "n_jobs": 1, "refit": "x", "cv": 5,
-        "stratify": False, "pos_label": None,
+        "stratify": False, "pos_label": None, "checkpoint": None,
     }
 
 
@@ -410,8 +410,8 @@ SPEC = OperatingPoint(AtSpecificity(0.9), Sensitivity())
          " 'accuracy', 'balanced_accuracy', 'log_loss', 'brier', 'ece', 'ece_debiased', 'f1', "
          "'precision', 'recall', 'specificity', a callable or an OperatingPoint. Got 3 instead."),
         (PairedBootstrap, {"seed": -1}, ValueError,
-         "The 'seed' parameter of PairedBootstrap must be a non-negative int or a "
-         "numpy.random.SeedSequence. Got -1 instead."),
+         "The 'seed' parameter of PairedBootstrap must be a non-negative int, a "
+         "numpy.random.SeedSequence or None. Got -1 instead."),
         (PairedBootstrap, {"n_jobs": 0}, ValueError,
          "The 'n_jobs' parameter of PairedBootstrap must be a positive int or -1 (use 1 or -1, "
          "not 0). Got 0 instead."),

@@ -18,6 +18,7 @@ ever added, and ``schema_version`` changes if one is removed or renamed.
 # re-exported for the command line and the demo; they are not public (not in
 # __all__).
 from ._dedup import write_dedup_report as write_dedup_report
+from ._html import check_report_dir as check_report_dir
 from ._html import plots_available as plots_available
 from ._html import write_report
 from ._model import ComparisonReport, ComparisonRow, compare_scores

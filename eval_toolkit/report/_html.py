@@ -9,6 +9,8 @@ from __future__ import annotations
 import base64
 import html
 import io
+import os
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -144,7 +146,9 @@ def write_report(report: Any, path: str | Path, *, plots: bool | None = None) ->
     report : ComparisonReport or RunResult
         From :func:`compare_scores`.
     path : str or Path
-        Directory; created if needed, existing report files are replaced.
+        Directory; created if needed.  Existing report files are replaced
+        atomically (a symbolic link in their place is replaced, never
+        followed).  Checked before any plot is drawn.
     plots : bool, optional
         ``None`` (default) adds plots when matplotlib is installed (the
         ``plot`` extra) and otherwise writes the tables with a note; ``True``
@@ -200,10 +204,67 @@ def write_report(report: Any, path: str | Path, *, plots: bool | None = None) ->
             "pip install 'eval_toolkit[plot]'."
         )
     )
+    directory = check_report_dir(path, func, "path")
     figures = _figures(report) if with_plots else []
-    directory = Path(path)
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / JSON_NAME).write_text(report.to_json() + "\n", encoding="utf-8")
+    _write_atomic(directory / JSON_NAME, report.to_json() + "\n")
     html_file = directory / HTML_NAME
-    html_file.write_text(_html_document(report, figures, note), encoding="utf-8")
+    _write_atomic(html_file, _html_document(report, figures, note))
     return html_file
+
+
+def check_report_dir(path: Any, func: str, param: str) -> Path:
+    """Check, before any work, that ``path`` is or can become a writable directory.
+
+    The CLI calls it before the bootstrap, so a bad ``--report`` fails at once
+    instead of after the whole computation.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(param_error(func, param, "a directory path (str or Path)", path))
+    directory = Path(path)
+    existing = directory
+    while not existing.exists() and not existing.is_symlink() and existing != existing.parent:
+        existing = existing.parent
+    problem = None
+    if existing.is_symlink() and not existing.exists():
+        problem = f"{str(existing)!r} is a dangling symbolic link"
+    elif not existing.is_dir():
+        problem = f"{str(existing)!r} is an existing file, not a directory"
+    elif not os.access(existing, os.W_OK | os.X_OK):
+        problem = f"{str(existing)!r} is not writable"
+    if problem is not None:
+        # Not the parameter template: it shortens long values, and a path must stay whole.
+        raise ValueError(
+            f"The '{param}' parameter of {func} must be a directory that exists or can be "
+            f"created, and can be written. Got {str(path)!r} instead: {problem}."
+        )
+    return directory
+
+
+def _write_atomic(file: Path, text: str) -> None:
+    """Write ``file`` whole or not at all, and never through a symbolic link.
+
+    The text goes to a new temporary file in the same directory, then
+    ``os.replace`` swaps it in: a reader never sees half a report, and a
+    symlink planted (or dangling) at ``file`` is replaced by the report
+    instead of redirecting the write outside the directory.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", suffix=".tmp", dir=file.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, file)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _umask() -> int:
+    # mkstemp creates 0600 files; a report is as readable as any file the user writes.
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+

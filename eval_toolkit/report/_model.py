@@ -7,10 +7,13 @@ Nothing here draws or writes files: the HTML file is written by
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
+import os
+import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -290,6 +293,8 @@ def compare_scores(
     groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> ComparisonReport:
     """Compare two models' scores on several metrics (and slices) with paired bootstrap CIs.
 
@@ -320,6 +325,12 @@ def compare_scores(
         As in :func:`~eval_toolkit.paired_bootstrap_diff`, except that
         ``method`` defaults to ``"percentile"``.  With ``groups`` every slice
         resamples its own groups.
+    checkpoint : str or os.PathLike, optional
+        Directory of checkpoints, one subdirectory per row (metric and slice),
+        as in :func:`~eval_toolkit.paired_bootstrap_diff`: a rerun after an
+        interruption computes only the missing blocks.
+    retries : int, default=0
+        As in :func:`~eval_toolkit.paired_bootstrap_diff`.
 
     Returns
     -------
@@ -350,6 +361,8 @@ def compare_scores(
         n_jobs=n_jobs,
         progress=progress,
         methods=CI_METHODS,
+        checkpoint=checkpoint,
+        retries=retries,
     )
     stratify = check_bool(stratify, func, "stratify")
     return build_comparison(
@@ -418,6 +431,15 @@ def _slice_groups(
     return group_codes(codes)
 
 
+def _row_checkpoint(checkpoint: Any, slice_label: str, metric: str) -> str:
+    """One checkpoint subdirectory per row; its name is readable and unique."""
+    label = metric if slice_label == ALL_SLICE else f"{metric}__{slice_label}"
+    safe = re.sub(r"[^A-Za-z0-9_.=-]", "_", label)[:80]
+    if safe != label:  # keep rows whose labels differ only in replaced characters apart
+        safe += "-" + hashlib.sha256(label.encode()).hexdigest()[:8]
+    return os.path.join(os.fspath(checkpoint), safe)
+
+
 def _row(
     func: str,
     y: np.ndarray,
@@ -430,6 +452,10 @@ def _row(
     groups: np.ndarray | None,
 ) -> ComparisonRow:
     """``paired_bootstrap_diff(y, a, b, metric)`` on already validated values."""
+    if resampling.checkpoint is not None:
+        resampling = replace(
+            resampling, checkpoint=_row_checkpoint(resampling.checkpoint, slice_label, metric)
+        )
     problem = Problem(
         func=func,
         y=y,
