@@ -623,7 +623,8 @@ _ARRAYS_PER_CHUNK = 6
 
 def block_memory_bytes(statistic) -> int:
     """Rough working memory of one block in a worker (for messages, not for decisions)."""
-    width = max(max(t.n_samples, t.n_cells) for t in statistic.tables)
+    tables = [getattr(t, "table", t) for t in statistic.tables]  # an ArmSampler wraps a table
+    width = max(max(t.n_samples, t.n_cells) for t in tables)
     return _ARRAYS_PER_CHUNK * 8 * max(CHUNK_ENTRIES, width)
 
 
