@@ -25,7 +25,6 @@ DATASET = "Wisconsin breast cancer (569 samples, from scikit-learn)"
 NAME_A = "naive Bayes"
 NAME_B = "logistic regression"
 TARGET_SPECIFICITY = 0.95
-METRICS = ("roc_auc", "average_precision", "brier", "ece")
 
 
 @dataclass(frozen=True)
@@ -111,7 +110,7 @@ def run_demo(
         progress=progress,
     )
     report = compare_scores(
-        test.y, test.a, test.b, metrics=list(METRICS), name_a=NAME_A, name_b=NAME_B, **bootstrap
+        test.y, test.a, test.b, name_a=NAME_A, name_b=NAME_B, **bootstrap
     )
     op_row = operating_point_row(val, test, **bootstrap)
     title = f"Demo: {NAME_B} (B) vs {NAME_A} (A), breast-cancer test split"

@@ -177,8 +177,12 @@ class KernelStatistic:
         psi = [_influence(arm.kernel, c)[:, arm.fold.mapping] for arm, c in zip(self.arms, per_arm)]
         return psi[0] if len(psi) == 1 else psi[1] - psi[0]
 
+    def arm_points(self) -> list[float]:
+        """Each arm's metric on the full data."""
+        return [arm.kernel.point() for arm in self.arms]
+
     def point(self) -> float:
-        values = [arm.kernel.point() for arm in self.arms]
+        values = self.arm_points()
         return values[0] if len(values) == 1 else values[1] - values[0]
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -204,9 +208,14 @@ def kernel_statistic(
     *,
     stratify: bool,
     with_se: bool,
+    thresholded: bool = False,
 ) -> KernelStatistic:
-    """Build the cells of (y, key_a[, key_b]) and one kernel per arm."""
-    keys = [cell_scores(name, s, threshold=opts.threshold) for s in scores]
+    """Build the cells of (y, key_a[, key_b]) and one binary kernel per arm.
+
+    ``thresholded``: the metric sees only ``score >= opts.threshold``, so
+    scores on the same side of the threshold share a cell.
+    """
+    keys = [cell_scores(s, threshold=opts.threshold) if thresholded else s for s in scores]
     table, values = build_cells([y, *keys], y if stratify else None)
     arms = tuple(
         Arm.build(name, values[:, 0], values[:, 1 + i], table.mult, opts) for i in range(len(keys))
@@ -223,6 +232,7 @@ class GenericStatistic:
     scores: tuple[np.ndarray, ...]
     table: CellTable
     representatives: np.ndarray  # one sample index per distinct cell
+    n_classes: int = 2  # classes of the full data; 0 for regression
 
     uses_indices = True
     with_se = False
@@ -243,16 +253,20 @@ class GenericStatistic:
         try:
             return float(self.metric(y, score[rows]))
         except ValueError:
-            # A resample holding one class leaves most ranking metrics
+            # A resample lacking a class leaves most ranking metrics
             # undefined; sklearn raises ValueError there.  It is a degenerate
             # resample, counted and dropped, not an error in the user's metric.
-            if y.all() or not y.any():
+            if self.n_classes and np.unique(y).shape[0] < self.n_classes:
                 return float("nan")
             raise
 
-    def point(self) -> float:
+    def arm_points(self) -> list[float]:
+        """Each arm's metric on the full data."""
         full = np.arange(self.y.shape[0])
-        values = [self._call(full, s) for s in self.scores]
+        return [self._call(full, s) for s in self.scores]
+
+    def point(self) -> float:
+        values = self.arm_points()
         return values[0] if len(values) == 1 else values[1] - values[0]
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -281,13 +295,19 @@ def generic_statistic(
     scores: Sequence[np.ndarray],
     *,
     stratify: bool,
+    cell_columns: Sequence[np.ndarray] | None = None,
+    n_classes: int = 2,
 ) -> GenericStatistic:
-    table, _ = build_cells([y, *scores], y if stratify else None)
+    """The generic statistic; ``cell_columns`` (numeric, 1-D) define the cells
+    when ``y`` or ``scores`` are not numeric vectors (class labels, matrices)."""
+    columns = [y, *scores] if cell_columns is None else list(cell_columns)
+    table, _ = build_cells(columns, columns[0] if stratify else None)
     inverse = np.empty(table.n_samples, dtype=np.int64)
     for stratum in table.strata:
         inverse[stratum.samples] = stratum.cells
     _, representatives = np.unique(inverse, return_index=True)
-    return GenericStatistic(metric, y.astype(np.int64), tuple(scores), table, representatives)
+    y_call = y.astype(np.int64) if y.dtype.kind == "b" else y
+    return GenericStatistic(metric, y_call, tuple(scores), table, representatives, n_classes)
 
 
 def run_block(statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:

@@ -20,53 +20,29 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-METRIC_NAMES: tuple[str, ...] = (
-    "roc_auc",
-    "average_precision",
-    "accuracy",
-    "balanced_accuracy",
-    "log_loss",
-    "brier",
-    "ece",
-    "f1",
-    "precision",
-    "recall",
-    "specificity",
-)
-THRESHOLD_METRICS = frozenset(
-    {"accuracy", "balanced_accuracy", "f1", "precision", "recall", "specificity"}
-)
-NEEDS_PROBABILITIES = frozenset({"log_loss", "brier", "ece"})
-NEEDS_BOTH_CLASSES = frozenset({"roc_auc", "average_precision", "balanced_accuracy"})
-
 # Largest number of count-matrix entries evaluated at once by the generic
 # leave-one-out fallback, to bound its memory.
 _LOO_CHUNK_ENTRIES = 2**22
 
 
-def cell_scores(name: str, score: np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
-    """Reduce scores to what metric `name` depends on.
+def cell_scores(score: np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
+    """Reduce scores to what a threshold metric depends on.
 
     Cells whose reduced scores coincide can be merged by the engine.
 
     Parameters
     ----------
-    name : str
-        Metric name, one of `METRIC_NAMES`.
     score : ndarray of shape (n,)
         Scores.
     threshold : float, default=0.5
-        Decision threshold of the threshold metrics.
+        Decision threshold.
 
     Returns
     -------
     ndarray of shape (n,)
-        ``(score >= threshold)`` as float64 for threshold metrics, otherwise
-        `score` itself.
+        ``(score >= threshold)`` as float64.
     """
-    if name in THRESHOLD_METRICS:
-        return (score >= threshold).astype(np.float64)
-    return score
+    return (score >= threshold).astype(np.float64)
 
 
 def make_kernel(
@@ -84,7 +60,7 @@ def make_kernel(
     Parameters
     ----------
     name : str
-        Metric name, one of `METRIC_NAMES`.
+        Binary metric name (``eval_toolkit.metrics.list_metrics("binary")``).
     y : ndarray of shape (k,), bool
         Label of each cell.
     score : ndarray of shape (k,), float64

@@ -72,6 +72,11 @@ class BootstrapCI(_ToDict):
         Number of samples in the data.
     metric : str
         Name of the metric.
+    greater_is_better : bool
+        Direction of the metric (False for errors and losses, also when it
+        was given as a ``neg_`` scorer name: the metric itself is reported).
+    task : str
+        ``"binary"``, ``"multiclass"`` or ``"regression"``.
     distribution : ndarray
         The bootstrap distribution (not shown in ``repr``).
     """
@@ -86,6 +91,8 @@ class BootstrapCI(_ToDict):
     n_degenerate: int
     n_samples: int = 0
     metric: str = "metric"
+    greater_is_better: bool = True
+    task: str = "binary"
     distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     def __str__(self) -> str:
@@ -127,6 +134,16 @@ class PairedBootstrapCI(_ToDict):
         Number of samples in the data.
     metric : str
         Name of the metric.
+    value_a, value_b : float
+        The metric of model A and of model B on the full data.
+    ci_a, ci_b : tuple of float
+        Percentile interval of each model's metric, from the same resamples
+        as delta (so free; a per-model BCa would need its own jackknife).
+    greater_is_better : bool
+        Direction of the metric (False for errors and losses, also when it
+        was given as a ``neg_`` scorer name: the metric itself is reported).
+    task : str
+        ``"binary"``, ``"multiclass"`` or ``"regression"``.
     distribution : ndarray
         Bootstrap distribution of delta (not shown in ``repr``).
     """
@@ -143,6 +160,12 @@ class PairedBootstrapCI(_ToDict):
     n_degenerate: int
     n_samples: int = 0
     metric: str = "metric"
+    value_a: float = float("nan")
+    value_b: float = float("nan")
+    ci_a: tuple[float, float] = (float("nan"), float("nan"))
+    ci_b: tuple[float, float] = (float("nan"), float("nan"))
+    greater_is_better: bool = True
+    task: str = "binary"
     distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     @classmethod
@@ -157,8 +180,13 @@ class PairedBootstrapCI(_ToDict):
         n_degenerate: int,
         n_samples: int,
         metric: str,
+        **arms: Any,
     ) -> PairedBootstrapCI:
-        """Build the result from delta, its bootstrap distribution and an interval."""
+        """Build the result from delta, its bootstrap distribution and an interval.
+
+        ``arms``: the optional per-model fields (``value_a``, ``ci_a``, ...,
+        ``greater_is_better``, ``task``).
+        """
         return cls(
             delta=float(delta),
             ci_low=interval.low,
@@ -173,6 +201,7 @@ class PairedBootstrapCI(_ToDict):
             n_samples=n_samples,
             metric=metric,
             distribution=delta_b,
+            **arms,
         )
 
     def __str__(self) -> str:

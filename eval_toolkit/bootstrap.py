@@ -21,25 +21,25 @@ import numpy as np
 
 from . import _engine
 from ._engine import DegenerateResampleWarning
-from ._intervals import CI_METHODS, bootstrap_interval
-from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
+from ._intervals import bootstrap_interval
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
+from ._task_statistics import build_statistic
+from ._tasks import TaskData, task_data_iv
 from ._validation import (
     check_bool,
     check_int,
-    check_labels,
     check_n_jobs,
     check_open_unit,
     check_option,
-    check_probabilities,
-    check_scores,
     check_seed,
     param_error,
 )
+from .metrics import ResolvedMetric, resolve_metric
 
 __all__ = [
     "DegenerateResampleWarning",
     "bootstrap_ci",
+    "metric_value",
     "paired_bootstrap_diff",
     "paired_bootstrap_ece_diff",
     "paired_mde",
@@ -48,21 +48,14 @@ __all__ = [
 
 MetricLike = str | Callable[[np.ndarray, np.ndarray], float]
 
-#: Metrics whose per-resample standard error has a closed form (influence values).
-STUDENTIZED_METRICS = ("roc_auc", "accuracy", "brier", "log_loss")
-
-
 
 @dataclass(frozen=True)
 class _Problem:
     """Validated inputs of one bootstrap call."""
 
     func: str
-    y: np.ndarray
-    scores: tuple[np.ndarray, ...]
-    metric_name: str | None
-    metric_fn: Callable[[np.ndarray, np.ndarray], float] | None
-    label: str
+    data: TaskData
+    metric: ResolvedMetric
     n_resamples: int
     confidence: float
     method: str
@@ -71,46 +64,9 @@ class _Problem:
     stratify: bool
     progress: bool
 
-
-def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
-    """scikit-learn metric functions that have an exact fast kernel."""
-    from sklearn import metrics
-
-    score_based = {
-        metrics.roc_auc_score: "roc_auc",
-        metrics.average_precision_score: "average_precision",
-        metrics.log_loss: "log_loss",
-        metrics.brier_score_loss: "brier",
-    }
-    # Label-based metrics take predictions; they match the thresholded kernels
-    # only when the "scores" are already 0/1 predictions.
-    label_based = {
-        metrics.accuracy_score: "accuracy",
-        metrics.balanced_accuracy_score: "balanced_accuracy",
-        metrics.f1_score: "f1",
-        metrics.precision_score: "precision",
-        metrics.recall_score: "recall",
-    }
-    return score_based, label_based
-
-
-def _resolve_metric(
-    metric: Any, func: str, scores: tuple[np.ndarray, ...]
-) -> tuple[str | None, Callable | None, str]:
-    """Return (kernel name or None, callable or None, display label)."""
-    if isinstance(metric, str):
-        check_option(metric, func, "metric", METRIC_NAMES)
-        return metric, None, metric
-    if not callable(metric):
-        expected = "one of " + ", ".join(map(repr, METRIC_NAMES)) + " or a callable"
-        raise ValueError(param_error(func, "metric", expected, metric))
-    label = getattr(metric, "__name__", type(metric).__name__)
-    score_based, label_based = _sklearn_dispatch()
-    if metric in score_based:
-        return score_based[metric], None, label
-    if metric in label_based and all(np.isin(s, (0.0, 1.0)).all() for s in scores):
-        return label_based[metric], None, label
-    return None, metric, label
+    @property
+    def label(self) -> str:
+        return self.metric.label
 
 
 def _problem_iv(
@@ -127,83 +83,85 @@ def _problem_iv(
     stratify: Any,
     pos_label: Any,
     progress: Any = False,
+    task: Any = None,
+    labels: Any = None,
 ) -> _Problem:
     """Validate everything once; the engine assumes valid input from here on."""
-    y = check_labels(y_true, func, pos_label=pos_label)
-    scores = tuple(
-        check_scores(s, func, param=name, n=y.shape[0]) for name, s in raw_scores.items()
-    )
-    name, fn, label = _resolve_metric(metric, func, scores)
-    if name in NEEDS_PROBABILITIES:
-        for param, s in zip(raw_scores, scores):
-            check_probabilities(s, func, param)
-    method = check_option(method, func, "method", CI_METHODS)
-    if method == "studentized" and name not in STUDENTIZED_METRICS:
-        raise ValueError(
-            param_error(
-                func,
-                "method",
-                "'percentile', 'basic' or 'bca' for this metric ('studentized' needs a "
-                f"closed-form standard error: {', '.join(STUDENTIZED_METRICS)})",
-                method,
-            )
-        )
+    resolved = resolve_metric(metric, func=func)
+    data = task_data_iv(func, y_true, raw_scores, resolved, task=task, labels=labels,
+                        pos_label=pos_label)
+    stratify = check_bool(stratify, func, "stratify")
+    if stratify and data.task == "regression":
+        raise ValueError(param_error(func, "stratify", "False for regression targets (there "
+                                     "are no classes to resample within)", stratify))
     return _Problem(
         func=func,
-        y=y,
-        scores=scores,
-        metric_name=name,
-        metric_fn=fn,
-        label=label,
+        data=data,
+        metric=resolved,
         n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
         confidence=check_open_unit(confidence, func, "confidence"),
-        method=method,
+        method=resolved.check_method(method, func),
         seed=check_seed(seed, func),
         n_jobs=check_n_jobs(n_jobs, func),
-        stratify=check_bool(stratify, func, "stratify"),
+        stratify=stratify,
         progress=check_bool(progress, func, "progress"),
     )
 
 
-def _statistic(problem: _Problem, opts: _engine.KernelOptions):
-    if problem.metric_fn is not None:
-        return _engine.generic_statistic(
-            problem.metric_fn, problem.y, problem.scores, stratify=problem.stratify
-        )
-    assert problem.metric_name is not None  # _resolve_metric returns a name or a callable
-    return _engine.kernel_statistic(
-        problem.metric_name,
-        problem.y,
-        problem.scores,
-        opts,
-        stratify=problem.stratify,
-        with_se=problem.method == "studentized",
-    )
-
-
-def _check_point(problem: _Problem, point: float) -> None:
-    if np.isfinite(point):
+def _check_point(problem: _Problem, values: list[float]) -> None:
+    if all(np.isfinite(values)):
         return
-    present = sorted(set(problem.y.tolist()))
-    got = "only the positive class" if present == [True] else "only the negative class"
-    if len(present) == 2:
-        got = "labels for which it is undefined"
+    data = problem.data
+    if data.task == "binary":
+        present = sorted(set(data.y.tolist()))
+        got = "only the positive class" if present == [True] else "only the negative class"
+        if len(present) == 2:
+            got = "labels for which it is undefined"
+        expected = "both classes present, and predicted positives for precision"
+    elif data.task == "multiclass":
+        got = f"{np.unique(data.y).shape[0]} of {data.n_classes} classes present"
+        expected = "every class present for ROC AUC"
+    else:
+        got = f"{data.y.shape[0]} targets"
+        expected = "at least two targets for R^2"
     raise ValueError(
         param_error(
             problem.func,
             "y_true",
-            f"such that {problem.label} is defined on the full data "
-            "(both classes present, and predicted positives for precision)",
+            f"such that {problem.label} is defined on the full data ({expected})",
             got,
         )
     )
 
 
-def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
+@dataclass(frozen=True)
+class _Outcome:
+    """Point values and bootstrap distributions of one run."""
+
+    arm_values: tuple[float, ...]  # each model's metric on the full data
+    arm_b: np.ndarray  # (B, n_arms) per-model values on the kept resamples
+    theta_b: np.ndarray  # statistic (one model's value, or B - A) per kept resample
+    interval: Any
+    n_degenerate: int
+
+    @property
+    def point(self) -> float:
+        v = self.arm_values
+        return v[0] if len(v) == 1 else v[1] - v[0]
+
+    def arm_interval(self, arm: int, confidence: float) -> tuple[float, float]:
+        """Percentile interval of one model's value, from the same resamples."""
+        interval = bootstrap_interval("percentile", self.arm_b[:, arm], self.arm_values[arm],
+                                      confidence)
+        return interval.low, interval.high
+
+
+def _run(problem: _Problem, opts: _engine.KernelOptions, description: str) -> _Outcome:
     """Shared body: statistic, distribution, degenerate handling, interval."""
-    statistic = _statistic(problem, opts)
-    point = statistic.point()
-    _check_point(problem, point)
+    statistic = build_statistic(problem.data, problem.metric, opts, stratify=problem.stratify,
+                                with_se=problem.method == "studentized")
+    arm_values = tuple(float(v) for v in statistic.arm_points())
+    _check_point(problem, list(arm_values))
     values = _engine.bootstrap_distribution(
         statistic,
         problem.n_resamples,
@@ -212,10 +170,11 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
         description=description,
         progress=problem.progress,
     )
-    n_arms = len(problem.scores)
+    n_arms = len(problem.data.preds)
     values, n_degenerate = _engine.drop_degenerate(values, problem.func, problem.label)
     theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
     studentized = problem.method == "studentized"
+    point = arm_values[0] if n_arms == 1 else arm_values[1] - arm_values[0]
     interval = bootstrap_interval(
         problem.method,
         theta_b,
@@ -225,7 +184,7 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str):
         se_b=values[:, n_arms] if studentized else None,
         se_hat=statistic.se_hat() if studentized else None,
     )
-    return point, theta_b, interval, n_degenerate
+    return _Outcome(arm_values, values[:, :n_arms], theta_b, interval, n_degenerate)
 
 
 def bootstrap_ci(
@@ -309,19 +268,21 @@ def bootstrap_ci(
         pos_label=pos_label,
         progress=progress,
     )
-    point, theta_b, interval, n_deg = _run(problem, _engine.KernelOptions(), "bootstrap CI")
+    out = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
-        point_estimate=float(point),
-        ci_low=interval.low,
-        ci_high=interval.high,
+        point_estimate=out.point,
+        ci_low=out.interval.low,
+        ci_high=out.interval.high,
         confidence=problem.confidence,
-        n_resamples=int(theta_b.shape[0]),
+        n_resamples=int(out.theta_b.shape[0]),
         method=problem.method,
-        std_error=_std_error(theta_b),
-        n_degenerate=n_deg,
-        n_samples=int(problem.y.shape[0]),
+        std_error=_std_error(out.theta_b),
+        n_degenerate=out.n_degenerate,
+        n_samples=int(problem.data.y.shape[0]),
         metric=problem.label,
-        distribution=theta_b,
+        greater_is_better=problem.metric.greater_is_better,
+        task=problem.data.task,
+        distribution=out.theta_b,
     )
 
 
@@ -337,16 +298,22 @@ def _paired(
     problem = _problem_iv(
         func, y_true, {"y_score_a": y_score_a, "y_score_b": y_score_b}, metric, **kwargs
     )
-    point, delta_b, interval, n_deg = _run(problem, opts, f"{func} ({problem.label})")
+    out = _run(problem, opts, f"{func} ({problem.label})")
     return PairedBootstrapCI.from_distribution(
-        point,
-        delta_b,
-        interval,
+        out.point,
+        out.theta_b,
+        out.interval,
         confidence=problem.confidence,
         method=problem.method,
-        n_degenerate=n_deg,
-        n_samples=int(problem.y.shape[0]),
+        n_degenerate=out.n_degenerate,
+        n_samples=int(problem.data.y.shape[0]),
         metric=problem.label,
+        value_a=out.arm_values[0],
+        value_b=out.arm_values[1],
+        ci_a=out.arm_interval(0, problem.confidence),
+        ci_b=out.arm_interval(1, problem.confidence),
+        greater_is_better=problem.metric.greater_is_better,
+        task=problem.data.task,
     )
 
 
@@ -505,6 +472,48 @@ def paired_bootstrap_ece_diff(
         pos_label=pos_label,
         progress=progress,
     )
+
+
+def metric_value(
+    y_true: Any,
+    y_pred: Any,
+    metric: MetricLike,
+    *,
+    task: str | None = None,
+    labels: Any = None,
+    pos_label: Any = None,
+) -> float:
+    """The metric on the data, exactly as the bootstrap functions compute their point estimate.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Labels (binary or multiclass) or regression targets.
+    y_pred : array-like of shape (n,) or (n, n_classes)
+        Scores, probabilities, predicted labels or predicted values.
+    metric : str or callable
+        As in :func:`bootstrap_ci`.
+    task, labels, pos_label
+        As in :func:`bootstrap_ci`.
+
+    Returns
+    -------
+    float
+        NaN where the metric is undefined (e.g. ROC AUC with one class).
+
+    Examples
+    --------
+    >>> from eval_toolkit import metric_value
+    >>> metric_value([1.0, 2.0, 4.0], [1.5, 2.0, 3.0], "neg_mean_absolute_error")
+    0.5
+    """
+    func = "metric_value"
+    resolved = resolve_metric(metric, func=func)
+    data = task_data_iv(func, y_true, {"y_pred": y_pred}, resolved, task=task, labels=labels,
+                        pos_label=pos_label)
+    statistic = build_statistic(data, resolved, _engine.KernelOptions(), stratify=False,
+                                with_se=False)
+    return float(statistic.arm_points()[0])
 
 
 def mde_from_ci(ci: PairedBootstrapCI, *, alpha: float = 0.05, power: float = 0.80) -> MDEEstimate:

@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._kernels import METRIC_NAMES
 from ._validation import (
     check_int,
     check_labels,
@@ -29,11 +28,14 @@ from ._validation import (
     check_scores,
     param_error,
 )
+from .metrics import list_metrics
 
 if TYPE_CHECKING:
     from .report import ComparisonReport
 
 __all__ = ["main"]
+
+_BINARY_METRICS = tuple(m.name for m in list_metrics("binary"))
 
 PROG = "eval-toolkit"
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -226,11 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--metric",
         nargs="+",
         action="extend",
-        choices=METRIC_NAMES,
+        choices=_BINARY_METRICS,
         metavar="NAME",
         dest="metrics",
         help="metrics to compare, any of: "
-        + ", ".join(METRIC_NAMES)
+        + ", ".join(_BINARY_METRICS)
         + " (default: roc_auc average_precision, plus brier ece when "
         "both scores are probabilities)",
     )

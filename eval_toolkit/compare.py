@@ -34,10 +34,7 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import NotFittedError, UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
-from . import _engine
 from . import bootstrap as _bootstrap
-from ._intervals import CI_METHODS
-from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, PairedBootstrapCI
 from ._validation import (
     check_bool,
@@ -46,11 +43,10 @@ from ._validation import (
     check_n_jobs,
     check_open_unit,
     check_option,
-    check_probabilities,
-    check_scores,
     check_seed,
     param_error,
 )
+from .metrics import resolve_metric
 from .operating_points import (
     OperatingPointMetric,
     ThresholdSelector,
@@ -167,23 +163,6 @@ def _positive_column(
     return proba[:, classes.index(pos_label)]
 
 
-def _metric_point(func: str, y: Any, scores: dict[str, np.ndarray], metric: Any,
-                  pos_label: Any) -> float:
-    """The functional API's point estimate (no resampling): one value or B - A."""
-    labels = check_labels(y, func, pos_label=pos_label)
-    arrays = tuple(check_scores(s, func, param=p, n=labels.shape[0]) for p, s in scores.items())
-    name, fn, _ = _bootstrap._resolve_metric(metric, func, arrays)
-    if name in NEEDS_PROBABILITIES:
-        for param, s in zip(scores, arrays):
-            check_probabilities(s, func, param)
-    if name is not None:
-        return _engine.kernel_statistic(
-            name, labels, arrays, _engine.KernelOptions(), stratify=False, with_se=False
-        ).point()
-    assert fn is not None  # _resolve_metric returns a kernel name or a callable
-    return float(_engine.generic_statistic(fn, labels, arrays, stratify=False).point())
-
-
 class _BaseBootstrap(BaseEstimator, ABC):
     """Shared machinery; subclasses set ``_SCORERS`` and implement ``_bootstrap``."""
 
@@ -223,18 +202,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
         if isinstance(metric, OperatingPoint):
             check_option(self.method, func, "method", _OP_POINT_METHODS)
             return
-        if isinstance(metric, str):
-            check_option(metric, func, "metric", METRIC_NAMES)
-        elif not callable(metric):
-            expected = ("one of " + ", ".join(map(repr, METRIC_NAMES))
-                        + ", a callable or an OperatingPoint")
-            raise ValueError(param_error(func, "metric", expected, metric))
-        method = check_option(self.method, func, "method", CI_METHODS)
-        if method == "studentized" and isinstance(metric, str) \
-                and metric not in _bootstrap.STUDENTIZED_METRICS:
-            raise ValueError(param_error(
-                func, "method", "'percentile', 'basic' or 'bca' for this metric ('studentized' "
-                f"needs one of {', '.join(_bootstrap.STUDENTIZED_METRICS)})", method))
+        resolved = resolve_metric(metric, func=func, also=" or an OperatingPoint")
+        resolved.check_method(self.method, func)
 
     # ----- fitting
     def fit(self, X: Any, y: Any) -> _BaseBootstrap:
@@ -341,9 +310,9 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 check_labels(labels, type(self).__name__, param="y", pos_label=self.pos_label),
                 scores, self.seed)
         else:
-            params = ("y_score_a", "y_score_b") if len(scores) == 2 else ("y_score",)
-            value = _metric_point(type(self).__name__, labels, dict(zip(params, scores)),
-                                  self.metric, self.pos_label)
+            values = [_bootstrap.metric_value(labels, s, self.metric, pos_label=self.pos_label)
+                      for s in scores]
+            value = values[0] if len(values) == 1 else values[1] - values[0]
         if not np.isfinite(value):
             warnings.warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on "
                           "these data (e.g. a single class); returning nan.",

@@ -24,7 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import MDEEstimate, PairedBootstrapCI
 from ._validation import (
     check_int,
@@ -37,30 +36,12 @@ from ._validation import (
     check_seed,
     param_error,
 )
+from .metrics import list_metrics, lookup_metric
 
 __all__ = ["ComparisonRow", "ComparisonReport", "compare_scores", "write_report"]
 
 #: Version of the JSON layout written by :meth:`ComparisonReport.to_dict`.
 SCHEMA_VERSION = 1
-
-#: Metrics of :func:`compare_scores` when ``metrics`` is not given.
-DEFAULT_METRICS = ("roc_auc", "average_precision", "brier", "ece")
-
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "ece"})
-
-METRIC_LABELS = {
-    "roc_auc": "ROC AUC",
-    "average_precision": "PR AUC (AP)",
-    "accuracy": "accuracy",
-    "balanced_accuracy": "balanced accuracy",
-    "log_loss": "log loss",
-    "brier": "Brier score",
-    "ece": "ECE",
-    "f1": "F1",
-    "precision": "precision",
-    "recall": "recall",
-    "specificity": "specificity",
-}
 
 ALL_SLICE = "all"
 
@@ -103,8 +84,11 @@ class ComparisonRow:
 
     @property
     def display_name(self) -> str:
-        """``label``, or the readable name of ``metric``."""
-        return self.label or METRIC_LABELS.get(self.metric, self.metric)
+        """``label``, or the registry's display name of ``metric``."""
+        if self.label:
+            return self.label
+        spec = lookup_metric(self.metric)
+        return spec.label if spec is not None else self.metric
 
     @property
     def better(self) -> str | None:
@@ -209,27 +193,22 @@ class ComparisonReport:
 # ---- building a report ---------------------------------------------------------------------
 
 
-def _metric_value(name: str, y: np.ndarray, score: np.ndarray) -> float:
-    from . import _engine
-
-    statistic = _engine.kernel_statistic(
-        name, y, (score,), _engine.KernelOptions(), stratify=False, with_se=False
-    )
-    return float(statistic.point())
-
-
 def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
     y = check_labels(y_true, func, pos_label=pos_label)
     a = check_scores(score_a, func, param="score_a", n=y.shape[0])
     b = check_scores(score_b, func, param="score_b", n=y.shape[0])
     if metrics is None:
         probabilities = all(s.min() >= 0.0 and s.max() <= 1.0 for s in (a, b))
-        metrics = [m for m in DEFAULT_METRICS if probabilities or m not in NEEDS_PROBABILITIES]
+        metrics = [m.name for m in list_metrics("binary") if "binary" in m.report_default
+                   and (probabilities or not m.needs_probabilities)]
     elif isinstance(metrics, str) or not isinstance(metrics, Sequence) or not metrics:
         raise ValueError(param_error(func, "metrics", "a non-empty list of metric names", metrics))
     for metric in metrics:
-        check_option(metric, func, "metrics", METRIC_NAMES)
-        if metric in NEEDS_PROBABILITIES:
+        spec = lookup_metric(metric) if isinstance(metric, str) else None
+        if spec is None or "binary" not in spec.tasks:
+            names = [m.name for m in list_metrics("binary")]
+            check_option(metric, func, "metrics", tuple(names))
+        elif spec.needs_probabilities:
             for param, s in (("score_a", a), ("score_b", b)):
                 check_probabilities(s, func, param)
     if slices is not None:
@@ -367,9 +346,9 @@ def _row(y, a, b, metric: str, slice_label: str, options: dict[str, Any]) -> Com
         metric=metric,
         slice=slice_label,
         ci=ci,
-        value_a=_metric_value(metric, y, a),
-        value_b=_metric_value(metric, y, b),
-        higher_is_better=metric not in LOWER_IS_BETTER,
+        value_a=ci.value_a,
+        value_b=ci.value_b,
+        higher_is_better=ci.greater_is_better,
     )
 
 

@@ -400,17 +400,21 @@ SPEC = OperatingPoint(AtSpecificity(0.9), Sensitivity())
          "'bca', 'studentized'. Got 'normal' instead."),
         (PairedBootstrap, {"method": "studentized", "metric": "ece"}, ValueError,
          "The 'method' parameter of PairedBootstrap must be 'percentile', 'basic' or 'bca' for "
-         "this metric ('studentized' needs one of roc_auc, accuracy, brier, log_loss). Got "
+         "this metric ('studentized' needs a closed-form standard error: roc_auc, log_loss, "
+         "brier, top_k_accuracy, accuracy, mean_absolute_error, mean_squared_error, "
+         "root_mean_squared_error, r2, mean_absolute_percentage_error, mean_pinball_loss). Got "
          "'studentized' instead."),
         (PairedBootstrap, {"method": "studentized", "metric": SPEC}, ValueError,
          "The 'method' parameter of PairedBootstrap must be one of 'percentile', 'basic', "
          "'bca'. Got 'studentized' instead."),
         (PairedBootstrap, {"metric": "auc"}, ValueError,
-         "The 'metric' parameter of PairedBootstrap must be one of 'roc_auc', "),
+         "The 'metric' parameter of PairedBootstrap must be a metric name of "
+         "eval_toolkit.metrics.list_metrics() (e.g. 'roc_auc', "),
         (PairedBootstrap, {"metric": 3}, ValueError,
-         "The 'metric' parameter of PairedBootstrap must be one of 'roc_auc', 'average_precision',"
-         " 'accuracy', 'balanced_accuracy', 'log_loss', 'brier', 'ece', 'f1', 'precision', "
-         "'recall', 'specificity', a callable or an OperatingPoint. Got 3 instead."),
+         "The 'metric' parameter of PairedBootstrap must be a metric name of "
+         "eval_toolkit.metrics.list_metrics() (e.g. 'roc_auc', 'f1_macro', 'r2'), a scikit-learn "
+         "scorer name (sklearn.metrics.get_scorer_names()), a callable or an OperatingPoint. "
+         "Got 3 instead."),
         (PairedBootstrap, {"seed": -1}, ValueError,
          "The 'seed' parameter of PairedBootstrap must be a non-negative int or a "
          "numpy.random.SeedSequence. Got -1 instead."),

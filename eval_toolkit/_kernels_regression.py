@@ -1,0 +1,249 @@
+"""Vectorised regression metric kernels.
+
+Cells are distinct ``(y_true_j, y_pred_j)`` pairs with multiplicities, as in
+``eval_toolkit._kernels``; a block of resamples is an ``(r, k)`` count matrix.
+Mean-type metrics (MAE, MSE, RMSE, MAPE, pinball loss) are a weighted mean of
+a per-cell value, one row sum per resample.  R^2 and explained variance are
+ratios of such sums.  The median absolute error and D^2 absolute error need a
+median per resample, found by one vectorised search in cumulative counts
+(``O(k)`` per resample).  Kernels trust their input; a row with no samples is
+NaN, like a metric scikit-learn cannot compute.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._kernels import Kernel, _as_counts, _MeanKernel, _row_sum, _safe_divide
+
+__all__: list[str] = []
+
+
+def absolute_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """``|pred - y|`` per cell, as scikit-learn computes it."""
+    return np.abs(pred - y)
+
+
+def squared_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """``(y - pred)**2`` per cell."""
+    return (y - pred) ** 2
+
+
+def absolute_percentage_errors(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """``|pred - y| / max(|y|, eps)`` per cell (scikit-learn's guard against y = 0)."""
+    return np.abs(pred - y) / np.maximum(np.abs(y), np.finfo(np.float64).eps)
+
+
+def pinball_losses(y: np.ndarray, pred: np.ndarray, alpha: float) -> np.ndarray:
+    """Pinball (quantile) loss per cell, with scikit-learn's arithmetic."""
+    diff = y - pred
+    sign = (diff >= 0).astype(np.float64)
+    return alpha * sign * diff - (1 - alpha) * (1 - sign) * diff
+
+
+class RootMeanSquaredErrorKernel(_MeanKernel):
+    """RMSE: the square root of the mean squared error.
+
+    Parameters
+    ----------
+    y, pred : ndarray of shape (k,)
+        Target and prediction of each cell.
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    """
+
+    def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(squared_errors(y, pred), mult)
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        return np.sqrt(super().__call__(counts))
+
+    def loo(self) -> np.ndarray:
+        return np.sqrt(super().loo())
+
+    def influence(self, counts: np.ndarray) -> np.ndarray:
+        # Delta method: d sqrt(m) = dm / (2 sqrt(m)).
+        mse = super().__call__(counts)[:, np.newaxis]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return (self._values - mse) / (2.0 * np.sqrt(mse))
+
+
+class _DevianceRatioKernel(Kernel):
+    """``1 - numerator / denominator`` with scikit-learn's ``force_finite`` rules.
+
+    A zero numerator gives 1 (perfect predictions, even on a constant
+    target); a non-zero numerator over a zero denominator gives 0.  Whether
+    the denominator is zero is decided exactly: the resample's targets are
+    all equal.  A resample of fewer than two samples is NaN (scikit-learn
+    warns and returns NaN for R^2).
+
+    Parameters
+    ----------
+    y, pred : ndarray of shape (k,)
+        Target and prediction of each cell.
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    """
+
+    def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(mult)
+        self._y, self._pred = y, pred
+        # Centring on the full-data mean keeps the one-pass variance
+        # sum(c (y - m0)^2) - n (mean - m0)^2 free of cancellation.
+        self._centre = float(np.average(y, weights=mult))
+        self._yc = y - self._centre
+
+    def _constant_target(self, x: np.ndarray) -> np.ndarray:
+        """Whether each row's targets are all equal, shape (r,)."""
+        present = x > 0
+        low = np.where(present, self._y, np.inf).min(axis=1)
+        high = np.where(present, self._y, -np.inf).max(axis=1)
+        return low == high
+
+    def _centred_sum_of_squares(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """``sum(c (v - mean_row(v))^2)`` per row, for centred ``v``."""
+        n = x.sum(axis=1)
+        s1, s2 = _row_sum(x * v), _row_sum(x * v * v)
+        return np.maximum(s2 - _safe_divide(s1 * s1, n), 0.0)
+
+    def _assemble(self, x: np.ndarray, num: np.ndarray, den: np.ndarray) -> np.ndarray:
+        den = np.where(self._constant_target(x), 0.0, den)
+        ratio = np.divide(num, den, out=np.zeros_like(num), where=den != 0)
+        score = np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - ratio))
+        return np.where(x.sum(axis=1) < 2, np.nan, score)
+
+
+class R2Kernel(_DevianceRatioKernel):
+    """Coefficient of determination ``1 - SSE / SST``.
+
+    `loo` is closed-form, ``O(k)``: removing sample i lowers SSE by ``e_i^2``
+    and SST by ``n / (n - 1) (y_i - mean)^2``.  Influence values follow from
+    the ratio's delta method.
+    """
+
+    def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(y, pred, mult)
+        self._sq = squared_errors(y, pred)
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = _as_counts(counts)
+        sse = _row_sum(x * self._sq)
+        return self._assemble(x, sse, self._centred_sum_of_squares(x, self._yc))
+
+    def loo(self) -> np.ndarray:
+        m = self._mult
+        n = m.sum()
+        sse = (m * self._sq).sum()
+        dev = self._yc - np.average(self._yc, weights=m)
+        sst = (m * dev * dev).sum()
+        sse_loo = sse - self._sq
+        sst_loo = sst - _safe_divide(n * dev * dev, n - 1.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = 1.0 - sse_loo / sst_loo
+        return np.where(n - 1 < 2, np.nan, value)
+
+    def influence(self, counts: np.ndarray) -> np.ndarray:
+        x = _as_counts(counts)
+        n = x.sum(axis=1)[:, np.newaxis]
+        mse = _row_sum(x * self._sq)[:, np.newaxis] / n
+        mean = _row_sum(x * self._yc)[:, np.newaxis] / n
+        var = self._centred_sum_of_squares(x, self._yc)[:, np.newaxis] / n
+        dev2 = (self._yc - mean) ** 2
+        # R2 = 1 - mse / var:  dR2 = -(dmse - (mse / var) dvar) / var.
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return -((self._sq - mse) - (mse / var) * (dev2 - var)) / var
+
+
+class ExplainedVarianceKernel(_DevianceRatioKernel):
+    """Explained variance ``1 - Var(y - pred) / Var(y)``."""
+
+    def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(y, pred, mult)
+        residual = y - pred
+        self._rc = residual - float(np.average(residual, weights=mult))
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = _as_counts(counts)
+        num = self._centred_sum_of_squares(x, self._rc)
+        return self._assemble(x, num, self._centred_sum_of_squares(x, self._yc))
+
+
+def _row_medians(x: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
+    """Median of each row's expanded sample, as ``np.median`` computes it.
+
+    Parameters
+    ----------
+    x : ndarray of shape (r, k)
+        Counts, columns in increasing order of `sorted_values`.
+    sorted_values : ndarray of shape (k,)
+        Non-decreasing cell values.
+
+    Returns
+    -------
+    ndarray of shape (r,)
+        Mean of the two middle order statistics (the middle one for odd n).
+    """
+    r, k = x.shape
+    n = x.sum(axis=1)
+    ranks = np.stack([np.floor((n - 1) / 2), np.ceil((n - 1) / 2)], axis=1)
+    # One search over all rows: shifting row i by i * stride keeps the
+    # concatenated cumulative counts sorted and the rows apart.
+    stride = n.max() + 1.0
+    shift = (np.arange(r) * stride)[:, np.newaxis]
+    cum = np.cumsum(x, axis=1) + shift
+    flat = np.searchsorted(cum.ravel(), ranks + shift, side="right")
+    cell = np.clip(flat - (np.arange(r) * k)[:, np.newaxis], 0, k - 1)
+    lower, upper = sorted_values[cell].T
+    return np.where(n > 0, (lower + upper) / 2, np.nan)
+
+
+class MedianAbsoluteErrorKernel(Kernel):
+    """Median of ``|y - pred|`` per resample.
+
+    Parameters
+    ----------
+    y, pred : ndarray of shape (k,)
+        Target and prediction of each cell.
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    """
+
+    def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(mult)
+        errors = absolute_errors(y, pred)
+        self._order = np.argsort(errors, kind="stable")
+        self._sorted = errors[self._order]
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = np.take(_as_counts(counts), self._order, axis=1)
+        return _row_medians(x, self._sorted)
+
+
+class D2AbsoluteErrorKernel(Kernel):
+    """D^2 absolute error: ``1 - sum|y - pred| / sum|y - median(y)|``.
+
+    The median of the resample's targets is recomputed on every resample
+    (it is part of the baseline model), with scikit-learn's ``force_finite``
+    rules for zero numerators and denominators.
+
+    Parameters
+    ----------
+    y, pred : ndarray of shape (k,)
+        Target and prediction of each cell.
+    mult : ndarray of shape (k,)
+        Full-data multiplicity of each cell.
+    """
+
+    def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
+        super().__init__(mult)
+        self._y = y
+        self._abs = absolute_errors(y, pred)
+        self._order = np.argsort(y, kind="stable")
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        x = _as_counts(counts)
+        median = _row_medians(np.take(x, self._order, axis=1), self._y[self._order])
+        num = _row_sum(x * self._abs)
+        den = _row_sum(x * np.abs(self._y[np.newaxis, :] - median[:, np.newaxis]))
+        score = np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - _safe_divide(num, den)))
+        return np.where(x.sum(axis=1) > 0, score, np.nan)
