@@ -197,8 +197,12 @@ class _MeanKernel(Kernel):
         return _safe_divide(_row_sum(x * self._values), x.sum(axis=1))
 
     def loo(self) -> np.ndarray:
-        total = (self._mult * self._values).sum()
-        return _safe_divide(total - self._values, self._mult.sum() - 1.0)
+        # The other cells as a prefix plus a suffix sum, not the total minus
+        # the own cell: values of very different size would cancel.
+        weighted = self._mult * self._values
+        others = _prefix_sums(weighted)[:-1] + _suffix_sums(weighted)[1:]
+        remaining = others + (self._mult - 1.0) * self._values
+        return _safe_divide(remaining, self._mult.sum() - 1.0)
 
     def influence(self, counts: np.ndarray) -> np.ndarray:
         return self._values - self(counts)[:, np.newaxis]

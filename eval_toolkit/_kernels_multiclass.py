@@ -100,7 +100,7 @@ class ConfusionTableKernel(Kernel):
             return _matthews(tp.sum(axis=1), n, true, predicted)
         if self._metric == "cohen_kappa":
             return _cohen_kappa(tp.sum(axis=1), n, true, predicted)
-        return self._averaged(tp, true, predicted)
+        return np.where(n > 0, self._averaged(tp, true, predicted), np.nan)
 
     def _averaged(self, tp: np.ndarray, true: np.ndarray, predicted: np.ndarray) -> np.ndarray:
         fp, fn = predicted - tp, true - tp
@@ -194,8 +194,9 @@ def top_label_ece_kernel(y: np.ndarray, proba: np.ndarray, mult: np.ndarray, n_b
 class OneVsRestAucKernel(Kernel):
     """ROC AUC one-vs-rest: class c's scores rank class c against the others.
 
-    A row lacking some class is NaN (scikit-learn raises there): with
-    ``stratify=True`` every class is kept.
+    A row lacking some class is NaN for the macro average (scikit-learn
+    cannot rank an absent class); the weighted average gives it weight 0, as
+    scikit-learn does.  ``stratify=True`` keeps every class.
 
     Parameters
     ----------
@@ -219,7 +220,9 @@ class OneVsRestAucKernel(Kernel):
         if not self._weighted:
             return auc.mean(axis=1)
         support = np.column_stack([_row_sum(x[:, m]) for m in self._masks])
-        return _row_sum(auc * support) / support.sum(axis=1)
+        # An absent class has weight 0 and drops out, as in scikit-learn.
+        weighted = _row_sum(np.where(support > 0, auc * support, 0.0))
+        return _safe_divide(weighted, support.sum(axis=1))
 
 
 class OneVsOneAucKernel(Kernel):
@@ -227,7 +230,9 @@ class OneVsOneAucKernel(Kernel):
 
     For each pair (a, b), the mean of AUC(a vs b by score a) and AUC(b vs a
     by score b) over the samples of classes a and b; pairs are averaged
-    uniformly (``"macro"``) or weighted by their share of samples.
+    uniformly (``"macro"``) or weighted by their share of samples.  Only pairs
+    of classes present in the row count, as scikit-learn pairs the classes of
+    ``y_true`` (with ``labels`` given).
 
     Parameters
     ----------
@@ -245,6 +250,7 @@ class OneVsOneAucKernel(Kernel):
             is_a = y[cells] == a
             self._pairs.append((
                 cells,
+                is_a,
                 _RocAucKernel(is_a, proba[cells, a], mult[cells]),
                 _RocAucKernel(~is_a, proba[cells, b], mult[cells]),
             ))
@@ -252,15 +258,20 @@ class OneVsOneAucKernel(Kernel):
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         x = _as_counts(counts)
-        scores, shares = [], []
-        for cells, kernel_a, kernel_b in self._pairs:
+        scores, shares, present = [], [], []
+        for cells, is_a, kernel_a, kernel_b in self._pairs:
             sub = np.take(x, cells, axis=1)
-            scores.append((kernel_a(sub) + kernel_b(sub)) / 2)
-            shares.append(sub.sum(axis=1))
-        score, share = np.column_stack(scores), np.column_stack(shares)
-        if not self._weighted:
-            return score.mean(axis=1)
-        return _row_sum(score * share) / share.sum(axis=1)
+            n_a = _row_sum(np.where(is_a, sub, 0.0))
+            n_ab = sub.sum(axis=1)
+            with np.errstate(invalid="ignore"):
+                scores.append((kernel_a(sub) + kernel_b(sub)) / 2)
+            shares.append(n_ab)
+            present.append((n_a > 0) & (n_ab > n_a))
+        score, share, both = (np.column_stack(v) for v in (scores, shares, present))
+        # Pairs of classes present in the row, as scikit-learn pairs the
+        # classes of y_true; a row with fewer than two classes is NaN.
+        weight = np.where(both, share if self._weighted else 1.0, 0.0)
+        return _safe_divide(_row_sum(np.where(both, score, 0.0) * weight), weight.sum(axis=1))
 
 
 def mean_kernel(values: np.ndarray, mult: np.ndarray) -> Kernel:

@@ -74,8 +74,8 @@ class _DevianceRatioKernel(Kernel):
     A zero numerator gives 1 (perfect predictions, even on a constant
     target); a non-zero numerator over a zero denominator gives 0.  Whether
     the denominator is zero is decided exactly: the resample's targets are
-    all equal.  A resample of fewer than two samples is NaN (scikit-learn
-    warns and returns NaN for R^2).
+    all equal.  A resample of fewer than ``_min_samples`` samples is NaN
+    (scikit-learn warns and returns NaN for R^2 on one sample).
 
     Parameters
     ----------
@@ -85,32 +85,39 @@ class _DevianceRatioKernel(Kernel):
         Full-data multiplicity of each cell.
     """
 
+    _min_samples = 1
+
     def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
         super().__init__(mult)
         self._y, self._pred = y, pred
-        # Centring on the full-data mean keeps the one-pass variance
-        # sum(c (y - m0)^2) - n (mean - m0)^2 free of cancellation.
-        self._centre = float(np.average(y, weights=mult))
-        self._yc = y - self._centre
+        self._y = y
 
-    def _constant_target(self, x: np.ndarray) -> np.ndarray:
-        """Whether each row's targets are all equal, shape (r,)."""
+    @staticmethod
+    def _constant(x: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Whether each row's samples share one value, shape (r,)."""
         present = x > 0
-        low = np.where(present, self._y, np.inf).min(axis=1)
-        high = np.where(present, self._y, -np.inf).max(axis=1)
+        low = np.where(present, values, np.inf).min(axis=1)
+        high = np.where(present, values, -np.inf).max(axis=1)
         return low == high
 
     def _centred_sum_of_squares(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
-        """``sum(c (v - mean_row(v))^2)`` per row, for centred ``v``."""
-        n = x.sum(axis=1)
-        s1, s2 = _row_sum(x * v), _row_sum(x * v * v)
-        return np.maximum(s2 - _safe_divide(s1 * s1, n), 0.0)
+        """``sum(c (v - mean_row(v))^2)`` per row, in two passes as scikit-learn does.
+
+        One pass (``sum(c v^2) - n mean^2``) would lose small variances of
+        large values; the second pass costs one more ``(r, k)`` product.
+        """
+        mean = _safe_divide(_row_sum(x * v), x.sum(axis=1))
+        dev = v[np.newaxis, :] - mean[:, np.newaxis]
+        return _row_sum(x * dev * dev)
 
     def _assemble(self, x: np.ndarray, num: np.ndarray, den: np.ndarray) -> np.ndarray:
-        den = np.where(self._constant_target(x), 0.0, den)
+        den = np.where(self._constant(x, self._y), 0.0, den)
+        return self._force_finite(num, den, x.sum(axis=1))
+
+    def _force_finite(self, num: np.ndarray, den: np.ndarray, n: np.ndarray) -> np.ndarray:
         ratio = np.divide(num, den, out=np.zeros_like(num), where=den != 0)
         score = np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - ratio))
-        return np.where(x.sum(axis=1) < 2, np.nan, score)
+        return np.where(n < self._min_samples, np.nan, score)
 
 
 class R2Kernel(_DevianceRatioKernel):
@@ -121,6 +128,8 @@ class R2Kernel(_DevianceRatioKernel):
     the ratio's delta method.
     """
 
+    _min_samples = 2
+
     def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
         super().__init__(y, pred, mult)
         self._sq = squared_errors(y, pred)
@@ -128,27 +137,31 @@ class R2Kernel(_DevianceRatioKernel):
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         x = _as_counts(counts)
         sse = _row_sum(x * self._sq)
-        return self._assemble(x, sse, self._centred_sum_of_squares(x, self._yc))
+        return self._assemble(x, sse, self._centred_sum_of_squares(x, self._y))
 
     def loo(self) -> np.ndarray:
         m = self._mult
         n = m.sum()
-        sse = (m * self._sq).sum()
-        dev = self._yc - np.average(self._yc, weights=m)
-        sst = (m * dev * dev).sum()
-        sse_loo = sse - self._sq
-        sst_loo = sst - _safe_divide(n * dev * dev, n - 1.0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = 1.0 - sse_loo / sst_loo
-        return np.where(n - 1 < 2, np.nan, value)
+        dev = self._y - np.average(self._y, weights=m)
+        sse_loo = (m * self._sq).sum() - self._sq
+        sst_loo = (m * dev * dev).sum() - _safe_divide(n * dev * dev, n - 1.0)
+        # Zero numerator and constant targets are decided exactly, by counts:
+        # samples with an error, and distinct targets left after the removal.
+        errors_left = (m * (self._sq != 0)).sum() - (self._sq != 0)
+        _, level, level_count = np.unique(self._y, return_inverse=True, return_counts=True)
+        level_total = np.bincount(level.ravel(), weights=m)
+        levels_left = level_count.shape[0] - (level_total[level.ravel()] == 1)
+        sse_loo = np.where(errors_left == 0, 0.0, sse_loo)
+        sst_loo = np.where(levels_left <= 1, 0.0, sst_loo)
+        return self._force_finite(sse_loo, sst_loo, np.full(m.shape, n - 1.0))
 
     def influence(self, counts: np.ndarray) -> np.ndarray:
         x = _as_counts(counts)
         n = x.sum(axis=1)[:, np.newaxis]
         mse = _row_sum(x * self._sq)[:, np.newaxis] / n
-        mean = _row_sum(x * self._yc)[:, np.newaxis] / n
-        var = self._centred_sum_of_squares(x, self._yc)[:, np.newaxis] / n
-        dev2 = (self._yc - mean) ** 2
+        mean = _row_sum(x * self._y)[:, np.newaxis] / n
+        var = self._centred_sum_of_squares(x, self._y)[:, np.newaxis] / n
+        dev2 = (self._y - mean) ** 2
         # R2 = 1 - mse / var:  dR2 = -(dmse - (mse / var) dvar) / var.
         with np.errstate(divide="ignore", invalid="ignore"):
             return -((self._sq - mse) - (mse / var) * (dev2 - var)) / var
@@ -159,13 +172,14 @@ class ExplainedVarianceKernel(_DevianceRatioKernel):
 
     def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
         super().__init__(y, pred, mult)
-        residual = y - pred
-        self._rc = residual - float(np.average(residual, weights=mult))
+        self._residual = y - pred
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         x = _as_counts(counts)
-        num = self._centred_sum_of_squares(x, self._rc)
-        return self._assemble(x, num, self._centred_sum_of_squares(x, self._yc))
+        # A constant residual has exactly zero variance (perfect up to a shift).
+        num = np.where(self._constant(x, self._residual), 0.0,
+                       self._centred_sum_of_squares(x, self._residual))
+        return self._assemble(x, num, self._centred_sum_of_squares(x, self._y))
 
 
 def _row_medians(x: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
@@ -224,7 +238,7 @@ class D2AbsoluteErrorKernel(Kernel):
 
     The median of the resample's targets is recomputed on every resample
     (it is part of the baseline model), with scikit-learn's ``force_finite``
-    rules for zero numerators and denominators.
+    rules for zero numerators and denominators; NaN on fewer than two samples.
 
     Parameters
     ----------
@@ -246,4 +260,5 @@ class D2AbsoluteErrorKernel(Kernel):
         num = _row_sum(x * self._abs)
         den = _row_sum(x * np.abs(self._y[np.newaxis, :] - median[:, np.newaxis]))
         score = np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - _safe_divide(num, den)))
-        return np.where(x.sum(axis=1) > 0, score, np.nan)
+        # scikit-learn: not defined on fewer than two samples.
+        return np.where(x.sum(axis=1) >= 2, score, np.nan)
