@@ -200,6 +200,8 @@ def bootstrap_ci(
     stratify: bool = False,
     pos_label: Any = None,
     progress: bool = False,
+    task: str | None = None,
+    labels: Any = None,
 ) -> BootstrapCI:
     """Bootstrap confidence interval for one model's metric.
 
@@ -267,6 +269,8 @@ def bootstrap_ci(
         stratify=stratify,
         pos_label=pos_label,
         progress=progress,
+        task=task,
+        labels=labels,
     )
     out = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
@@ -331,6 +335,8 @@ def paired_bootstrap_diff(
     stratify: bool = False,
     pos_label: Any = None,
     progress: bool = False,
+    task: str | None = None,
+    labels: Any = None,
 ) -> PairedBootstrapCI:
     """Paired bootstrap of delta = metric(B) - metric(A) on the same samples.
 
@@ -396,6 +402,8 @@ def paired_bootstrap_diff(
         stratify=stratify,
         pos_label=pos_label,
         progress=progress,
+        task=task,
+        labels=labels,
     )
 
 
@@ -577,6 +585,8 @@ def paired_mde(
     n_jobs: int = 1,
     stratify: bool = False,
     pos_label: Any = None,
+    task: str | None = None,
+    labels: Any = None,
 ) -> MDEEstimate:
     """Minimum detectable effect of comparing A and B on this evaluation set.
 
@@ -592,7 +602,7 @@ def paired_mde(
         Two-sided significance level.
     power : float, default=0.80
         Target power.
-    n_resamples, seed, n_jobs, stratify, pos_label
+    n_resamples, seed, n_jobs, stratify, pos_label, task, labels
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -628,5 +638,7 @@ def paired_mde(
         n_jobs=n_jobs,
         stratify=stratify,
         pos_label=pos_label,
+        task=task,
+        labels=labels,
     )
     return mde_from_ci(ci, alpha=alpha, power=power)
