@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, clone, is_regressor
 from sklearn.exceptions import NotFittedError, UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
@@ -46,13 +46,13 @@ from ._validation import (
     check_seed,
     param_error,
 )
-from .metrics import resolve_metric
+from .metrics import TASKS, ResolvedMetric, resolve_metric
 from .operating_points import (
     OperatingPointMetric,
     ThresholdSelector,
     paired_bootstrap_op_point_diff,
 )
-from .protocols import validate_scorer
+from .protocols import get_response, response_methods, validate_scorer
 
 __all__ = ["Bootstrap", "OperatingPoint", "PairedBootstrap"]
 
@@ -169,7 +169,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
     _SCORERS: tuple[str, ...] = ()
 
     # ----- validation: everything is checked before any model is trained or called
-    def _params_iv(self) -> None:
+    def _params_iv(self, methods: tuple[str, ...]) -> None:
         func = type(self).__name__
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(param_error(func, "refit", "a bool", self.refit))
@@ -177,16 +177,15 @@ class _BaseBootstrap(BaseEstimator, ABC):
             raise ValueError(param_error(
                 func, "cv", "an int >= 2 or a cross-validation splitter", self.cv))
         for name in self._SCORERS:
-            self._scorer_iv(func, name, getattr(self, name))
-        self._metric_iv(func)
+            self._scorer_iv(func, name, getattr(self, name), methods)
         check_int(self.n_resamples, func, "n_resamples", low=1)
         check_open_unit(self.confidence, func, "confidence")
         check_seed(self.seed, func)
         check_n_jobs(self.n_jobs, func)
         check_bool(self.stratify, func, "stratify")
 
-    def _scorer_iv(self, func: str, name: str, scorer: Any) -> None:
-        validate_scorer(scorer, name=name)
+    def _scorer_iv(self, func: str, name: str, scorer: Any, methods: tuple[str, ...]) -> None:
+        validate_scorer(scorer, name=name, methods=methods)
         is_estimator = hasattr(scorer, "fit") and hasattr(scorer, "get_params")
         if self.refit and not is_estimator:
             raise TypeError(param_error(
@@ -197,13 +196,26 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 func, name, "a fitted model when refit=False (pass refit=True to train it)",
                 scorer))
 
-    def _metric_iv(self, func: str) -> None:
+    def _metric_iv(self, func: str) -> ResolvedMetric | None:
         metric = self.metric
         if isinstance(metric, OperatingPoint):
             check_option(self.method, func, "method", _OP_POINT_METHODS)
-            return
+            return None
         resolved = resolve_metric(metric, func=func, also=" or an OperatingPoint")
         resolved.check_method(self.method, func)
+        return resolved
+
+    def _task_iv(self, resolved: ResolvedMetric | None, y: np.ndarray) -> str:
+        """The task, from the metric, the target and the scorers (see the module docstring)."""
+        if resolved is None:
+            return "binary"  # an OperatingPoint
+        tasks = resolved.spec.tasks if resolved.spec is not None else TASKS
+        regressors = all(_is_regressor(getattr(self, n)) for n in self._SCORERS)
+        if tasks == ("regression",) or ("regression" in tasks and regressors):
+            return "regression"
+        if "binary" in tasks and np.unique(y).shape[0] <= 2:
+            return "binary"
+        return "multiclass"
 
     # ----- fitting
     def fit(self, X: Any, y: Any) -> _BaseBootstrap:
@@ -212,23 +224,31 @@ class _BaseBootstrap(BaseEstimator, ABC):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
-            Input of the scorers' ``predict_proba``.
+            Input of the scorers.
         y : array-like of shape (n_samples,)
-            Binary labels.
+            Class labels (binary or multiclass) or regression targets.
 
         Returns
         -------
         self : object
             The fitted meta-estimator.
         """
-        self._params_iv()
         func = type(self).__name__
+        resolved = self._metric_iv(func)
         labels = np.asarray(y)
-        check_labels(labels, func, param="y", pos_label=self.pos_label)
+        if labels.ndim != 1 or labels.size == 0:
+            raise ValueError(param_error(func, "y", "a non-empty 1-D array", f"shape "
+                                         f"{labels.shape}"))
+        task = self._task_iv(resolved, labels)
+        methods = ("predict_proba",) if resolved is None else response_methods(resolved, task)
+        self._params_iv(methods)
+        if task == "binary":
+            check_labels(labels, func, param="y", pos_label=self.pos_label)
         if _n_rows(X) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
                                          f"{_n_rows(X)} rows"))
         self._record_input(X)
+        self.task_, self._methods = task, methods
         scores = self._fit_scorers(X, y)
         self.result_ = self._bootstrap(labels, scores)
         return self
@@ -253,27 +273,44 @@ class _BaseBootstrap(BaseEstimator, ABC):
 
         # One list of splits for every scorer, so the out-of-fold predictions
         # stay paired even with a shuffling splitter.
-        splits = list(check_cv(self.cv, y, classifier=True).split(X, y))
+        classifier = self.task_ != "regression"
+        splits = list(check_cv(self.cv, y, classifier=classifier).split(X, y))
         scores = []
         for name in self._SCORERS:
             fitted = clone(getattr(self, name)).fit(X, y)
             setattr(self, f"{name}_", fitted)
-            oof = cross_val_predict(clone(getattr(self, name)), X, y, cv=splits,
-                                    method="predict_proba")
-            scores.append(self._positive(name, oof))
+            method = next(m for m in self._methods if callable(getattr(fitted, m, None)))
+            oof = cross_val_predict(clone(getattr(self, name)), X, y, cv=splits, method=method)
+            scores.append(self._prepare(name, method, oof))
         return scores
 
     def _scores(self, name: str, X: Any) -> np.ndarray:
-        return self._positive(name, getattr(self, f"{name}_").predict_proba(X))
+        method, output = get_response(getattr(self, f"{name}_"), X, self._methods)
+        return self._prepare(name, method, output)
 
-    def _positive(self, name: str, proba: Any) -> np.ndarray:
-        classes = getattr(getattr(self, f"{name}_"), "classes_", None)
-        return _positive_column(proba, classes, self.pos_label, type(self).__name__, name)
+    def _prepare(self, name: str, method: str, output: Any) -> np.ndarray:
+        """Binary: the positive-class column; otherwise the output as is."""
+        if self.task_ == "binary" and method == "predict_proba":
+            classes = getattr(getattr(self, f"{name}_"), "classes_", None)
+            return _positive_column(output, classes, self.pos_label, type(self).__name__, name)
+        return np.asarray(output)
+
+    def _class_labels(self) -> Any:
+        """The scorers' ``classes_`` (column order of multiclass probabilities), if any."""
+        if self.task_ != "multiclass":
+            return None
+        found = [getattr(getattr(self, f"{n}_"), "classes_", None) for n in self._SCORERS]
+        if any(c is None for c in found):
+            return None
+        if any(not np.array_equal(found[0], c) for c in found[1:]):
+            raise ValueError(param_error(type(self).__name__, self._SCORERS[1], "a model of the "
+                                         f"same classes as {self._SCORERS[0]}", found[1]))
+        return found[0]
 
     def _options(self) -> dict[str, Any]:
         return dict(n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
                     seed=self.seed, n_jobs=self.n_jobs, stratify=bool(self.stratify),
-                    pos_label=self.pos_label)
+                    pos_label=self.pos_label, task=self.task_, labels=self._class_labels())
 
     @abstractmethod
     def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]):
@@ -285,22 +322,24 @@ class _BaseBootstrap(BaseEstimator, ABC):
 
         The same statistic as ``result_`` (for :class:`PairedBootstrap`,
         delta = metric(B) - metric(A)), so ``cross_validate`` and
-        ``GridSearchCV`` see held-out values and stay fast.  Greater is better
-        only for metrics where higher is better: for ``"log_loss"``,
-        ``"brier"`` and ``"ece"`` negate it before maximising.
+        ``GridSearchCV`` see held-out values and stay fast.  Greater is better,
+        as scikit-learn expects: for an error or loss (``greater_is_better``
+        False in ``result_``) the value is negated, as scikit-learn's ``neg_``
+        scorers are.
 
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
             Held-out input.
         y : array-like of shape (n_samples,)
-            Held-out binary labels.
+            Held-out labels or targets.
 
         Returns
         -------
         float
-            The point estimate; ``nan`` (with an ``UndefinedMetricWarning``) when
-            the metric is undefined on ``(X, y)``, e.g. a single class.
+            The point estimate (negated for errors and losses); ``nan`` (with
+            an ``UndefinedMetricWarning``) when the metric is undefined on
+            ``(X, y)``, e.g. a single class.
         """
         check_is_fitted(self)
         labels = np.asarray(y)
@@ -310,9 +349,12 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 check_labels(labels, type(self).__name__, param="y", pos_label=self.pos_label),
                 scores, self.seed)
         else:
-            values = [_bootstrap.metric_value(labels, s, self.metric, pos_label=self.pos_label)
+            options = self._options()
+            values = [_bootstrap.metric_value(labels, s, self.metric, task=self.task_,
+                                              labels=options["labels"], pos_label=self.pos_label)
                       for s in scores]
             value = values[0] if len(values) == 1 else values[1] - values[0]
+            value = value if self.result_.greater_is_better else -value
         if not np.isfinite(value):
             warnings.warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on "
                           "these data (e.g. a single class); returning nan.",
@@ -405,6 +447,11 @@ def _is_fitted(estimator: Any) -> bool:
     except NotFittedError:
         return False
     return True
+
+
+def _is_regressor(scorer: Any) -> bool:
+    """A scikit-learn regressor (by its tags); a plain scorer object is not."""
+    return hasattr(scorer, "__sklearn_tags__") and is_regressor(scorer)
 
 
 def _allows_nan(scorer: Any) -> bool:
@@ -546,6 +593,7 @@ class PairedBootstrap(_BaseBootstrap):
         val, test = spec.split(labels, self.seed)
         options = self._options()
         options["pos_label"] = None  # labels are already booleans
+        del options["task"], options["labels"]  # binary by construction
         return paired_bootstrap_op_point_diff(
             labels[val], scores[0][val], scores[1][val],
             labels[test], scores[0][test], scores[1][test],

@@ -317,7 +317,9 @@ def test_grid_search_over_nested_scorer_parameter(data):
 def test_score_is_the_point_estimate(data, fitted):
     _, _, X, y = data
     pb = PairedBootstrap(*fitted, metric="brier", **FAST).fit(X, y)
-    assert pb.score(X, y) == pytest.approx(pb.delta_, abs=1e-15)
+    # A loss: score() is greater-is-better, like scikit-learn's neg_ scorers.
+    assert pb.result_.greater_is_better is False
+    assert pb.score(X, y) == pytest.approx(-pb.delta_, abs=1e-15)
     bs = Bootstrap(fitted[0], metric=brier_metric, **FAST).fit(X, y)
     assert bs.score(X, y) == pytest.approx(bs.estimate_, abs=1e-15)
 
