@@ -21,6 +21,7 @@ _EXPORTS: dict[str, str] = {
     "PairedBootstrapCI": "_results",
     "MDEEstimate": "_results",
     "DegenerateResampleWarning": "bootstrap",
+    "SmallSampleWarning": "bootstrap",
     "bootstrap_ci": "bootstrap",
     "paired_bootstrap_diff": "bootstrap",
     "paired_bootstrap_ece_diff": "bootstrap",

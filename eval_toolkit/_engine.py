@@ -62,6 +62,29 @@ def drop_degenerate(values: np.ndarray, func: str, label: str) -> tuple[np.ndarr
     return values[valid], n_degenerate
 
 
+#: Below this many samples in the smaller class, no interval method covered
+#: reliably in the coverage study (doc/user_guide/coverage.rst).
+MIN_CLASS_COUNT = 10
+
+
+class SmallSampleWarning(UserWarning):
+    """Too few samples of a class for any bootstrap interval to be trusted."""
+
+
+def warn_if_few_in_class(y: np.ndarray, func: str) -> None:
+    """Warn when the smaller class has fewer than ``MIN_CLASS_COUNT`` samples."""
+    n_pos = int(np.count_nonzero(y))
+    smaller, name = min((n_pos, "positive"), (y.shape[0] - n_pos, "negative"))
+    if smaller < MIN_CLASS_COUNT:
+        warnings.warn(
+            f"{func}: only {smaller} {name} samples. With fewer than {MIN_CLASS_COUNT} in a "
+            "class no bootstrap interval method keeps its confidence level (see 'Coverage' in "
+            "the user guide); read the interval as rough and report the class counts.",
+            SmallSampleWarning,
+            stacklevel=3,
+        )
+
+
 @dataclass(frozen=True)
 class KernelOptions:
     """Options of the named metric kernels."""
@@ -156,12 +179,19 @@ class KernelStatistic:
     table: CellTable
     arms: tuple[Arm, ...]
     with_se: bool = False
+    metric_range: tuple[float, float] = (0.0, 1.0)
 
     @property
     def tables(self) -> tuple[CellTable, ...]:
         return (self.table,)
 
     uses_indices = False
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Range of the statistic: the metric's, or that of a difference of two."""
+        low, high = self.metric_range
+        return (low, high) if len(self.arms) == 1 else (low - high, high - low)
 
     def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
         """Return (rows, n_arms [+ 1]) metric values [and the SE of the statistic]."""
@@ -186,13 +216,23 @@ class KernelStatistic:
         return values[0] if len(values) == 1 else values[1] - values[0]
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Leave-one-out values per joint cell and how many samples share each.
+        """Leave-one-out values per resampling unit, one set per independent sample.
 
-        Closed forms in the kernels, so ``n_jobs`` is not needed.
+        Units are the joint cells (closed forms in the kernels, so ``n_jobs``
+        is not needed), or the groups under the cluster bootstrap (leave one
+        group out, evaluated as count rows).
         """
+        clusters = self.table.clusters
+        if clusters is not None:
+            loo_g = np.concatenate([self._delta(rows) for rows in clusters.loo_counts(self.table.mult)])
+            return [(loo_g, np.ones(clusters.n_groups))]
         loo = [arm.kernel.loo()[arm.fold.mapping] for arm in self.arms]
         values = loo[0] if len(loo) == 1 else loo[1] - loo[0]
-        return [(values, self.table.mult)]
+        return self.table.jackknife_sets(values)
+
+    def _delta(self, joint: np.ndarray) -> np.ndarray:
+        values = [arm.kernel(arm.fold.counts(joint)) for arm in self.arms]
+        return values[0] if len(values) == 1 else values[1] - values[0]
 
     def se_hat(self) -> float:
         mult = self.table.mult[None, :].astype(np.float64)
@@ -209,18 +249,21 @@ def kernel_statistic(
     stratify: bool,
     with_se: bool,
     thresholded: bool = False,
+    groups: np.ndarray | None = None,
+    bounds: tuple[float, float] = (0.0, 1.0),
 ) -> KernelStatistic:
     """Build the cells of (y, key_a[, key_b]) and one binary kernel per arm.
 
     ``thresholded``: the metric sees only ``score >= opts.threshold``, so
-    scores on the same side of the threshold share a cell.
+    scores on the same side of the threshold share a cell.  ``bounds``: the
+    metric's range (from the registry).
     """
     keys = [cell_scores(s, threshold=opts.threshold) if thresholded else s for s in scores]
-    table, values = build_cells([y, *keys], y if stratify else None)
+    table, values = build_cells([y, *keys], y if stratify else None, groups)
     arms = tuple(
         Arm.build(name, values[:, 0], values[:, 1 + i], table.mult, opts) for i in range(len(keys))
     )
-    return KernelStatistic(table, arms, with_se)
+    return KernelStatistic(table, arms, with_se, bounds)
 
 
 @dataclass(frozen=True)
@@ -231,7 +274,7 @@ class GenericStatistic:
     y: np.ndarray
     scores: tuple[np.ndarray, ...]
     table: CellTable
-    representatives: np.ndarray  # one sample index per distinct cell
+    representatives: np.ndarray  # first sample index of each distinct cell, in cell order
     n_classes: int = 2  # classes of the full data; 0 for regression
 
     uses_indices = True
@@ -241,9 +284,9 @@ class GenericStatistic:
     def tables(self) -> tuple[CellTable, ...]:
         return (self.table,)
 
-    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
-        idx = draws[0]
-        out = np.empty((idx.shape[0], len(self.scores)))
+    def evaluate(self, draws: list) -> np.ndarray:
+        idx = draws[0]  # (rows, n) indices, or a list of rows under the cluster bootstrap
+        out = np.empty((len(idx), len(self.scores)))
         for r, rows in enumerate(idx):
             out[r] = [self._call(rows, s) for s in self.scores]
         return out
@@ -270,20 +313,27 @@ class GenericStatistic:
         return values[0] if len(values) == 1 else values[1] - values[0]
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Leave-one-out values per distinct cell (the metric only sees the multiset)."""
-        chunks = np.array_split(
-            self.representatives, max(1, len(self.representatives) // BLOCK_SIZE)
-        )
+        """Leave-one-out values per distinct cell (the metric only sees the multiset),
+        or per group under the cluster bootstrap."""
+        clusters = self.table.clusters
+        if clusters is not None:
+            units = [clusters.samples_of(g) for g in range(clusters.n_groups)]
+        else:
+            units = [np.array([sample]) for sample in self.representatives]
+        chunks = [units[i : i + BLOCK_SIZE] for i in range(0, len(units), BLOCK_SIZE)]
         fn = functools.partial(_generic_loo_chunk, self)
         parts = parallel_map(fn, chunks, n_jobs=n_jobs, description="jackknife of a custom metric")
-        return [(np.concatenate(parts), self.table.mult)]
+        loo = np.concatenate(parts)  # representatives are in cell order
+        if clusters is not None:
+            return [(loo, np.ones(clusters.n_groups))]
+        return self.table.jackknife_sets(loo)
 
 
-def _generic_loo_chunk(stat: GenericStatistic, removed: np.ndarray) -> np.ndarray:
+def _generic_loo_chunk(stat: GenericStatistic, removed: list[np.ndarray]) -> np.ndarray:
     n = stat.y.shape[0]
-    out = np.empty(removed.shape[0])
-    for i, sample in enumerate(removed):
-        keep = np.concatenate([np.arange(sample), np.arange(sample + 1, n)])
+    out = np.empty(len(removed))
+    for i, samples in enumerate(removed):
+        keep = np.delete(np.arange(n), samples)
         values = [stat._call(keep, s) for s in stat.scores]
         out[i] = values[0] if len(values) == 1 else values[1] - values[0]
     return out
@@ -295,13 +345,14 @@ def generic_statistic(
     scores: Sequence[np.ndarray],
     *,
     stratify: bool,
+    groups: np.ndarray | None = None,
     cell_columns: Sequence[np.ndarray] | None = None,
     n_classes: int = 2,
 ) -> GenericStatistic:
     """The generic statistic; ``cell_columns`` (numeric, 1-D) define the cells
     when ``y`` or ``scores`` are not numeric vectors (class labels, matrices)."""
     columns = [y, *scores] if cell_columns is None else list(cell_columns)
-    table, _ = build_cells(columns, columns[0] if stratify else None)
+    table, _ = build_cells(columns, columns[0] if stratify else None, groups)
     inverse = np.empty(table.n_samples, dtype=np.int64)
     for stratum in table.strata:
         inverse[stratum.samples] = stratum.cells

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 
 __all__: list[str] = []
 
@@ -71,6 +72,7 @@ class CellTable:
 
     mult: np.ndarray
     strata: tuple[Stratum, ...]
+    clusters: Clusters | None = None
 
     @property
     def n_cells(self) -> int:
@@ -88,6 +90,8 @@ class CellTable:
 
     def draw_counts(self, rng: np.random.Generator, rows: int) -> np.ndarray:
         """Return a (rows, k) int64 matrix of bootstrap cell counts."""
+        if self.clusters is not None:
+            return self.clusters.draw_counts(rng, rows)
         parts = [self._stratum_counts(rng, rows, stratum) for stratum in self.strata]
         return parts[0] if len(parts) == 1 else np.sum(parts, axis=0)
 
@@ -102,8 +106,13 @@ class CellTable:
         picked += (np.arange(rows) * k)[:, None]
         return np.bincount(picked.ravel(), minlength=rows * k).reshape(rows, k)
 
-    def draw_indices(self, rng: np.random.Generator, rows: int) -> np.ndarray:
-        """Return a (rows, n) matrix of bootstrap sample indices (generic metrics)."""
+    def draw_indices(self, rng: np.random.Generator, rows: int) -> np.ndarray | list[np.ndarray]:
+        """Return a (rows, n) matrix of bootstrap sample indices (generic metrics).
+
+        Under the cluster bootstrap resamples differ in size: a list of rows.
+        """
+        if self.clusters is not None:
+            return self.clusters.draw_indices(rng, rows)
         parts = [
             s.samples[rng.integers(0, s.samples.shape[0], size=(rows, s.samples.shape[0]))]
             for s in self.strata
@@ -111,8 +120,68 @@ class CellTable:
         return np.concatenate(parts, axis=1)
 
 
+    def jackknife_sets(self, loo: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Split per-cell leave-one-out values by independently resampled stratum.
+
+        Each stratum is a separate sample of the multi-sample jackknife (one
+        class each when stratified); a cell lies in one stratum only, since
+        the label is part of the cell.  Returns (values, multiplicities) per
+        stratum.
+        """
+        return [(loo[s.occupied], s.mult[s.occupied]) for s in self.strata]
+
+
+@dataclass(frozen=True)
+class Clusters:
+    """Groups of rows resampled whole (the cluster bootstrap).
+
+    Drawing G group ids with replacement and adding up the drawn groups' cell
+    counts gives the cells' counts: ``group_counts @ members``, an exact
+    equivalent of concatenating the drawn groups' rows (Davison & Hinkley
+    1997, sec. 3.8).
+    """
+
+    members: sparse.csr_matrix  # (G, k) count of each cell in each group
+    order: np.ndarray  # sample indices sorted by group
+    starts: np.ndarray  # (G + 1,) offsets of each group in ``order``
+
+    @property
+    def n_groups(self) -> int:
+        return int(self.members.shape[0])
+
+    def draw_groups(self, rng: np.random.Generator, rows: int) -> np.ndarray:
+        return rng.integers(0, self.n_groups, size=(rows, self.n_groups))
+
+    def draw_counts(self, rng: np.random.Generator, rows: int) -> np.ndarray:
+        drawn = self.draw_groups(rng, rows)
+        g = self.n_groups
+        drawn += (np.arange(rows) * g)[:, None]
+        group_counts = np.bincount(drawn.ravel(), minlength=rows * g).reshape(rows, g)
+        return np.asarray((self.members.T @ group_counts.T).T, dtype=np.int64)
+
+    def draw_indices(self, rng: np.random.Generator, rows: int) -> list[np.ndarray]:
+        drawn = self.draw_groups(rng, rows)
+        return [
+            np.concatenate([self.order[self.starts[g] : self.starts[g + 1]] for g in row])
+            for row in drawn
+        ]
+
+    def samples_of(self, group: int) -> np.ndarray:
+        return self.order[self.starts[group] : self.starts[group + 1]]
+
+    def loo_counts(self, mult: np.ndarray) -> list[np.ndarray]:
+        """Full-data cell counts minus each group's, in chunks of dense rows."""
+        k = mult.shape[0]
+        chunk = max(1, CHUNK_ENTRIES // k)
+        dense = mult.astype(np.float64)[None, :]
+        return [
+            dense - self.members[start : start + chunk].toarray()
+            for start in range(0, self.n_groups, chunk)
+        ]
+
+
 def build_cells(
-    columns: list[np.ndarray], strata_labels: np.ndarray | None
+    columns: list[np.ndarray], strata_labels: np.ndarray | None, groups: np.ndarray | None = None
 ) -> tuple[CellTable, np.ndarray]:
     """Compress rows of ``columns`` to distinct cells.
 
@@ -122,6 +191,8 @@ def build_cells(
         Values that define a cell (label first, then the per-arm keys).
     strata_labels : ndarray of shape (n,) or None
         Resample within each distinct value (stratified bootstrap) if given.
+    groups : ndarray of shape (n,) of int64 codes 0..G-1, or None
+        Resample whole groups (cluster bootstrap) if given.
 
     Returns
     -------
@@ -147,15 +218,26 @@ def build_cells(
     values = np.column_stack([c[first] for c in columns])
     k = values.shape[0]
     if strata_labels is None:
-        groups = [np.arange(inverse.shape[0])]
+        by_stratum = [np.arange(inverse.shape[0])]
     else:
-        groups = [np.flatnonzero(strata_labels == v) for v in np.unique(strata_labels)]
+        by_stratum = [np.flatnonzero(strata_labels == v) for v in np.unique(strata_labels)]
     strata = []
-    for samples in groups:
+    for samples in by_stratum:
         cells = inverse[samples]
         sub_mult = np.bincount(cells, minlength=k)
         strata.append(Stratum(samples, cells, sub_mult, np.flatnonzero(sub_mult)))
-    return CellTable(mult=mult.astype(np.int64), strata=tuple(strata)), values
+    clusters = None if groups is None else _clusters(groups, inverse, k)
+    return CellTable(mult=mult.astype(np.int64), strata=tuple(strata), clusters=clusters), values
+
+
+def _clusters(groups: np.ndarray, inverse: np.ndarray, k: int) -> Clusters:
+    n_groups = int(groups.max()) + 1
+    ones = np.ones(groups.shape[0], dtype=np.int64)
+    members = sparse.csr_matrix((ones, (groups, inverse)), shape=(n_groups, k))
+    members.sum_duplicates()
+    order = np.argsort(groups, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(np.bincount(groups, minlength=n_groups))])
+    return Clusters(members, order, starts)
 
 
 def fold_counts(counts: np.ndarray, mapping: np.ndarray, width: int) -> np.ndarray:

@@ -28,21 +28,27 @@ def build_statistic(
     *,
     stratify: bool,
     with_se: bool,
+    groups: np.ndarray | None = None,
 ):
-    """Return the statistic the engine resamples (kernel or generic)."""
+    """Return the statistic the engine resamples (kernel or generic).
+
+    ``groups``: cluster ids (dense codes) for the cluster bootstrap, or None.
+    """
     spec = metric.spec
     if spec is None or not _kernel_applies(data, metric):
-        return _generic(data, metric, stratify)
+        return _generic(data, metric, stratify, groups)
+    bounds = spec.bounds_for(data.task)
     if data.task == "binary":
         return _engine.kernel_statistic(spec.name, data.y, data.preds, opts, stratify=stratify,
-                                        with_se=with_se, thresholded=spec.thresholded)
+                                        with_se=with_se, thresholded=spec.thresholded,
+                                        groups=groups, bounds=bounds)
     columns = [data.y.astype(np.float64)]
     widths = []
     for pred in data.preds:
         block = pred.reshape(pred.shape[0], -1).astype(np.float64)
         columns += list(block.T)
         widths.append(block.shape[1])
-    table, values = build_cells(columns, data.y if stratify else None)
+    table, values = build_cells(columns, data.y if stratify else None, groups)
     options = {"n_bins": opts.n_bins, "n_classes": data.n_classes,
                "fixed_labels": data.fixed_labels, **metric.options}
     arms, start = [], 1
@@ -63,7 +69,7 @@ def build_statistic(
             kernel = spec.kernel(data.task, y_cells if data.task == "regression"
                                  else y_cells.astype(np.int64), pred, table.mult, **options)
         arms.append(_engine.Arm(fold, kernel))
-    return _engine.KernelStatistic(table, tuple(arms), with_se)
+    return _engine.KernelStatistic(table, tuple(arms), with_se, bounds)
 
 
 def _kernel_applies(data: TaskData, metric: ResolvedMetric) -> bool:
@@ -84,15 +90,18 @@ def _identity_fold(y: np.ndarray, mult: np.ndarray) -> _engine.Fold:
                         mapping=np.arange(k), perm=None, starts=None)
 
 
-def _generic(data: TaskData, metric: ResolvedMetric, stratify: bool):
+def _generic(data: TaskData, metric: ResolvedMetric, stratify: bool,
+             groups: np.ndarray | None):
     function = metric.function
     if function is None:
         assert metric.spec is not None
         function = metric.spec.reference(**metric.options)
     if data.task == "binary":
-        return _engine.generic_statistic(function, data.y, data.preds, stratify=stratify)
+        return _engine.generic_statistic(function, data.y, data.preds, stratify=stratify,
+                                         groups=groups)
     columns = [data.y.astype(np.float64)]
     for pred in data.preds:
         columns += list(pred.reshape(pred.shape[0], -1).astype(np.float64).T)
     return _engine.generic_statistic(function, data.y_call, data.preds_call, stratify=stratify,
-                                     cell_columns=columns, n_classes=data.n_classes)
+                                     groups=groups, cell_columns=columns,
+                                     n_classes=data.n_classes)

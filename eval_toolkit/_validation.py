@@ -171,3 +171,36 @@ def check_bool(value: Any, func: str, param: str) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise ValueError(param_error(func, param, "a bool", value))
+
+
+def check_groups(groups: Any, func: str, *, n: int, stratify: bool = False) -> np.ndarray | None:
+    """Return cluster ids as dense int64 codes ``0..G-1`` (or None without groups).
+
+    Any hashable ids of one kind are accepted, as in scikit-learn's group
+    splitters; at least two groups are needed to resample them.
+    """
+    if groups is None:
+        return None
+    g = np.asarray(groups)
+    if g.ndim != 1 or g.shape[0] != n:
+        raise ValueError(
+            param_error(func, "groups", f"a 1-D array of length {n} (one id per row)",
+                        f"shape {g.shape}")
+        )
+    if g.dtype.kind == "f" and not np.all(np.isfinite(g)):
+        raise ValueError(param_error(func, "groups", "free of NaN and inf", "non-finite ids"))
+    try:
+        codes = np.unique(g, return_inverse=True)[1].reshape(-1)
+    except TypeError:
+        raise ValueError(
+            param_error(func, "groups", "ids of one comparable kind (ints or strings)",
+                        "mixed or unorderable values")
+        ) from None
+    if codes.max(initial=0) < 1:
+        raise ValueError(param_error(func, "groups", "at least 2 distinct groups", "1 group"))
+    if stratify:
+        raise ValueError(
+            param_error(func, "stratify", "False when groups are given (the cluster bootstrap "
+                        "resamples whole groups, which may hold both classes)", stratify)
+        )
+    return codes.astype(np.int64)

@@ -20,13 +20,14 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from ._engine import DegenerateResampleWarning
+from ._engine import DegenerateResampleWarning, SmallSampleWarning
 from ._intervals import bootstrap_interval
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._task_statistics import build_statistic
 from ._tasks import TaskData, task_data_iv
 from ._validation import (
     check_bool,
+    check_groups,
     check_int,
     check_n_jobs,
     check_open_unit,
@@ -38,6 +39,7 @@ from .metrics import ResolvedMetric, resolve_metric
 
 __all__ = [
     "DegenerateResampleWarning",
+    "SmallSampleWarning",
     "bootstrap_ci",
     "metric_value",
     "paired_bootstrap_diff",
@@ -63,6 +65,7 @@ class _Problem:
     n_jobs: int
     stratify: bool
     progress: bool
+    groups: np.ndarray | None = None
 
     @property
     def label(self) -> str:
@@ -85,6 +88,7 @@ def _problem_iv(
     progress: Any = False,
     task: Any = None,
     labels: Any = None,
+    groups: Any = None,
 ) -> _Problem:
     """Validate everything once; the engine assumes valid input from here on."""
     resolved = resolve_metric(metric, func=func)
@@ -94,17 +98,30 @@ def _problem_iv(
     if stratify and data.task == "regression":
         raise ValueError(param_error(func, "stratify", "False for regression targets (there "
                                      "are no classes to resample within)", stratify))
+    codes = check_groups(groups, func, n=data.y.shape[0], stratify=stratify)
+    method = resolved.check_method(method, func)
+    if method == "studentized" and codes is not None:
+        raise ValueError(
+            param_error(
+                func,
+                "method",
+                "'percentile', 'basic' or 'bca' with groups (the studentized standard error "
+                "would need cluster-level influence values)",
+                method,
+            )
+        )
     return _Problem(
         func=func,
         data=data,
         metric=resolved,
         n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
         confidence=check_open_unit(confidence, func, "confidence"),
-        method=resolved.check_method(method, func),
+        method=method,
         seed=check_seed(seed, func),
         n_jobs=check_n_jobs(n_jobs, func),
         stratify=stratify,
         progress=check_bool(progress, func, "progress"),
+        groups=codes,
     )
 
 
@@ -159,9 +176,11 @@ class _Outcome:
 def _run(problem: _Problem, opts: _engine.KernelOptions, description: str) -> _Outcome:
     """Shared body: statistic, distribution, degenerate handling, interval."""
     statistic = build_statistic(problem.data, problem.metric, opts, stratify=problem.stratify,
-                                with_se=problem.method == "studentized")
+                                with_se=problem.method == "studentized", groups=problem.groups)
     arm_values = tuple(float(v) for v in statistic.arm_points())
     _check_point(problem, list(arm_values))
+    if problem.data.task == "binary":
+        _engine.warn_if_few_in_class(problem.data.y, problem.func)
     values = _engine.bootstrap_distribution(
         statistic,
         problem.n_resamples,
@@ -183,6 +202,7 @@ def _run(problem: _Problem, opts: _engine.KernelOptions, description: str) -> _O
         jackknife=lambda: statistic.jackknife(problem.n_jobs),
         se_b=values[:, n_arms] if studentized else None,
         se_hat=statistic.se_hat() if studentized else None,
+        bounds=statistic.bounds if studentized else (-np.inf, np.inf),
     )
     return _Outcome(arm_values, values[:, :n_arms], theta_b, interval, n_degenerate)
 
@@ -198,6 +218,7 @@ def bootstrap_ci(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
     task: str | None = None,
@@ -205,40 +226,66 @@ def bootstrap_ci(
 ) -> BootstrapCI:
     """Bootstrap confidence interval for one model's metric.
 
+    Works for binary, multiclass and regression tasks; the task follows from
+    ``y_true`` and the metric (``task=`` settles the cases where both fit).
+
     Parameters
     ----------
     y_true : array-like of shape (n,)
-        Binary labels: {0, 1}, {-1, 1}, booleans, or any two values with
-        ``pos_label``.
-    y_score : array-like of shape (n,) or (n, 2)
-        Scores (``predict_proba`` output: column 1 is the positive class).
-    metric : str or callable
-        One of ``"roc_auc"``, ``"average_precision"``, ``"accuracy"``,
-        ``"balanced_accuracy"``, ``"log_loss"``, ``"brier"``, ``"ece"``,
-        ``"f1"``, ``"precision"``, ``"recall"``, ``"specificity"`` (threshold
-        metrics predict positive when ``score >= 0.5``), the matching
-        scikit-learn function (dispatched to the same fast kernel), or any
-        callable ``metric(y_true, y_score) -> float`` (generic path).
+        Binary labels ({0, 1}, {-1, 1}, booleans, or any two values with
+        ``pos_label``), multiclass labels (any sortable values), or
+        regression targets.
+    y_score : array-like of shape (n,) or (n, n_classes)
+        Binary: scores (``predict_proba`` output: column 1 is the positive
+        class).  Multiclass: predicted labels, or class probabilities with one
+        column per class in the order of ``labels`` (label metrics take the
+        argmax).  Regression: predicted values.
+    metric : str, callable or scikit-learn scorer
+        A name of :func:`eval_toolkit.metrics.list_metrics` (binary threshold
+        metrics predict positive when ``score >= 0.5``), any scikit-learn
+        scorer name (``"f1_macro"``, ``"neg_log_loss"``, ``"r2"``; a ``neg_``
+        name reports the metric itself), a ``sklearn.metrics`` function or
+        ``make_scorer`` scorer (dispatched to the fast kernel when one
+        exists), or any callable ``metric(y_true, y_score) -> float``
+        (generic path).  See :mod:`eval_toolkit.metrics`.
     n_resamples : int, default=1000
         Number of bootstrap resamples.
     confidence : float, default=0.95
         Confidence level, in (0, 1).
     method : {"bca", "percentile", "basic", "studentized"}, default="bca"
-        Interval method.  ``"studentized"`` is available for ``roc_auc``,
-        ``accuracy``, ``brier`` and ``log_loss``.
+        Interval method.  ``"studentized"`` needs influence values
+        (``MetricSpec.influence``: e.g. ``roc_auc``, ``accuracy``, ``brier``,
+        ``log_loss``, MAE, MSE, RMSE, R^2).
     seed : int or numpy.random.SeedSequence, default=42
         Root of all random streams.
     n_jobs : int, default=1
         ``1`` runs sequentially; ``-1`` uses all cores; results do not depend
         on it.
     stratify : bool, default=False
-        Resample within each class (keeps both classes in every resample).
-        Without it, resamples where the metric is undefined are dropped and
-        counted in ``n_degenerate`` (warning above 1%, error above 50%).
+        Resample within each class (keeps every class in every resample;
+        classification only).  Without it, resamples where the metric is
+        undefined are dropped and counted in ``n_degenerate`` (warning above
+        1%, error above 50%).
+    groups : array-like of shape (n,), optional
+        Cluster ids (patient, user, document), as in scikit-learn's group
+        splitters.  Rows of one group are not independent, so the cluster
+        bootstrap resamples whole groups with replacement; row resampling
+        would give intervals that are too narrow.  BCa then uses the
+        leave-one-group-out jackknife.  Not with ``stratify=True`` or
+        ``method="studentized"``.
     pos_label : object, optional
-        The positive label, needed unless labels are {0, 1}, {-1, 1} or bool.
+        Binary only: the positive label, needed unless labels are {0, 1},
+        {-1, 1} or bool.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
+    task : {"binary", "multiclass", "regression"}, optional
+        The task, when the data and the metric leave it open (integer targets
+        and integer predictions with a custom metric); an error says when.
+    labels : array-like, optional
+        Multiclass: the classes, in the column order of probability matrices
+        (default: the sorted classes of ``y_true`` and predicted labels).  As
+        in scikit-learn, label metrics then average over all of them, also in
+        resamples where one is absent.
 
     Returns
     -------
@@ -267,6 +314,7 @@ def bootstrap_ci(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         progress=progress,
         task=task,
@@ -333,6 +381,7 @@ def paired_bootstrap_diff(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
     task: str | None = None,
@@ -347,9 +396,10 @@ def paired_bootstrap_diff(
     Parameters
     ----------
     y_true : array-like of shape (n,)
-        Binary labels (see :func:`bootstrap_ci`).
-    y_score_a, y_score_b : array-like of shape (n,) or (n, 2)
-        Scores of model A (reference) and model B (candidate).
+        Labels or targets (see :func:`bootstrap_ci`).
+    y_score_a, y_score_b : array-like of shape (n,) or (n, n_classes)
+        Predictions of model A (reference) and model B (candidate), as
+        ``y_score`` of :func:`bootstrap_ci`.
     metric : str or callable
         As in :func:`bootstrap_ci`.
     n_resamples : int, default=1000
@@ -365,15 +415,21 @@ def paired_bootstrap_diff(
         on it.
     stratify : bool, default=False
         Resample within each class (see :func:`bootstrap_ci`).
+    groups : array-like of shape (n,), optional
+        Cluster ids: resample whole groups (see :func:`bootstrap_ci`).
     pos_label : object, optional
         The positive label for non-standard labels.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
+    task, labels : optional
+        As in :func:`bootstrap_ci`.
 
     Returns
     -------
     PairedBootstrapCI
-        ``p_value`` is the two-sided bootstrap p-value for delta = 0.
+        ``p_value`` is the two-sided bootstrap p-value for delta = 0;
+        ``value_a``, ``value_b``, ``ci_a``, ``ci_b`` give each model's metric
+        and percentile interval from the same resamples.
 
     Examples
     --------
@@ -400,6 +456,7 @@ def paired_bootstrap_diff(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         progress=progress,
         task=task,
@@ -420,6 +477,7 @@ def paired_bootstrap_ece_diff(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> PairedBootstrapCI:
@@ -440,7 +498,7 @@ def paired_bootstrap_ece_diff(
         Number of bins.
     strategy : {"uniform", "quantile"}, default="uniform"
         Equal-width bins on [0, 1], or bins with equal counts.
-    n_resamples, confidence, method, seed, n_jobs, stratify, pos_label, progress
+    n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -477,6 +535,7 @@ def paired_bootstrap_ece_diff(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         progress=progress,
     )
@@ -584,6 +643,7 @@ def paired_mde(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     task: str | None = None,
     labels: Any = None,
@@ -602,7 +662,7 @@ def paired_mde(
         Two-sided significance level.
     power : float, default=0.80
         Target power.
-    n_resamples, seed, n_jobs, stratify, pos_label, task, labels
+    n_resamples, seed, n_jobs, stratify, groups, pos_label, task, labels
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -637,6 +697,7 @@ def paired_mde(
         seed=seed,
         n_jobs=n_jobs,
         stratify=stratify,
+        groups=groups,
         pos_label=pos_label,
         task=task,
         labels=labels,

@@ -106,6 +106,7 @@ examples:
       --metric roc_auc brier --slice-by site --report out/
   {PROG} compare preds.csv --label diagnosis --pos-label M --score-a a --score-b b \\
       --format json > results.json
+  {PROG} compare preds.csv --label y --score-a a --score-b b --groups patient_id
 """
 
 
@@ -223,6 +224,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     columns.add_argument(
         "--slice-by", metavar="COL", help="also report every metric on each value of this column"
+    )
+    columns.add_argument(
+        "--groups",
+        metavar="COL",
+        help="cluster id column (patient, user, document): resample whole groups, since "
+        "rows of one group are not independent",
     )
     compare.add_argument(
         "--metric",
@@ -451,10 +458,21 @@ def _compare_inputs(args: argparse.Namespace, func: str):
     y = _labels(column("--label", args.label), args.label, args.pos_label, func)
     a = _scores(column("--score-a", args.score_a), args.score_a, "--score-a", func)
     b = _scores(column("--score-b", args.score_b), args.score_b, "--score-b", func)
-    slices = None
+    slices = groups = None
     if args.slice_by is not None:
         slices = np.asarray(column("--slice-by", args.slice_by)).astype(str)
-    return y, a, b, slices
+    if args.groups is not None:
+        raw = np.asarray(column("--groups", args.groups))
+        # Numeric ids stay numbers, so they are ordered (and resampled) as in Python.
+        numbers = _as_numbers(raw)
+        groups = raw.astype(str) if numbers is None or not np.isfinite(numbers).all() else numbers
+        if np.unique(groups).size < 2:
+            raise DataError(param_error(func, "--groups", "a column with at least 2 distinct "
+                                        "groups", _Plain(f"1 group in {args.groups!r}")))
+        if args.stratify:
+            raise UsageError(f"{func}: --groups and --stratify cannot be combined (the cluster "
+                             "bootstrap resamples whole groups, which may hold both classes)")
+    return y, a, b, slices, groups
 
 
 def _run_compare(args: argparse.Namespace) -> int:
@@ -462,7 +480,7 @@ def _run_compare(args: argparse.Namespace) -> int:
 
     func = f"{PROG} compare"
     options = _check_bootstrap_options(args, func)
-    y, a, b, slices = _compare_inputs(args, func)
+    y, a, b, slices, groups = _compare_inputs(args, func)
     report = compare_scores(
         y,
         a,
@@ -473,6 +491,7 @@ def _run_compare(args: argparse.Namespace) -> int:
         name_a=args.score_a,
         name_b=args.score_b,
         stratify=args.stratify,
+        groups=groups,
         **options,
     )
     source = Path(args.predictions).name

@@ -38,6 +38,7 @@ from . import bootstrap as _bootstrap
 from ._results import BootstrapCI, PairedBootstrapCI
 from ._validation import (
     check_bool,
+    check_groups,
     check_int,
     check_labels,
     check_n_jobs,
@@ -218,7 +219,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         return "multiclass"
 
     # ----- fitting
-    def fit(self, X: Any, y: Any) -> _BaseBootstrap:
+    def fit(self, X: Any, y: Any, groups: Any = None) -> _BaseBootstrap:
         """Validate, get the scorers' predictions on ``(X, y)`` and bootstrap.
 
         Parameters
@@ -227,6 +228,11 @@ class _BaseBootstrap(BaseEstimator, ABC):
             Input of the scorers.
         y : array-like of shape (n_samples,)
             Class labels (binary or multiclass) or regression targets.
+        groups : array-like of shape (n_samples,), optional
+            Cluster ids (patient, user, document): the bootstrap resamples
+            whole groups (see :func:`~eval_toolkit.bootstrap_ci`), and with
+            ``refit=True`` they are passed to the ``cv`` splitter, so use a
+            group-aware one such as ``GroupKFold``.
 
         Returns
         -------
@@ -247,10 +253,15 @@ class _BaseBootstrap(BaseEstimator, ABC):
         if _n_rows(X) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
                                          f"{_n_rows(X)} rows"))
+        codes = check_groups(groups, func, n=labels.shape[0], stratify=bool(self.stratify))
+        if codes is not None and isinstance(self.metric, OperatingPoint):
+            raise ValueError(param_error(
+                func, "groups", "None with an OperatingPoint metric (its validation/test "
+                "split is by rows)", "cluster ids"))
         self._record_input(X)
         self.task_, self._methods = task, methods
-        scores = self._fit_scorers(X, y)
-        self.result_ = self._bootstrap(labels, scores)
+        scores = self._fit_scorers(X, y, groups)
+        self.result_ = self._bootstrap(labels, scores, codes)
         return self
 
     def _record_input(self, X: Any) -> None:
@@ -263,7 +274,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
 
-    def _fit_scorers(self, X: Any, y: Any) -> list[np.ndarray]:
+    def _fit_scorers(self, X: Any, y: Any, groups: Any = None) -> list[np.ndarray]:
         """Set the fitted ``<scorer>_`` attributes; return the scores to bootstrap."""
         if not self.refit:
             for name in self._SCORERS:
@@ -274,7 +285,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         # One list of splits for every scorer, so the out-of-fold predictions
         # stay paired even with a shuffling splitter.
         classifier = self.task_ != "regression"
-        splits = list(check_cv(self.cv, y, classifier=classifier).split(X, y))
+        splits = list(check_cv(self.cv, y, classifier=classifier).split(X, y, groups))
         scores = []
         for name in self._SCORERS:
             fitted = clone(getattr(self, name)).fit(X, y)
@@ -313,8 +324,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
                     pos_label=self.pos_label, task=self.task_, labels=self._class_labels())
 
     @abstractmethod
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]):
-        """Run the subclass's functional API on labels and scores."""
+    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None):
+        """Run the subclass's functional API on labels, scores and cluster ids."""
 
     # ----- fitted use
     def score(self, X: Any, y: Any) -> float:
@@ -575,12 +586,14 @@ class PairedBootstrap(_BaseBootstrap):
         self.stratify = stratify
         self.pos_label = pos_label
 
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]) -> PairedBootstrapCI:
+    def _bootstrap(
+        self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None
+    ) -> PairedBootstrapCI:
         if isinstance(self.metric, OperatingPoint):
             result = self._op_point(y, scores)
         else:
             result = _bootstrap.paired_bootstrap_diff(
-                y, scores[0], scores[1], self.metric, **self._options()
+                y, scores[0], scores[1], self.metric, groups=groups, **self._options()
             )
         self.delta_ = result.delta
         self.ci_ = (result.ci_low, result.ci_high)
@@ -704,8 +717,12 @@ class Bootstrap(_BaseBootstrap):
                 "PairedBootstrap)", self.metric))
         super()._metric_iv(func)
 
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray]) -> BootstrapCI:
-        result = _bootstrap.bootstrap_ci(y, scores[0], self.metric, **self._options())
+    def _bootstrap(
+        self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None
+    ) -> BootstrapCI:
+        result = _bootstrap.bootstrap_ci(
+            y, scores[0], self.metric, groups=groups, **self._options()
+        )
         self.estimate_ = result.point_estimate
         self.ci_ = (result.ci_low, result.ci_high)
         return result

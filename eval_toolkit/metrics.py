@@ -94,7 +94,11 @@ class MetricSpec:
     influence : bool
         Influence values exist, so ``method="studentized"`` is available.
     bounds : tuple of float
-        Range of the metric.
+        Range of the metric (the studentized interval works on a scale that
+        keeps it); see :meth:`bounds_for`.
+    task_bounds : dict of str to tuple of float
+        Per-task ranges that differ from ``bounds`` (the binary Brier score
+        is at most 1, the multiclass one at most 2).
     scorer_names : tuple of str
         scikit-learn scorer names that resolve to this metric.
     report_default : tuple of str
@@ -118,8 +122,24 @@ class MetricSpec:
     closed_form_loo: bool = True
     influence: bool = False
     bounds: tuple[float, float] = (0.0, 1.0)
+    task_bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     scorer_names: tuple[str, ...] = ()
     report_default: tuple[str, ...] = ()
+
+    def bounds_for(self, task: str) -> tuple[float, float]:
+        """Range of the metric on ``task``.
+
+        Parameters
+        ----------
+        task : str
+            One of :data:`TASKS`.
+
+        Returns
+        -------
+        tuple of float
+            ``(low, high)``, possibly infinite.
+        """
+        return self.task_bounds.get(task, self.bounds)
 
     def reference(self, **options: Any) -> Callable[..., float]:
         """The scikit-learn function with this metric's keyword arguments.
@@ -280,7 +300,7 @@ def _regression(kind: str) -> Callable[..., Any]:
 
 def _spec(name, label, tasks, greater, response, function, kernels, **fields) -> MetricSpec:
     frozen = {k: MappingProxyType(dict(v)) for k, v in fields.items()
-              if k in ("sklearn_kwargs", "parameters")}
+              if k in ("sklearn_kwargs", "parameters", "task_bounds")}
     return MetricSpec(
         name=name, label=label, tasks=tuple(tasks), greater_is_better=greater,
         response_method=MappingProxyType(dict(response)), sklearn_function=function,
@@ -346,7 +366,8 @@ def _classification_score_specs() -> list[MetricSpec]:
               {"binary": _PROBA, "multiclass": _PROBA}, "brier_score_loss",
               {"binary": _binary("brier"), "multiclass": _per_sample("brier_values")},
               needs_probabilities=True, influence=True, bounds=(0.0, 2.0),
-              scorer_names=("neg_brier_score",), report_default=("binary", "multiclass")),
+              task_bounds={"binary": (0.0, 1.0)}, scorer_names=("neg_brier_score",),
+              report_default=("binary", "multiclass")),
         _spec("ece", "ECE", ("binary", "multiclass"), False,
               {"binary": _PROBA, "multiclass": _PROBA}, "",
               {"binary": _binary("ece"), "multiclass": _ece_multiclass},

@@ -350,7 +350,12 @@ class OpPointStatistic:
         return float(values[1] - values[0])
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Leave-one-out deltas per distinct validation cell and per distinct test cell."""
+        """Leave-one-out deltas per distinct validation cell and per distinct test cell.
+
+        Validation and test sets (and, when stratified, each class within them)
+        are resampled independently: each is one sample of the multi-sample
+        jackknife.
+        """
         groups = []
         for which, table in enumerate(self.tables):
             fn = functools.partial(_op_point_loo_chunk, self, which)
@@ -358,7 +363,7 @@ class OpPointStatistic:
             parts = parallel_map(
                 fn, chunks, n_jobs=n_jobs, description="jackknife of an operating point"
             )
-            groups.append((np.concatenate(parts), table.mult))
+            groups.extend(table.jackknife_sets(np.concatenate(parts)))
         return groups
 
 

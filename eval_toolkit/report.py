@@ -26,6 +26,7 @@ import numpy as np
 
 from ._results import MDEEstimate, PairedBootstrapCI
 from ._validation import (
+    check_groups,
     check_int,
     check_labels,
     check_n_jobs,
@@ -249,6 +250,7 @@ def compare_scores(
     seed: int = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> ComparisonReport:
@@ -275,9 +277,10 @@ def compare_scores(
         Name of the slicing variable, used in row names (``"site=3"``).
     name_a, name_b : str, default="A", "B"
         Model names for display.
-    n_resamples, confidence, method, seed, n_jobs, stratify, pos_label, progress
+    n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
         As in :func:`~eval_toolkit.paired_bootstrap_diff`, except that
-        ``method`` defaults to ``"bca"``.
+        ``method`` defaults to ``"bca"``.  With ``groups`` every slice
+        resamples its own groups.
 
     Returns
     -------
@@ -309,8 +312,10 @@ def compare_scores(
         stratify=stratify,
         progress=progress,
     )
+    codes = check_groups(groups, func, n=y.shape[0], stratify=stratify)
     rows = tuple(
-        _row(y[mask], a[mask], b[mask], metric, slice_label, options)
+        _row(y[mask], a[mask], b[mask], metric, slice_label,
+             dict(options, groups=None if codes is None else codes[mask]))
         for slice_label, mask in _slice_masks(y, slices, slice_name)
         for metric in metrics
     )

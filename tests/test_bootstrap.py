@@ -10,6 +10,7 @@ import pytest
 import scipy.stats
 from sklearn import metrics
 
+import eval_toolkit
 from eval_toolkit import (
     BootstrapCI,
     DegenerateResampleWarning,
@@ -287,17 +288,16 @@ def test_p_value_behaviour(binary_data):
 @pytest.mark.parametrize("method", ["percentile", "basic", "bca", "studentized"])
 @pytest.mark.parametrize("metric", ["roc_auc", "brier"])
 def test_p_value_agrees_with_the_interval(method, metric):
-    # p is the inverted interval: p < 0.05 exactly when the 95% interval
-    # excludes 0 (away from the boundary, where B limits the resolution).
-    agree = 0
+    # p is the inverted interval: p < 1 - confidence exactly when the interval
+    # excludes 0, at every level above the resolution floor 2 / (B + 1).
     for seed, shift in enumerate([0.0, 0.1, 0.2, 0.3, 0.5, 0.05, 0.15, 0.25]):
         y, a, b = _data(40 + seed, 300, shift=shift)
-        res = paired_bootstrap_diff(y, a, b, metric, n_resamples=1000, method=method)
-        assert 2 / 1001 <= res.p_value <= 1
-        if abs(res.p_value - 0.05) > 0.01:
-            assert (res.p_value < 0.05) == (not res.overlaps_zero), (shift, res)
-            agree += 1
-    assert agree >= 5
+        for confidence in (0.9, 0.95, 0.99):
+            res = paired_bootstrap_diff(
+                y, a, b, metric, n_resamples=1000, method=method, confidence=confidence
+            )
+            assert 2 / 1001 <= res.p_value <= 1
+            assert (res.p_value < 1 - confidence) == (not res.overlaps_zero), (shift, res)
 
 
 @pytest.mark.parametrize("method", ["percentile", "basic", "bca", "studentized"])
@@ -365,7 +365,7 @@ def test_degenerate_resamples_are_counted_dropped_and_warned():
     assert res.n_resamples + res.n_degenerate == 500
     assert np.all(np.isfinite(res.distribution))
     with warnings.catch_warnings():
-        warnings.simplefilter("error")
+        warnings.simplefilter("error", DegenerateResampleWarning)
         strat = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=500, stratify=True)
     assert strat.n_degenerate == 0 and strat.n_resamples == 500
 
@@ -453,6 +453,15 @@ def _good():
         (dict(stratify="yes"), r"'stratify' .* a bool"),
         (dict(progress=1), r"'progress' .* a bool"),
         (dict(y_score_a=np.ones((8, 3))), r"'y_score_a' .* a 1-D array of scores"),
+        (dict(groups=np.arange(5)), r"'groups' .* a 1-D array of length 8"),
+        (dict(groups=np.zeros(8)), r"'groups' .* at least 2 distinct groups"),
+        (dict(groups=np.array([0, 1, np.nan, 1, 0, 1, 0, 1])), r"'groups' .* free of NaN"),
+        (dict(groups=np.array([0, "a"] * 4, dtype=object)), r"'groups' .* one comparable kind"),
+        (dict(groups=np.arange(8) // 2, stratify=True), r"'stratify' .* False when groups"),
+        (
+            dict(groups=np.arange(8) // 2, method="studentized"),
+            r"'method' .* 'percentile', 'basic' or 'bca' with groups",
+        ),
     ],
 )
 def test_paired_bootstrap_diff_input_errors(change, message):
@@ -524,3 +533,16 @@ def test_worker_error_in_custom_metric_keeps_type(binary_data):
 
 def divide_by_zero(y_true, y_score):
     return 1 / 0
+
+
+def test_few_samples_in_a_class_warn_that_no_interval_is_reliable():
+    rng = np.random.default_rng(12)
+    y = np.zeros(300, dtype=int)
+    y[:9] = 1
+    s = rng.uniform(size=300) + 0.3 * y
+    with pytest.warns(eval_toolkit.SmallSampleWarning, match="only 9 positive samples"):
+        bootstrap_ci(y, s, "roc_auc", n_resamples=50)
+    y[:10] = 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", eval_toolkit.SmallSampleWarning)
+        paired_bootstrap_diff(y, s, s[::-1].copy(), "roc_auc", n_resamples=50)

@@ -324,9 +324,10 @@ def test_warnings_are_one_line(tmp_path):
         *FAST,
     )
     assert out.returncode == 0, out.stderr
-    (line,) = out.stderr.splitlines()
-    assert line.startswith("eval-toolkit: warning: paired_bootstrap_diff: ")
-    assert "were dropped; pass stratify=True" in line
+    small, degenerate = out.stderr.splitlines()
+    assert small.startswith("eval-toolkit: warning: paired_bootstrap_diff: only 3 positive")
+    assert degenerate.startswith("eval-toolkit: warning: paired_bootstrap_diff: ")
+    assert "were dropped; pass stratify=True" in degenerate
 
 
 # ---- errors --------------------------------------------------------------------------------
@@ -422,6 +423,18 @@ CSV_ERRORS = [
         "eval-toolkit compare: error: argument --format: invalid choice: 'xml'",
     ),
     (["--bogus"], 2, "eval-toolkit: error: unrecognized arguments: --bogus"),
+    (
+        ["--groups", "nope"],
+        2,
+        "eval-toolkit compare: error: The '--groups' parameter of eval-toolkit compare must be "
+        "a column of preds.csv",
+    ),
+    (
+        ["--groups", "site", "--stratify"],
+        2,
+        "eval-toolkit compare: error: eval-toolkit compare: --groups and --stratify cannot be "
+        "combined",
+    ),
 ]
 
 
@@ -525,3 +538,24 @@ def test_main_returns_exit_codes_in_process(preds, capsys):
     )
     assert ok == 0 and json.loads(capsys.readouterr().out)["rows"][0]["metric"] == "roc_auc"
     assert main(["compare", str(preds), "--label", "zz", "--score-a", "a", "--score-b", "b"]) == 2
+
+
+def test_compare_groups_resamples_whole_groups(tmp_path, arrays):
+    y, a, b, _ = arrays
+    patient = np.arange(y.size) // 4
+    path = tmp_path / "grouped.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["y", "a", "b", "patient", "name"])
+        for row in zip(y, a, b, patient):
+            writer.writerow([int(row[0]), repr(float(row[1])), repr(float(row[2])), row[3],
+                             f"p{row[3]}"])
+    for column, ids in (("patient", patient), ("name", np.array([f"p{i}" for i in patient]))):
+        out = run("compare", str(path), "--label", "y", "--score-a", "a", "--score-b", "b",
+                  "--metric", "roc_auc", "--groups", column, *FAST, "--format", "json")
+        assert out.returncode == 0, out.stderr
+        (row,) = _rows(out.stdout)
+        ref = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=int(N_RESAMPLES),
+                                    method="bca", seed=42, groups=ids)
+        got = (row["ci_low"], row["ci_high"], row["p_value"])
+        assert got == (ref.ci_low, ref.ci_high, ref.p_value)

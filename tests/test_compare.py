@@ -502,3 +502,57 @@ def test_data_and_usage_errors(data, fitted, action, message):
 def test_doctests():
     failures, attempted = doctest.testmod(eval_toolkit.compare, optionflags=doctest.ELLIPSIS)
     assert attempted > 0 and failures == 0
+
+
+# ---- clustered data (groups=) ------------------------------------------------------------
+
+
+def _grouped_problem():
+    X, y = make_classification(n_samples=300, n_features=6, random_state=3)
+    groups = np.arange(300) // 6
+    return X, y, groups
+
+
+def test_paired_bootstrap_groups_equal_the_functional_api():
+    X, y, groups = _grouped_problem()
+    a = LogisticRegression(C=0.01).fit(X, y)
+    b = LogisticRegression(C=1.0).fit(X, y)
+    est = PairedBootstrap(a, b, metric="roc_auc", method="bca", **FAST).fit(X, y, groups=groups)
+    ref = paired_bootstrap_diff(
+        y, a.predict_proba(X)[:, 1], b.predict_proba(X)[:, 1], "roc_auc",
+        method="bca", groups=groups, **FAST,
+    )
+    np.testing.assert_array_equal(est.result_.distribution, ref.distribution)
+    assert est.ci_ == (ref.ci_low, ref.ci_high)
+    single = Bootstrap(a, metric="brier", **FAST).fit(X, y, groups=groups)
+    assert single.result_ == bootstrap_ci(y, a.predict_proba(X)[:, 1], "brier", groups=groups,
+                                          **FAST)
+
+
+def test_refit_passes_groups_to_the_splitter():
+    from sklearn.model_selection import GroupKFold
+
+    X, y, groups = _grouped_problem()
+    est = PairedBootstrap(LogisticRegression(C=0.01), LogisticRegression(), refit=True,
+                          cv=GroupKFold(4), **FAST).fit(X, y, groups=groups)
+    oof = cross_val_predict(LogisticRegression(), X, y, cv=GroupKFold(4), groups=groups,
+                            method="predict_proba")[:, 1]
+    oof_a = cross_val_predict(LogisticRegression(C=0.01), X, y, cv=GroupKFold(4), groups=groups,
+                              method="predict_proba")[:, 1]
+    assert est.delta_ == pytest.approx(roc_auc_score(y, oof) - roc_auc_score(y, oof_a), abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs, groups, message",
+    [
+        ({}, np.arange(5), r"'groups' parameter of PairedBootstrap must be a 1-D array of length"),
+        ({"stratify": True}, np.arange(300) // 6, r"'stratify' parameter of PairedBootstrap"),
+        ({"metric": OperatingPoint(AtSpecificity(0.9), Sensitivity())}, np.arange(300) // 6,
+         r"'groups' parameter of PairedBootstrap must be None with an OperatingPoint"),
+    ],
+)
+def test_paired_bootstrap_groups_errors(kwargs, groups, message):
+    X, y, _ = _grouped_problem()
+    a = LogisticRegression().fit(X, y)
+    with pytest.raises(ValueError, match=message):
+        PairedBootstrap(a, a, **kwargs, **FAST).fit(X, y, groups=groups)

@@ -179,8 +179,8 @@ def test_check_scorer_needs_X_without_n_features_in():
 class NJobsDependent(PairedBootstrap):
     """Leaks n_jobs into the result, as a badly seeded parallel loop would."""
 
-    def _bootstrap(self, y, scores):
-        result = super()._bootstrap(y, scores)
+    def _bootstrap(self, y, scores, groups):
+        result = super()._bootstrap(y, scores, groups)
         return dataclasses.replace(result, delta=result.delta + 1e-12 * self.n_jobs)
 
 

@@ -64,7 +64,7 @@ def _sklearn(fn, *args, **kwargs):
         warnings.simplefilter("ignore")  # zero-division and undefined-metric warnings
         try:
             return float(fn(*args, **kwargs))
-        except ValueError:  # e.g. ROC AUC when a class is missing
+        except (ValueError, ZeroDivisionError):  # e.g. ROC AUC when a class is missing
             return float("nan")
 
 
