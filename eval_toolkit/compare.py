@@ -710,12 +710,12 @@ class Bootstrap(_BaseBootstrap):
         self.stratify = stratify
         self.pos_label = pos_label
 
-    def _metric_iv(self, func: str) -> None:
+    def _metric_iv(self, func: str) -> ResolvedMetric | None:
         if isinstance(self.metric, OperatingPoint):
             raise ValueError(param_error(
                 func, "metric", "a metric name or callable (compare operating points with "
                 "PairedBootstrap)", self.metric))
-        super()._metric_iv(func)
+        return super()._metric_iv(func)
 
     def _bootstrap(
         self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None

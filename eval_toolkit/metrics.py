@@ -313,7 +313,7 @@ def _classification_label_specs() -> list[MetricSpec]:
         _spec("accuracy", "accuracy", ("binary", "multiclass"), True,
               {"binary": _PROBA, "multiclass": _PREDICT}, "accuracy_score",
               {"binary": _binary("accuracy"), "multiclass": _confusion("accuracy")},
-              influence=True, thresholded=True, scorer_names=("accuracy",)),
+              influence=True, thresholded=True, report_default=("multiclass",), scorer_names=("accuracy",)),
         _spec("balanced_accuracy", "balanced accuracy", ("binary", "multiclass"), True,
               {"binary": _PROBA, "multiclass": _PREDICT}, "balanced_accuracy_score",
               {"binary": _binary("balanced_accuracy"),
@@ -332,7 +332,8 @@ def _classification_label_specs() -> list[MetricSpec]:
                 {"multiclass": _PREDICT}, f"{metric}_score",
                 {"multiclass": _confusion(metric, average)},
                 sklearn_kwargs={"average": average, "zero_division": 0.0},
-                closed_form_loo=False, scorer_names=(f"{metric}_{average}",)))
+                closed_form_loo=False, scorer_names=(f"{metric}_{average}",),
+                report_default=("multiclass",) if (metric, average) == ("f1", "macro") else ()))
     specs += [
         _spec("specificity", "specificity", ("binary",), True, {"binary": _PROBA},
               "recall_score", {"binary": _binary("specificity")},
@@ -361,7 +362,7 @@ def _classification_score_specs() -> list[MetricSpec]:
               {"binary": _PROBA, "multiclass": _PROBA}, "log_loss",
               {"binary": _binary("log_loss"), "multiclass": _per_sample("log_losses")},
               needs_probabilities=True, influence=True, bounds=(0.0, np.inf),
-              scorer_names=("neg_log_loss",)),
+              scorer_names=("neg_log_loss",), report_default=("multiclass",)),
         _spec("brier", "Brier score", ("binary", "multiclass"), False,
               {"binary": _PROBA, "multiclass": _PROBA}, "brier_score_loss",
               {"binary": _binary("brier"), "multiclass": _per_sample("brier_values")},
@@ -386,7 +387,8 @@ def _classification_score_specs() -> list[MetricSpec]:
                 {"multiclass": _auc(kind, average)},
                 sklearn_kwargs={"multi_class": kind, "average": average},
                 needs_probabilities=True, requires_classes="all", closed_form_loo=False,
-                scorer_names=(f"roc_auc_{kind}{suffix}",)))
+                scorer_names=(f"roc_auc_{kind}{suffix}",),
+                report_default=("multiclass",) if (kind, average) == ("ovr", "macro") else ()))
     return specs
 
 
@@ -396,17 +398,18 @@ def _regression_specs() -> list[MetricSpec]:
     return [
         _spec("mean_absolute_error", "MAE", ("regression",), False, reg, "mean_absolute_error",
               {"regression": _regression("absolute_errors")}, influence=True, bounds=inf,
-              scorer_names=("neg_mean_absolute_error",)),
+              scorer_names=("neg_mean_absolute_error",), report_default=("regression",)),
         _spec("mean_squared_error", "MSE", ("regression",), False, reg, "mean_squared_error",
               {"regression": _regression("squared_errors")}, influence=True, bounds=inf,
               scorer_names=("neg_mean_squared_error",)),
         _spec("root_mean_squared_error", "RMSE", ("regression",), False, reg,
               "root_mean_squared_error",
               {"regression": _regression("RootMeanSquaredErrorKernel")}, influence=True,
-              bounds=inf, scorer_names=("neg_root_mean_squared_error",)),
+              bounds=inf, scorer_names=("neg_root_mean_squared_error",),
+              report_default=("regression",)),
         _spec("r2", "R^2", ("regression",), True, reg, "r2_score",
               {"regression": _regression("R2Kernel")}, influence=True,
-              bounds=(-np.inf, 1.0), scorer_names=("r2",)),
+              bounds=(-np.inf, 1.0), scorer_names=("r2",), report_default=("regression",)),
         _spec("explained_variance", "explained variance", ("regression",), True, reg,
               "explained_variance_score",
               {"regression": _regression("ExplainedVarianceKernel")}, closed_form_loo=False,

@@ -25,19 +25,18 @@ from typing import Any
 import numpy as np
 
 from ._results import MDEEstimate, PairedBootstrapCI
+from ._tasks import task_data_iv
 from ._validation import (
     check_groups,
     check_int,
-    check_labels,
     check_n_jobs,
     check_open_unit,
     check_option,
     check_probabilities,
-    check_scores,
     check_seed,
     param_error,
 )
-from .metrics import list_metrics, lookup_metric
+from .metrics import ResolvedMetric, list_metrics, lookup_metric, resolve_metric
 
 __all__ = ["ComparisonRow", "ComparisonReport", "compare_scores", "write_report"]
 
@@ -45,6 +44,9 @@ __all__ = ["ComparisonRow", "ComparisonReport", "compare_scores", "write_report"
 SCHEMA_VERSION = 1
 
 ALL_SLICE = "all"
+
+# Stands for "no metric named yet" when the task is read from the data alone.
+_ANY_METRIC = ResolvedMetric("metrics", "metrics", None, None, {}, True, None)
 
 HTML_NAME = "report.html"
 JSON_NAME = "results.json"
@@ -153,6 +155,9 @@ class ComparisonReport:
         Seed of the resampling, recorded for reproduction.
     title : str, default="Paired comparison"
         Heading of the report.
+    task : str, default="binary"
+        ``"binary"``, ``"multiclass"`` or ``"regression"``; ROC and
+        reliability plots are drawn for binary reports only.
     """
 
     rows: tuple[ComparisonRow, ...]
@@ -163,6 +168,7 @@ class ComparisonReport:
     name_b: str = "B"
     seed: int | None = None
     title: str = "Paired comparison"
+    task: str = "binary"
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON layout: settings, then one record per row (arrays left out)."""
@@ -194,24 +200,35 @@ class ComparisonReport:
 # ---- building a report ---------------------------------------------------------------------
 
 
-def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
-    y = check_labels(y_true, func, pos_label=pos_label)
-    a = check_scores(score_a, func, param="score_a", n=y.shape[0])
-    b = check_scores(score_b, func, param="score_b", n=y.shape[0])
-    if metrics is None:
-        probabilities = all(s.min() >= 0.0 and s.max() <= 1.0 for s in (a, b))
-        metrics = [m.name for m in list_metrics("binary") if "binary" in m.report_default
-                   and (probabilities or not m.needs_probabilities)]
-    elif isinstance(metrics, str) or not isinstance(metrics, Sequence) or not metrics:
+def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label, task, labels):
+    if metrics is not None and (isinstance(metrics, str) or not isinstance(metrics, Sequence)
+                                or not metrics):
         raise ValueError(param_error(func, "metrics", "a non-empty list of metric names", metrics))
+    # The task is read from the data and the first metric (any metric of the
+    # report must then belong to it).
+    known = metrics is not None and isinstance(metrics[0], str) and lookup_metric(metrics[0])
+    first = resolve_metric(metrics[0], func=func, param="metrics") if known else _ANY_METRIC
+    data = task_data_iv(func, y_true, {"score_a": score_a, "score_b": score_b}, first,
+                        task=task, labels=labels, pos_label=pos_label)
+    names = [m for m in list_metrics(data.task)]
+    if metrics is None:
+        probabilities = all(p.min() >= 0.0 and p.max() <= 1.0 for p in data.preds) and (
+            data.task != "multiclass" or data.is_probability)
+        metrics = [m.name for m in names if data.task in m.report_default
+                   and (probabilities or not m.needs_probabilities)
+                   and (data.task != "multiclass" or probabilities or
+                        "predict" in m.response_method["multiclass"])]
     for metric in metrics:
         spec = lookup_metric(metric) if isinstance(metric, str) else None
-        if spec is None or "binary" not in spec.tasks:
-            names = [m.name for m in list_metrics("binary")]
-            check_option(metric, func, "metrics", tuple(names))
-        elif spec.needs_probabilities:
-            for param, s in (("score_a", a), ("score_b", b)):
+        if spec is None or data.task not in spec.tasks:
+            check_option(metric, func, "metrics", tuple(m.name for m in names))
+        elif spec.needs_probabilities and data.task == "binary":
+            for param, s in zip(("score_a", "score_b"), data.preds):
                 check_probabilities(s, func, param)
+    if data.task == "binary":
+        y, a, b = data.y, data.preds[0], data.preds[1]
+    else:
+        y, (a, b) = data.y_call, data.preds_call
     if slices is not None:
         slices = np.asarray(slices)
         if slices.shape != y.shape:
@@ -223,7 +240,7 @@ def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
                     f"shape {slices.shape}",
                 )
             )
-    return y, a, b, tuple(metrics), slices
+    return y, a, b, tuple(metrics), slices, data.task
 
 
 def _slice_masks(y: np.ndarray, slices: np.ndarray | None, slice_name: str):
@@ -253,6 +270,8 @@ def compare_scores(
     groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    task: str | None = None,
+    labels: Any = None,
 ) -> ComparisonReport:
     """Compare two models' scores on several metrics (and slices) with paired bootstrap CIs.
 
@@ -263,13 +282,18 @@ def compare_scores(
     Parameters
     ----------
     y_true : array-like of shape (n,)
-        Binary labels (see :func:`~eval_toolkit.bootstrap_ci`).
-    score_a, score_b : array-like of shape (n,) or (n, 2)
-        Scores of model A (reference) and model B (candidate).
+        Labels or regression targets (see :func:`~eval_toolkit.bootstrap_ci`).
+    score_a, score_b : array-like of shape (n,) or (n, n_classes)
+        Predictions of model A (reference) and model B (candidate), as
+        ``y_score`` of :func:`~eval_toolkit.bootstrap_ci`.
     metrics : list of str, optional
-        Metric names (see :func:`~eval_toolkit.bootstrap_ci`).  Default:
-        ``roc_auc``, ``average_precision``, and ``brier`` and ``ece`` when
-        both scores are probabilities in [0, 1].
+        Metric names of the task (see :func:`~eval_toolkit.metrics.list_metrics`).
+        Default: the registry's report metrics of the task
+        (``MetricSpec.report_default``).  Binary: ``roc_auc``,
+        ``average_precision``, and ``brier`` and ``ece`` when both scores are
+        probabilities in [0, 1]; multiclass: ``log_loss``, ``brier``, ``ece``,
+        ``roc_auc_ovr`` for probability matrices, ``accuracy`` and
+        ``f1_macro`` for labels; regression: MAE, RMSE and R^2.
     slices : array-like of shape (n,), optional
         A slice label per sample; adds one row per metric and distinct value,
         after the rows on all samples.
@@ -281,6 +305,8 @@ def compare_scores(
         As in :func:`~eval_toolkit.paired_bootstrap_diff`, except that
         ``method`` defaults to ``"bca"``.  With ``groups`` every slice
         resamples its own groups.
+    task, labels : optional
+        As in :func:`~eval_toolkit.paired_bootstrap_diff`.
 
     Returns
     -------
@@ -299,8 +325,8 @@ def compare_scores(
     [('roc_auc', 'B'), ('brier', 'B')]
     """
     func = "compare_scores"
-    y, a, b, metrics, slices = _compare_iv(
-        func, y_true, score_a, score_b, metrics, slices, pos_label
+    y, a, b, metrics, slices, task = _compare_iv(
+        func, y_true, score_a, score_b, metrics, slices, pos_label, task, labels
     )
     options = _options_iv(
         func,
@@ -315,12 +341,14 @@ def compare_scores(
     codes = check_groups(groups, func, n=y.shape[0], stratify=stratify)
     rows = tuple(
         _row(y[mask], a[mask], b[mask], metric, slice_label,
-             dict(options, groups=None if codes is None else codes[mask]))
+             dict(options, groups=None if codes is None else codes[mask], task=task,
+                  labels=labels))
         for slice_label, mask in _slice_masks(y, slices, slice_name)
         for metric in metrics
     )
     return ComparisonReport(
-        rows, y, a, b, name_a=name_a, name_b=name_b, seed=seed if isinstance(seed, int) else None
+        rows, y, a, b, name_a=name_a, name_b=name_b, seed=seed if isinstance(seed, int) else None,
+        task=task,
     )
 
 
@@ -482,6 +510,8 @@ def _figures(report: ComparisonReport) -> list[tuple[str, str, str]]:
                 _figure(plotting.plot_bootstrap_distribution, row.ci, size=(6.4, 3.2)),
             )
         )
+    if report.task != "binary":
+        return out
     if all(s.min() >= 0.0 and s.max() <= 1.0 for s in scores.values()):
         out.append(
             (
