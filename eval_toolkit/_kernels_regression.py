@@ -262,3 +262,67 @@ class D2AbsoluteErrorKernel(Kernel):
         score = np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - _safe_divide(num, den)))
         # scikit-learn: not defined on fewer than two samples.
         return np.where(x.sum(axis=1) >= 2, score, np.nan)
+
+
+# ---- evaluation on resampled indices -----------------------------------------------------------
+#
+# With continuous targets nearly every sample is its own cell, so a count
+# matrix costs a bincount and an (r, n) product per resample.  Gathering
+# per-sample values at the drawn indices costs one pass of n per value: these
+# evaluators take an (r, n) index matrix and return (r,) metric values, with
+# the same arithmetic rules as the count kernels above.
+
+
+class MeanOfSamples:
+    """Mean of a per-sample value (MAE, MSE, MAPE, pinball loss), or its root (RMSE).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+        Per-sample value, in the caller's row order.
+    root : bool, default=False
+        Take the square root of the mean (RMSE).
+    """
+
+    def __init__(self, values: np.ndarray, *, root: bool = False) -> None:
+        self._values, self._root = values, root
+
+    def __call__(self, idx: np.ndarray) -> np.ndarray:
+        """Metric of each row of sample indices, idx of shape (r, n) -> (r,)."""
+        mean = np.take(self._values, idx).sum(axis=1) / idx.shape[1]
+        return np.sqrt(mean) if self._root else mean
+
+
+class R2OfSamples:
+    """R^2 of resampled rows: two-pass SST and the force_finite rules of `R2Kernel`.
+
+    Parameters
+    ----------
+    y, pred : ndarray of shape (n,)
+        Targets and predictions, in the caller's row order.
+    """
+
+    def __init__(self, y: np.ndarray, pred: np.ndarray) -> None:
+        self._y, self._sq = y, squared_errors(y, pred)
+
+    def __call__(self, idx: np.ndarray) -> np.ndarray:
+        """Metric of each row of sample indices, idx of shape (r, n) -> (r,)."""
+        y = np.take(self._y, idx)
+        dev = y - (y.sum(axis=1) / idx.shape[1])[:, np.newaxis]
+        sst = (dev * dev).sum(axis=1)
+        sse = np.take(self._sq, idx).sum(axis=1)
+        sst = np.where(y.min(axis=1) == y.max(axis=1), 0.0, sst)
+        ratio = np.divide(sse, sst, out=np.zeros_like(sse), where=sst != 0)
+        score = np.where(sse == 0, 1.0, np.where(sst == 0, 0.0, 1.0 - ratio))
+        return np.where(idx.shape[1] < 2, np.nan, score)
+
+
+def gather_evaluator(kind: str, y: np.ndarray, pred: np.ndarray, **options) -> object:
+    """The index-path evaluator of a regression metric kernel family (see metrics.py)."""
+    if kind == "R2Kernel":
+        return R2OfSamples(y, pred)
+    if kind == "RootMeanSquaredErrorKernel":
+        return MeanOfSamples(squared_errors(y, pred), root=True)
+    if kind == "pinball":
+        return MeanOfSamples(pinball_losses(y, pred, options["alpha"]))
+    return MeanOfSamples(globals()[kind](y, pred))

@@ -11,6 +11,9 @@ on the generic path.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from . import _engine
@@ -69,7 +72,61 @@ def build_statistic(
             kernel = spec.kernel(data.task, y_cells if data.task == "regression"
                                  else y_cells.astype(np.int64), pred, table.mult, **options)
         arms.append(_engine.Arm(fold, kernel))
-    return _engine.KernelStatistic(table, tuple(arms), with_se, bounds)
+    statistic = _engine.KernelStatistic(table, tuple(arms), with_se, bounds)
+    if _gathers(data, metric, statistic, groups):
+        evaluators = tuple(spec.gather(data.y, p, **metric.options) for p in data.preds)
+        return GatherStatistic(statistic, evaluators)
+    return statistic
+
+
+def _gathers(data: TaskData, metric: ResolvedMetric, statistic, groups) -> bool:
+    """Resample indices instead of counts: regression, nearly all cells distinct.
+
+    The studentized interval and the cluster bootstrap keep the count path
+    (influence values and group counts live there).
+    """
+    assert metric.spec is not None
+    return (data.task == "regression" and metric.spec.gather_kind is not None
+            and not statistic.with_se and groups is None
+            and not any(s.uses_multinomial for s in statistic.table.strata))
+
+
+@dataclass(frozen=True)
+class GatherStatistic:
+    """A regression metric on resampled index rows; the rest from the count statistic.
+
+    ``evaluate`` gathers per-sample values at the drawn indices (one pass of n
+    per value and resample) instead of folding them into cell counts.  The
+    point estimate, the closed-form jackknife and the bounds are the count
+    statistic's (``inner``), so intervals use the same leave-one-out values.
+    """
+
+    inner: _engine.KernelStatistic
+    evaluators: tuple[Callable[[np.ndarray], np.ndarray], ...]
+
+    uses_indices = True
+    with_se = False
+
+    @property
+    def tables(self):
+        return self.inner.tables
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        return self.inner.bounds
+
+    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
+        """Return (rows, n_arms) metric values of an (rows, n) index matrix."""
+        return np.column_stack([evaluator(draws[0]) for evaluator in self.evaluators])
+
+    def arm_points(self) -> list[float]:
+        return self.inner.arm_points()
+
+    def point(self) -> float:
+        return self.inner.point()
+
+    def jackknife(self, n_jobs: int = 1):
+        return self.inner.jackknife(n_jobs)
 
 
 def _kernel_applies(data: TaskData, metric: ResolvedMetric) -> bool:

@@ -103,6 +103,10 @@ class MetricSpec:
         scikit-learn scorer names that resolve to this metric.
     report_default : tuple of str
         Tasks whose comparison reports show it when no metric is named.
+    gather_kind : str or None
+        Regression metrics that are functions of per-sample sums: the family
+        of their evaluator on resampled index rows (:meth:`gather`), used
+        when nearly every sample is its own cell.
     kernels : dict of str to callable
         Per task, the factory of the vectorised kernel.
     """
@@ -125,6 +129,7 @@ class MetricSpec:
     task_bounds: Mapping[str, tuple[float, float]] = field(default_factory=dict)
     scorer_names: tuple[str, ...] = ()
     report_default: tuple[str, ...] = ()
+    gather_kind: str | None = None
 
     def bounds_for(self, task: str) -> tuple[float, float]:
         """Range of the metric on ``task``.
@@ -159,6 +164,27 @@ class MetricSpec:
 
         kwargs = {**self.sklearn_kwargs, **self.parameters, **options}
         return functools.partial(getattr(metrics, self.sklearn_function), **kwargs)
+
+    def gather(self, y: np.ndarray, pred: np.ndarray, **options: Any):
+        """The regression evaluator on resampled index rows, or None (see :attr:`gather_kind`).
+
+        Parameters
+        ----------
+        y, pred : ndarray of shape (n,)
+            Targets and predictions.
+        **options
+            Values of :attr:`parameters`.
+
+        Returns
+        -------
+        callable or None
+            ``f(idx) -> values`` for an ``(r, n)`` index matrix.
+        """
+        if self.gather_kind is None:
+            return None
+        from ._kernels_regression import gather_evaluator
+
+        return gather_evaluator(self.gather_kind, y, pred, **{**self.parameters, **options})
 
     def kernel(self, task: str, y: np.ndarray, pred: np.ndarray, mult: np.ndarray,
                **options: Any):
@@ -313,7 +339,8 @@ def _classification_label_specs() -> list[MetricSpec]:
         _spec("accuracy", "accuracy", ("binary", "multiclass"), True,
               {"binary": _PROBA, "multiclass": _PREDICT}, "accuracy_score",
               {"binary": _binary("accuracy"), "multiclass": _confusion("accuracy")},
-              influence=True, thresholded=True, report_default=("multiclass",), scorer_names=("accuracy",)),
+              influence=True, thresholded=True, report_default=("multiclass",),
+              scorer_names=("accuracy",)),
         _spec("balanced_accuracy", "balanced accuracy", ("binary", "multiclass"), True,
               {"binary": _PROBA, "multiclass": _PREDICT}, "balanced_accuracy_score",
               {"binary": _binary("balanced_accuracy"),
@@ -333,7 +360,8 @@ def _classification_label_specs() -> list[MetricSpec]:
                 {"multiclass": _confusion(metric, average)},
                 sklearn_kwargs={"average": average, "zero_division": 0.0},
                 closed_form_loo=False, scorer_names=(f"{metric}_{average}",),
-                report_default=("multiclass",) if (metric, average) == ("f1", "macro") else ()))
+                report_default=(
+                    ("multiclass",) if (metric, average) == ("f1", "macro") else ())))
     specs += [
         _spec("specificity", "specificity", ("binary",), True, {"binary": _PROBA},
               "recall_score", {"binary": _binary("specificity")},
@@ -397,18 +425,22 @@ def _regression_specs() -> list[MetricSpec]:
     inf = (0.0, np.inf)
     return [
         _spec("mean_absolute_error", "MAE", ("regression",), False, reg, "mean_absolute_error",
-              {"regression": _regression("absolute_errors")}, influence=True, bounds=inf,
+              {"regression": _regression("absolute_errors")},
+              gather_kind="absolute_errors", influence=True, bounds=inf,
               scorer_names=("neg_mean_absolute_error",), report_default=("regression",)),
         _spec("mean_squared_error", "MSE", ("regression",), False, reg, "mean_squared_error",
-              {"regression": _regression("squared_errors")}, influence=True, bounds=inf,
+              {"regression": _regression("squared_errors")},
+              gather_kind="squared_errors", influence=True, bounds=inf,
               scorer_names=("neg_mean_squared_error",)),
         _spec("root_mean_squared_error", "RMSE", ("regression",), False, reg,
               "root_mean_squared_error",
-              {"regression": _regression("RootMeanSquaredErrorKernel")}, influence=True,
+              {"regression": _regression("RootMeanSquaredErrorKernel")},
+              gather_kind="RootMeanSquaredErrorKernel", influence=True,
               bounds=inf, scorer_names=("neg_root_mean_squared_error",),
               report_default=("regression",)),
         _spec("r2", "R^2", ("regression",), True, reg, "r2_score",
-              {"regression": _regression("R2Kernel")}, influence=True,
+              {"regression": _regression("R2Kernel")},
+              gather_kind="R2Kernel", influence=True,
               bounds=(-np.inf, 1.0), scorer_names=("r2",), report_default=("regression",)),
         _spec("explained_variance", "explained variance", ("regression",), True, reg,
               "explained_variance_score",
@@ -416,7 +448,8 @@ def _regression_specs() -> list[MetricSpec]:
               bounds=(-np.inf, 1.0), scorer_names=("explained_variance",)),
         _spec("mean_absolute_percentage_error", "MAPE", ("regression",), False, reg,
               "mean_absolute_percentage_error",
-              {"regression": _regression("absolute_percentage_errors")}, influence=True,
+              {"regression": _regression("absolute_percentage_errors")},
+              gather_kind="absolute_percentage_errors", influence=True,
               bounds=inf, scorer_names=("neg_mean_absolute_percentage_error",)),
         _spec("median_absolute_error", "median absolute error", ("regression",), False, reg,
               "median_absolute_error",
@@ -424,6 +457,7 @@ def _regression_specs() -> list[MetricSpec]:
               closed_form_loo=False, bounds=inf, scorer_names=("neg_median_absolute_error",)),
         _spec("mean_pinball_loss", "pinball loss", ("regression",), False, reg,
               "mean_pinball_loss", {"regression": _regression("pinball")},
+              gather_kind="pinball",
               parameters={"alpha": 0.5}, influence=True, bounds=inf),
         _spec("d2_absolute_error", "D^2 absolute error", ("regression",), True, reg,
               "d2_absolute_error_score",

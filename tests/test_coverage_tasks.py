@@ -22,8 +22,8 @@ REPS = 1000
 def test_coverage_of_mae():
     """Regression: pred = y + e, e ~ N(0, 1), so MAE = E|e| = sqrt(2 / pi) exactly.
 
-    n = 200 samples, 500 resamples per interval; measured coverage 0.949
-    (seed 2027).
+    n = 200 samples, 500 resamples per interval; measured coverage 0.940
+    (seed 2027; the BCa interval of a mean is slightly short at n = 200).
     """
     n, truth = 200, np.sqrt(2 / np.pi)
     data_seeds, boot_seeds = np.random.SeedSequence(2027).spawn(2)
@@ -47,7 +47,8 @@ def test_coverage_of_multiclass_log_loss():
     """Multiclass: log loss of fixed probabilities P[x] under y | x ~ Q[x], known exactly.
 
     n = 300 samples (9 distinct cells, so the multinomial sampler), 1000
-    resamples per interval; measured coverage 0.946 (seed 2028).
+    resamples per interval; population log loss 0.9191; measured coverage
+    0.947 (seed 2028).
     """
     n = 300
     truth = float(np.mean((Q * -np.log(P)).sum(axis=1)))

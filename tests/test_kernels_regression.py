@@ -123,3 +123,24 @@ def test_registry_references_are_the_sklearn_functions():
     assert get_metric("neg_root_mean_squared_error").reference().func is (
         metrics.root_mean_squared_error
     )
+
+
+@pytest.mark.parametrize("name", [m.name for m in list_metrics("regression") if m.gather_kind])
+@settings(max_examples=60, deadline=None)
+@given(data=cells_and_counts(max_cells=30), seed=st.integers(0, 2**32 - 1))
+def test_index_evaluator_matches_sklearn(name, data, seed):
+    y, pred, _, _ = data
+    spec = get_metric(name)
+    options = {"alpha": 0.3} if name == "mean_pinball_loss" else {}
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, y.shape[0], size=(3, y.shape[0]))
+    values = spec.gather(y, pred, **options)(idx)
+    for rows, value in zip(idx, values, strict=True):
+        yy, pp = y[rows], pred[rows]
+        if name == "r2" and _constant(yy) and yy.size >= 2:
+            assert value == (1.0 if np.sum((yy - pp) ** 2) == 0 else 0.0)
+            continue
+        expected = _reference(name, yy, pp, **options)
+        assert math.isclose(value, expected, rel_tol=TOL, abs_tol=TOL) or (
+            np.isnan(value) and np.isnan(expected)
+        ), (value, expected)
