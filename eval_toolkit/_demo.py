@@ -12,12 +12,12 @@ the bootstrap.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
-from .report import ComparisonReport, ComparisonRow, compare_scores
+from ._validation import Resampling
+from .report import ComparisonReport, ComparisonRow, build_comparison
 
 __all__: list[str] = []
 
@@ -90,28 +90,27 @@ def operating_point_row(val: Scores, test: Scores, **bootstrap) -> ComparisonRow
     )
 
 
-def run_demo(
-    *,
-    n_resamples: int = 2000,
-    seed: int = 42,
-    n_jobs: int = -1,
-    method: str = "bca",
-    confidence: float = 0.95,
-    progress: bool = False,
-) -> ComparisonReport:
-    """Train, score and compare the two demo models; return the report."""
+def run_demo(resampling: Resampling) -> ComparisonReport:
+    """Train, score and compare the two demo models; return the report.
+
+    ``resampling`` is validated by the command line; the operating-point row
+    goes through the public function, which checks the demo's own data.
+    """
     val, test = fit_and_score()
-    bootstrap: dict[str, Any] = dict(
-        n_resamples=n_resamples,
-        confidence=confidence,
-        method=method,
-        seed=seed,
-        n_jobs=n_jobs,
-        progress=progress,
+    y = test.y.astype(bool)
+    report = build_comparison(
+        "eval-toolkit demo",
+        y,
+        test.a,
+        test.b,
+        metrics=None,  # the registry's binary report metrics
+        slices=None,
+        slice_name="slice",
+        name_a=NAME_A,
+        name_b=NAME_B,
+        resampling=resampling,
+        stratify=False,
     )
-    report = compare_scores(
-        test.y, test.a, test.b, name_a=NAME_A, name_b=NAME_B, **bootstrap
-    )
-    op_row = operating_point_row(val, test, **bootstrap)
+    op_row = operating_point_row(val, test, **asdict(resampling))
     title = f"Demo: {NAME_B} (B) vs {NAME_A} (A), breast-cancer test split"
     return replace(report, rows=report.rows + (op_row,), title=title)

@@ -16,20 +16,189 @@ n = 10**7 samples uses a few arrays of 10**7 entries (~80 MB each) per worker.
 from __future__ import annotations
 
 import functools
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from ._intervals import Interval, JackknifeSets, bootstrap_interval
 from ._kernels import Kernel, cell_scores, make_kernel
 from ._parallel import parallel_map
 from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
+from ._results import PairedBootstrapCI
+from ._validation import Resampling, param_error
+from ._warnings import warn
 
 __all__: list[str] = []
 
 _WARN_DEGENERATE = 0.01
 _MAX_DEGENERATE = 0.5
+
+
+@runtime_checkable
+class Statistic(Protocol):
+    """What the engine needs of a statistic (kernel, generic or operating-point).
+
+    ``evaluate`` returns one column per arm (one arm: the metric; two arms:
+    A then B, delta = B - A), followed by the standard error of the statistic
+    in each resample when ``with_se`` is true.
+    """
+
+    #: Draw resampled index arrays (True) or cell-count tables (False).
+    uses_indices: bool
+    #: ``evaluate`` appends the per-resample standard error (studentized intervals).
+    with_se: bool
+
+    @property
+    def tables(self) -> tuple[CellTable, ...]:
+        """Cell tables resampled independently (one per data set)."""
+        ...
+
+    def evaluate(self, draws: list[Any]) -> np.ndarray:
+        """(rows, n_arms [+ 1]) values for one draw per table.
+
+        A draw is a (rows, k) count matrix, or with ``uses_indices`` a (rows, n)
+        index matrix (a list of index arrays under the cluster bootstrap).
+        """
+        ...
+
+    def point(self) -> float:
+        """The statistic on the full data (NaN when undefined)."""
+        ...
+
+    def jackknife(self, n_jobs: int = 1) -> JackknifeSets:
+        """Leave-one-out values and their multiplicities, one set per independent sample."""
+        ...
+
+
+@runtime_checkable
+class StudentizedStatistic(Statistic, Protocol):
+    """A statistic with a closed-form standard error (needed by studentized intervals only)."""
+
+    @property
+    def bounds(self) -> tuple[float, float]:
+        """Range of the statistic (the studentized interval stays inside it)."""
+        ...
+
+    def se_hat(self) -> float:
+        """Standard error of the statistic on the full data."""
+        ...
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the pipeline returns: estimate, kept distribution, interval, dropped count."""
+
+    point: float
+    distribution: np.ndarray  # statistic per valid resample (delta B - A for two arms)
+    interval: Interval
+    n_degenerate: int
+    arm_values: tuple[float, ...] = ()  # each arm's metric on the full data, when known
+    arm_distribution: np.ndarray | None = None  # (B, n_arms) per-arm values, same resamples
+
+    def arm_interval(self, arm: int, confidence: float) -> tuple[float, float]:
+        """Percentile interval of one arm's metric, from the same resamples (free)."""
+        assert self.arm_distribution is not None
+        interval = bootstrap_interval("percentile", self.arm_distribution[:, arm],
+                                      self.arm_values[arm], confidence)
+        return interval.low, interval.high
+
+    def paired_result(
+        self, resampling: Resampling, *, n_samples: int, metric: str, **fields: Any
+    ) -> PairedBootstrapCI:
+        """The outcome of a two-arm statistic as a :class:`PairedBootstrapCI`.
+
+        ``fields``: further result fields (``greater_is_better``, ``task``).
+        Each arm's value and percentile interval are added when known.
+        """
+        if self.arm_values:
+            fields.update(
+                value_a=self.arm_values[0], value_b=self.arm_values[1],
+                ci_a=self.arm_interval(0, resampling.confidence),
+                ci_b=self.arm_interval(1, resampling.confidence),
+            )
+        return PairedBootstrapCI.from_distribution(
+            self.point,
+            self.distribution,
+            self.interval,
+            confidence=resampling.confidence,
+            method=resampling.method,
+            n_degenerate=self.n_degenerate,
+            n_samples=n_samples,
+            metric=metric,
+            **fields,
+        )
+
+
+def run(
+    statistic: Statistic,
+    resampling: Resampling,
+    *,
+    func: str,
+    label: str,
+    description: str,
+    check_point: Callable[[float], None],
+) -> Outcome:
+    """The one bootstrap pipeline: point -> distribution -> drop degenerate -> interval.
+
+    ``check_point(point)`` runs before any resampling: it raises when the
+    statistic is undefined on the full data (the caller knows which argument
+    to blame) and may warn about the data.  ``func`` and ``label`` name the
+    public function and the metric in degenerate-resample messages.  Kernel
+    and generic statistics also report each arm's value (``arm_points``).
+    """
+    arm_points = getattr(statistic, "arm_points", None)
+    arm_values = tuple(float(v) for v in arm_points()) if arm_points is not None else ()
+    point = statistic.point() if not arm_values else (
+        arm_values[0] if len(arm_values) == 1 else arm_values[1] - arm_values[0])
+    check_point(point)
+    values = bootstrap_distribution(
+        statistic,
+        resampling.n_resamples,
+        resampling.seed,
+        n_jobs=resampling.n_jobs,
+        description=description,
+        progress=resampling.progress,
+    )
+    values, n_degenerate = drop_degenerate(values, func, label)
+    n_arms = values.shape[1] - int(statistic.with_se)
+    theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
+    se_b = se_hat = None
+    bounds = (-np.inf, np.inf)
+    if resampling.method == "studentized":
+        # Validation admits "studentized" only for metrics with influence values.
+        assert statistic.with_se and isinstance(statistic, StudentizedStatistic)
+        se_b, se_hat, bounds = values[:, n_arms], statistic.se_hat(), statistic.bounds
+    interval = bootstrap_interval(
+        resampling.method,
+        theta_b,
+        point,
+        resampling.confidence,
+        jackknife=lambda: statistic.jackknife(resampling.n_jobs),
+        se_b=se_b,
+        se_hat=se_hat,
+        bounds=bounds,
+    )
+    return Outcome(point, theta_b, interval, n_degenerate, arm_values,
+                   values[:, :n_arms] if arm_values else None)
+
+
+def undefined_metric_error(func: str, y: np.ndarray, label: str) -> ValueError:
+    """The error of a named or custom metric undefined on the full data (binary labels)."""
+    present = sorted(set(y.tolist()))
+    got = "only the positive class" if present == [True] else "only the negative class"
+    if len(present) == 2:
+        got = "labels for which it is undefined"
+    return ValueError(
+        param_error(
+            func,
+            "y_true",
+            f"such that {label} is defined on the full data "
+            "(both classes present, and predicted positives for precision)",
+            got,
+        )
+    )
 
 
 class DegenerateResampleWarning(UserWarning):
@@ -53,11 +222,11 @@ def drop_degenerate(values: np.ndarray, func: str, label: str) -> tuple[np.ndarr
             f"drop without bias. {advice.capitalize()}."
         )
     if share > _WARN_DEGENERATE:
-        warnings.warn(
+        # The message names the public function; the warning points at the user's call.
+        warn(
             f"{func}: {n_degenerate} of {values.shape[0]} resamples ({share:.1%}) left "
             f"{label} undefined and were dropped; {advice}.",
             DegenerateResampleWarning,
-            stacklevel=2,  # the message names the public function
         )
     return values[valid], n_degenerate
 
@@ -71,17 +240,16 @@ class SmallSampleWarning(UserWarning):
     """Too few samples of a class for any bootstrap interval to be trusted."""
 
 
-def warn_if_few_in_class(y: np.ndarray, func: str) -> None:
-    """Warn when the smaller class has fewer than ``MIN_CLASS_COUNT`` samples."""
+def warn_if_few_in_class(y: np.ndarray, func: str, where: str = "") -> None:
+    """Warn when the smaller class of binary ``y`` has fewer than ``MIN_CLASS_COUNT`` samples."""
     n_pos = int(np.count_nonzero(y))
     smaller, name = min((n_pos, "positive"), (y.shape[0] - n_pos, "negative"))
     if smaller < MIN_CLASS_COUNT:
-        warnings.warn(
-            f"{func}: only {smaller} {name} samples. With fewer than {MIN_CLASS_COUNT} in a "
+        warn(
+            f"{func}: only {smaller} {name} samples{where}. With fewer than {MIN_CLASS_COUNT} in a "
             "class no bootstrap interval method keeps its confidence level (see 'Coverage' in "
             "the user guide); read the interval as rough and report the class counts.",
             SmallSampleWarning,
-            stacklevel=3,
         )
 
 
@@ -215,7 +383,7 @@ class KernelStatistic:
         values = self.arm_points()
         return values[0] if len(values) == 1 else values[1] - values[0]
 
-    def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+    def jackknife(self, n_jobs: int = 1) -> JackknifeSets:
         """Leave-one-out values per resampling unit, one set per independent sample.
 
         Units are the joint cells (closed forms in the kernels, so ``n_jobs``
@@ -224,7 +392,8 @@ class KernelStatistic:
         """
         clusters = self.table.clusters
         if clusters is not None:
-            loo_g = np.concatenate([self._delta(rows) for rows in clusters.loo_counts(self.table.mult)])
+            loo_counts = clusters.loo_counts(self.table.mult)
+            loo_g = np.concatenate([self._delta(rows) for rows in loo_counts])
             return [(loo_g, np.ones(clusters.n_groups))]
         loo = [arm.kernel.loo()[arm.fold.mapping] for arm in self.arms]
         values = loo[0] if len(loo) == 1 else loo[1] - loo[0]
@@ -312,7 +481,7 @@ class GenericStatistic:
         values = self.arm_points()
         return values[0] if len(values) == 1 else values[1] - values[0]
 
-    def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
+    def jackknife(self, n_jobs: int = 1) -> JackknifeSets:
         """Leave-one-out values per distinct cell (the metric only sees the multiset),
         or per group under the cluster bootstrap."""
         clusters = self.table.clusters
@@ -361,7 +530,7 @@ def generic_statistic(
     return GenericStatistic(metric, y_call, tuple(scores), table, representatives, n_classes)
 
 
-def run_block(statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:
+def run_block(statistic: Statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:
     """Compute one block of resamples; the work unit shipped to workers."""
     seed_seq, rows = block
     rng = np.random.default_rng(seed_seq)
@@ -387,7 +556,7 @@ def fresh_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSeq
 
 
 def bootstrap_distribution(
-    statistic,
+    statistic: Statistic,
     n_resamples: int,
     seed: int | np.random.SeedSequence,
     *,

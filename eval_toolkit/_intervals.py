@@ -228,7 +228,9 @@ def _bca(values: np.ndarray, theta_hat: float, accel: float, alpha: float) -> In
     return Interval(low, high, _floor_p(_smallest_level(excludes_zero), values.shape[0]))
 
 
-def _bca_endpoints(values: np.ndarray, z0: float, accel: float, alpha: float) -> tuple[float, float]:
+def _bca_endpoints(
+    values: np.ndarray, z0: float, accel: float, alpha: float
+) -> tuple[float, float]:
     z = ndtri(np.array([alpha, 1 - alpha]))
     with np.errstate(divide="ignore", invalid="ignore"):
         adjusted = np.nan_to_num(ndtr(z0 + (z0 + z) / (1 - accel * (z0 + z))), nan=0.5)

@@ -245,18 +245,6 @@ def _clusters(groups: np.ndarray, inverse: np.ndarray, k: int) -> Clusters:
     return Clusters(members, order, starts)
 
 
-def fold_counts(counts: np.ndarray, mapping: np.ndarray, width: int) -> np.ndarray:
-    """Sum the columns of ``counts`` that ``mapping`` sends to the same target.
-
-    Turns joint-cell counts (label, score_a, score_b) into one arm's
-    (label, score) cell counts, for every row at once.
-    """
-    rows = counts.shape[0]
-    target = mapping[None, :] + (np.arange(rows) * width)[:, None]
-    folded = np.bincount(target.ravel(), weights=counts.ravel(), minlength=rows * width)
-    return folded.reshape(rows, width)
-
-
 def block_sizes(n_resamples: int) -> list[int]:
     """Sizes of the blocks that make up ``n_resamples`` resamples."""
     full, rest = divmod(n_resamples, BLOCK_SIZE)

@@ -50,6 +50,17 @@ class TaskData:
     def n_classes(self) -> int:
         return 0 if self.classes is None else int(self.classes.shape[0])
 
+    def subset(self, mask: np.ndarray) -> TaskData:
+        """The same data restricted to ``mask`` (a slice); classes are kept."""
+        return TaskData(self.task, self.y[mask], tuple(p[mask] for p in self.preds),
+                        self.y_call[mask], tuple(p[mask] for p in self.preds_call),
+                        self.classes, self.fixed_labels)
+
+
+def binary_data(y: np.ndarray, scores: tuple[np.ndarray, ...]) -> TaskData:
+    """Binary inputs the caller validated already (bool labels, float scores)."""
+    return TaskData("binary", y, scores, y.astype(np.int64), scores)
+
 
 def task_data_iv(
     func: str,
@@ -76,11 +87,18 @@ def task_data_iv(
     if task == "multiclass":
         return _multiclass_iv(func, y, preds, metric, labels, y_param)
     y_bool = check_labels(y, func, param=y_param, pos_label=pos_label)
-    scores = tuple(check_scores(v, func, param=p, n=y.shape[0]) for p, v in preds.items())
+    return binary_scores_iv(func, y_bool, preds, metric)
+
+
+def binary_scores_iv(
+    func: str, y: np.ndarray, raw_preds: dict[str, Any], metric: ResolvedMetric
+) -> TaskData:
+    """Binary task with labels validated by the caller (bool): check the scores only."""
+    scores = tuple(check_scores(v, func, param=p, n=y.shape[0]) for p, v in raw_preds.items())
     if metric.spec is not None and metric.spec.needs_probabilities:
-        for p, s in zip(preds, scores):
+        for p, s in zip(raw_preds, scores):
             check_probabilities(s, func, p)
-    return TaskData("binary", y_bool, scores, y_bool.astype(np.int64), scores)
+    return binary_data(y, scores)
 
 
 def _task_iv(func, y, preds, metric, task, labels, y_param) -> str:

@@ -9,6 +9,8 @@ instead."
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -35,17 +37,17 @@ def check_int(value: Any, func: str, param: str, *, low: int, high: int | None =
     raise ValueError(param_error(func, param, f"an int {bound}", value))
 
 
-def check_n_jobs(n_jobs: Any, func: str) -> int:
+def check_n_jobs(n_jobs: Any, func: str, *, param: str = "n_jobs") -> int:
     """Check ``n_jobs``: a positive int or -1 (all cores); 0 is a typo."""
     if isinstance(n_jobs, numbers.Integral) and not isinstance(n_jobs, (bool, np.bool_)):
         n_jobs = int(n_jobs)
         if n_jobs == 0:
             raise ValueError(
-                param_error(func, "n_jobs", "a positive int or -1 (use 1 or -1, not 0)", n_jobs)
+                param_error(func, param, "a positive int or -1 (use 1 or -1, not 0)", n_jobs)
             )
         if n_jobs >= 1 or n_jobs == -1:
             return int(n_jobs)
-    raise ValueError(param_error(func, "n_jobs", "a positive int or -1 (all cores)", n_jobs))
+    raise ValueError(param_error(func, param, "a positive int or -1 (all cores)", n_jobs))
 
 
 def check_open_unit(value: Any, func: str, param: str) -> float:
@@ -173,7 +175,47 @@ def check_bool(value: Any, func: str, param: str) -> bool:
     raise ValueError(param_error(func, param, "a bool", value))
 
 
-def check_groups(groups: Any, func: str, *, n: int, stratify: bool = False) -> np.ndarray | None:
+@dataclass(frozen=True)
+class Resampling:
+    """Validated resampling options of one bootstrap call (see :func:`check_resampling`).
+
+    Entry points validate these once and pass the object down; nothing below
+    re-checks it.
+    """
+
+    n_resamples: int
+    confidence: float
+    method: str
+    seed: int | np.random.SeedSequence
+    n_jobs: int
+    progress: bool = False
+
+
+def check_resampling(
+    func: str,
+    *,
+    n_resamples: Any,
+    confidence: Any,
+    method: Any,
+    seed: Any,
+    n_jobs: Any,
+    progress: Any = False,
+    methods: Sequence[str],
+) -> Resampling:
+    """Check the options every bootstrap entry point shares; ``methods``: the allowed ones."""
+    return Resampling(
+        n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
+        confidence=check_open_unit(confidence, func, "confidence"),
+        method=check_option(method, func, "method", tuple(methods)),
+        seed=check_seed(seed, func),
+        n_jobs=check_n_jobs(n_jobs, func),
+        progress=check_bool(progress, func, "progress"),
+    )
+
+
+def check_groups(
+    groups: Any, func: str, *, n: int, stratify: bool = False, param: str = "groups"
+) -> np.ndarray | None:
     """Return cluster ids as dense int64 codes ``0..G-1`` (or None without groups).
 
     Any hashable ids of one kind are accepted, as in scikit-learn's group
@@ -184,23 +226,28 @@ def check_groups(groups: Any, func: str, *, n: int, stratify: bool = False) -> n
     g = np.asarray(groups)
     if g.ndim != 1 or g.shape[0] != n:
         raise ValueError(
-            param_error(func, "groups", f"a 1-D array of length {n} (one id per row)",
+            param_error(func, param, f"a 1-D array of length {n} (one id per row)",
                         f"shape {g.shape}")
         )
     if g.dtype.kind == "f" and not np.all(np.isfinite(g)):
-        raise ValueError(param_error(func, "groups", "free of NaN and inf", "non-finite ids"))
+        raise ValueError(param_error(func, param, "free of NaN and inf", "non-finite ids"))
     try:
-        codes = np.unique(g, return_inverse=True)[1].reshape(-1)
+        codes = group_codes(g)
     except TypeError:
         raise ValueError(
-            param_error(func, "groups", "ids of one comparable kind (ints or strings)",
+            param_error(func, param, "ids of one comparable kind (ints or strings)",
                         "mixed or unorderable values")
         ) from None
     if codes.max(initial=0) < 1:
-        raise ValueError(param_error(func, "groups", "at least 2 distinct groups", "1 group"))
+        raise ValueError(param_error(func, param, "at least 2 distinct groups", "1 group"))
     if stratify:
         raise ValueError(
             param_error(func, "stratify", "False when groups are given (the cluster bootstrap "
                         "resamples whole groups, which may hold both classes)", stratify)
         )
-    return codes.astype(np.int64)
+    return codes
+
+
+def group_codes(groups: np.ndarray) -> np.ndarray:
+    """Dense int64 codes ``0..G-1`` of cluster ids, in sorted order of the ids."""
+    return np.unique(groups, return_inverse=True)[1].reshape(-1).astype(np.int64)

@@ -1,11 +1,11 @@
 """Bootstrap confidence intervals and paired model comparisons.
 
-Named metrics run on vectorised count kernels: the data are compressed to
-distinct (label, score) cells and each resample is a vector of cell counts,
-an exact equivalent of index resampling (see ``eval_toolkit._resample``).
-Any other callable ``metric(y_true, y_score) -> float`` runs on resampled
-index arrays, one call per resample, still in parallel blocks and
-bit-reproducibly.
+Binary, multiclass and regression tasks.  Metrics of the registry
+(:mod:`eval_toolkit.metrics`) run on vectorised kernels: the data are
+compressed to distinct cells and each resample is a vector of cell counts, an
+exact equivalent of index resampling (see ``eval_toolkit._resample``).  Any
+other callable ``metric(y_true, y_pred) -> float`` runs on resampled index
+arrays, one call per resample, still in parallel blocks and bit-reproducibly.
 
 Every function takes ``n_jobs`` (default 1, sequential) and ``seed``; results
 are bit-identical for any ``n_jobs``, batching and joblib backend.
@@ -21,18 +21,18 @@ import numpy as np
 
 from . import _engine
 from ._engine import DegenerateResampleWarning, SmallSampleWarning
-from ._intervals import bootstrap_interval
+from ._intervals import CI_METHODS
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error
 from ._task_statistics import build_statistic
 from ._tasks import TaskData, task_data_iv
 from ._validation import (
+    Resampling,
     check_bool,
     check_groups,
     check_int,
-    check_n_jobs,
     check_open_unit,
     check_option,
-    check_seed,
+    check_resampling,
     param_error,
 )
 from .metrics import ResolvedMetric, resolve_metric
@@ -52,24 +52,24 @@ MetricLike = str | Callable[[np.ndarray, np.ndarray], float]
 
 
 @dataclass(frozen=True)
-class _Problem:
+class Problem:
     """Validated inputs of one bootstrap call."""
 
     func: str
     data: TaskData
     metric: ResolvedMetric
-    n_resamples: int
-    confidence: float
-    method: str
-    seed: int | np.random.SeedSequence
-    n_jobs: int
+    resampling: Resampling
     stratify: bool
-    progress: bool
-    groups: np.ndarray | None = None
+    groups: np.ndarray | None = None  # dense cluster codes 0..G-1 (cluster bootstrap)
 
     @property
     def label(self) -> str:
         return self.metric.label
+
+    @property
+    def y(self) -> np.ndarray:
+        """Labels (bool, binary), class codes (multiclass) or targets (regression)."""
+        return self.data.y
 
 
 def _problem_iv(
@@ -78,29 +78,55 @@ def _problem_iv(
     raw_scores: dict[str, Any],
     metric: Any,
     *,
-    n_resamples: Any,
-    confidence: Any,
-    method: Any,
-    seed: Any,
-    n_jobs: Any,
     stratify: Any,
     pos_label: Any,
-    progress: Any = False,
+    groups: Any = None,
     task: Any = None,
     labels: Any = None,
-    groups: Any = None,
-) -> _Problem:
+    **options: Any,
+) -> Problem:
     """Validate everything once; the engine assumes valid input from here on."""
+    resampling = check_resampling(func, methods=CI_METHODS, **options)
+    stratify = check_bool(stratify, func, "stratify")
     resolved = resolve_metric(metric, func=func)
     data = task_data_iv(func, y_true, raw_scores, resolved, task=task, labels=labels,
                         pos_label=pos_label)
-    stratify = check_bool(stratify, func, "stratify")
+    codes = check_groups(groups, func, n=data.y.shape[0], stratify=stratify)
+    return checked_problem(func, data, resolved, resampling, stratify, codes)
+
+
+def checked_problem(
+    func: str,
+    data: TaskData,
+    metric: ResolvedMetric,
+    resampling: Resampling,
+    stratify: bool,
+    groups: np.ndarray | None = None,
+) -> Problem:
+    """Check what depends on the data, the metric and the options together.
+
+    The entry for callers that validated their own parameters already (the
+    meta-estimators of :mod:`eval_toolkit.compare`, the reports): ``data`` from
+    ``task_data_iv``, ``metric`` from :func:`~eval_toolkit.metrics.resolve_metric`,
+    ``groups`` as dense codes (see ``check_groups``).
+    """
     if stratify and data.task == "regression":
         raise ValueError(param_error(func, "stratify", "False for regression targets (there "
                                      "are no classes to resample within)", stratify))
-    codes = check_groups(groups, func, n=data.y.shape[0], stratify=stratify)
-    method = resolved.check_method(method, func)
-    if method == "studentized" and codes is not None:
+    check_studentized(func, resampling.method, metric, groups)
+    return Problem(func=func, data=data, metric=metric, resampling=resampling,
+                   stratify=stratify, groups=groups)
+
+
+def check_studentized(
+    func: str, method: str, metric: ResolvedMetric, groups: np.ndarray | None
+) -> None:
+    """``method="studentized"`` needs a closed-form standard error: a metric with
+    influence values (:meth:`ResolvedMetric.check_method`), and rows resampled one
+    by one (no groups)."""
+    if method != "studentized":
+        return
+    if groups is not None:
         raise ValueError(
             param_error(
                 func,
@@ -110,101 +136,44 @@ def _problem_iv(
                 method,
             )
         )
-    return _Problem(
-        func=func,
-        data=data,
-        metric=resolved,
-        n_resamples=check_int(n_resamples, func, "n_resamples", low=1),
-        confidence=check_open_unit(confidence, func, "confidence"),
-        method=method,
-        seed=check_seed(seed, func),
-        n_jobs=check_n_jobs(n_jobs, func),
-        stratify=stratify,
-        progress=check_bool(progress, func, "progress"),
-        groups=codes,
-    )
+    metric.check_method(method, func)
 
 
-def _check_point(problem: _Problem, values: list[float]) -> None:
-    if all(np.isfinite(values)):
-        return
+def _statistic(problem: Problem, opts: _engine.KernelOptions):
+    return build_statistic(problem.data, problem.metric, opts, stratify=problem.stratify,
+                           with_se=problem.resampling.method == "studentized",
+                           groups=problem.groups)
+
+
+def _check_point(problem: Problem, point: float) -> None:
+    """Before resampling: the metric must be defined on the full data; warn on tiny classes."""
     data = problem.data
     if data.task == "binary":
-        present = sorted(set(data.y.tolist()))
-        got = "only the positive class" if present == [True] else "only the negative class"
-        if len(present) == 2:
-            got = "labels for which it is undefined"
-        expected = "both classes present, and predicted positives for precision"
-    elif data.task == "multiclass":
+        if not np.isfinite(point):
+            raise _engine.undefined_metric_error(problem.func, data.y, problem.label)
+        _engine.warn_if_few_in_class(data.y, problem.func)
+        return
+    if np.isfinite(point):
+        return
+    if data.task == "multiclass":
         got = f"{np.unique(data.y).shape[0]} of {data.n_classes} classes present"
         expected = "every class present for ROC AUC"
     else:
-        got = f"{data.y.shape[0]} targets"
-        expected = "at least two targets for R^2"
-    raise ValueError(
-        param_error(
-            problem.func,
-            "y_true",
-            f"such that {problem.label} is defined on the full data ({expected})",
-            got,
-        )
-    )
+        got, expected = f"{data.y.shape[0]} targets", "at least two targets for R^2"
+    raise ValueError(param_error(problem.func, "y_true", f"such that {problem.label} is "
+                                 f"defined on the full data ({expected})", got))
 
 
-@dataclass(frozen=True)
-class _Outcome:
-    """Point values and bootstrap distributions of one run."""
-
-    arm_values: tuple[float, ...]  # each model's metric on the full data
-    arm_b: np.ndarray  # (B, n_arms) per-model values on the kept resamples
-    theta_b: np.ndarray  # statistic (one model's value, or B - A) per kept resample
-    interval: Any
-    n_degenerate: int
-
-    @property
-    def point(self) -> float:
-        v = self.arm_values
-        return v[0] if len(v) == 1 else v[1] - v[0]
-
-    def arm_interval(self, arm: int, confidence: float) -> tuple[float, float]:
-        """Percentile interval of one model's value, from the same resamples."""
-        interval = bootstrap_interval("percentile", self.arm_b[:, arm], self.arm_values[arm],
-                                      confidence)
-        return interval.low, interval.high
-
-
-def _run(problem: _Problem, opts: _engine.KernelOptions, description: str) -> _Outcome:
-    """Shared body: statistic, distribution, degenerate handling, interval."""
-    statistic = build_statistic(problem.data, problem.metric, opts, stratify=problem.stratify,
-                                with_se=problem.method == "studentized", groups=problem.groups)
-    arm_values = tuple(float(v) for v in statistic.arm_points())
-    _check_point(problem, list(arm_values))
-    if problem.data.task == "binary":
-        _engine.warn_if_few_in_class(problem.data.y, problem.func)
-    values = _engine.bootstrap_distribution(
-        statistic,
-        problem.n_resamples,
-        problem.seed,
-        n_jobs=problem.n_jobs,
+def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
+    """Build the statistic and run the engine's one pipeline on it."""
+    return _engine.run(
+        _statistic(problem, opts),
+        problem.resampling,
+        func=problem.func,
+        label=problem.label,
         description=description,
-        progress=problem.progress,
+        check_point=lambda point: _check_point(problem, point),
     )
-    n_arms = len(problem.data.preds)
-    values, n_degenerate = _engine.drop_degenerate(values, problem.func, problem.label)
-    theta_b = values[:, 0] if n_arms == 1 else values[:, 1] - values[:, 0]
-    studentized = problem.method == "studentized"
-    point = arm_values[0] if n_arms == 1 else arm_values[1] - arm_values[0]
-    interval = bootstrap_interval(
-        problem.method,
-        theta_b,
-        point,
-        problem.confidence,
-        jackknife=lambda: statistic.jackknife(problem.n_jobs),
-        se_b=values[:, n_arms] if studentized else None,
-        se_hat=statistic.se_hat() if studentized else None,
-        bounds=statistic.bounds if studentized else (-np.inf, np.inf),
-    )
-    return _Outcome(arm_values, values[:, :n_arms], theta_b, interval, n_degenerate)
 
 
 def bootstrap_ci(
@@ -300,7 +269,7 @@ def bootstrap_ci(
     >>> score = np.clip(0.3 * y + rng.uniform(0, 0.7, 500), 0, 1)
     >>> ci = bootstrap_ci(y, score, "roc_auc", n_resamples=500)
     >>> round(ci.point_estimate, 3), ci.ci_low < ci.point_estimate < ci.ci_high
-    (0.715, True)
+    (0.858, True)
     """
     func = "bootstrap_ci"
     problem = _problem_iv(
@@ -320,21 +289,26 @@ def bootstrap_ci(
         task=task,
         labels=labels,
     )
+    return ci_result(problem)
+
+
+def ci_result(problem: Problem) -> BootstrapCI:
+    """The bootstrap CI of a validated one-arm problem (see :func:`checked_problem`)."""
     out = _run(problem, _engine.KernelOptions(), "bootstrap CI")
     return BootstrapCI(
-        point_estimate=out.point,
+        point_estimate=float(out.point),
         ci_low=out.interval.low,
         ci_high=out.interval.high,
-        confidence=problem.confidence,
-        n_resamples=int(out.theta_b.shape[0]),
-        method=problem.method,
-        std_error=_std_error(out.theta_b),
+        confidence=problem.resampling.confidence,
+        n_resamples=int(out.distribution.shape[0]),
+        method=problem.resampling.method,
+        std_error=_std_error(out.distribution),
         n_degenerate=out.n_degenerate,
-        n_samples=int(problem.data.y.shape[0]),
+        n_samples=int(problem.y.shape[0]),
         metric=problem.label,
         greater_is_better=problem.metric.greater_is_better,
         task=problem.data.task,
-        distribution=out.theta_b,
+        distribution=out.distribution,
     )
 
 
@@ -350,22 +324,16 @@ def _paired(
     problem = _problem_iv(
         func, y_true, {"y_score_a": y_score_a, "y_score_b": y_score_b}, metric, **kwargs
     )
-    out = _run(problem, opts, f"{func} ({problem.label})")
-    return PairedBootstrapCI.from_distribution(
-        out.point,
-        out.theta_b,
-        out.interval,
-        confidence=problem.confidence,
-        method=problem.method,
-        n_degenerate=out.n_degenerate,
-        n_samples=int(problem.data.y.shape[0]),
-        metric=problem.label,
-        value_a=out.arm_values[0],
-        value_b=out.arm_values[1],
-        ci_a=out.arm_interval(0, problem.confidence),
-        ci_b=out.arm_interval(1, problem.confidence),
-        greater_is_better=problem.metric.greater_is_better,
-        task=problem.data.task,
+    return paired_result(problem, opts)
+
+
+def paired_result(problem: Problem, opts: _engine.KernelOptions | None = None) -> PairedBootstrapCI:
+    """The paired bootstrap of a validated two-arm problem (see :func:`checked_problem`)."""
+    opts = _engine.KernelOptions() if opts is None else opts
+    out = _run(problem, opts, f"{problem.func} ({problem.label})")
+    return out.paired_result(
+        problem.resampling, n_samples=int(problem.y.shape[0]), metric=problem.label,
+        greater_is_better=problem.metric.greater_is_better, task=problem.data.task,
     )
 
 

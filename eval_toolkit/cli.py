@@ -21,11 +21,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._validation import (
+    Resampling,
     check_int,
     check_labels,
     check_n_jobs,
     check_open_unit,
     check_scores,
+    group_codes,
     param_error,
 )
 from .metrics import list_metrics
@@ -283,20 +285,16 @@ def build_parser() -> argparse.ArgumentParser:
 # ---- option and column checks --------------------------------------------------------------
 
 
-def _check_bootstrap_options(args: argparse.Namespace, func: str) -> dict[str, Any]:
-    """Validated keyword arguments for the bootstrap; wrong values are usage errors."""
+def _check_bootstrap_options(args: argparse.Namespace, func: str) -> Resampling:
+    """Validated resampling options, checked under the options' names; wrong values are usage
+    errors.  ``--method`` is checked by argparse (``choices``)."""
     try:
-        n_jobs = check_n_jobs(args.n_jobs, func)
-    except ValueError as exc:
-        # The shared check names the Python parameter; the user typed the option.
-        raise UsageError(str(exc).replace("'n_jobs'", "'--n-jobs'")) from None
-    try:
-        return dict(
+        return Resampling(
             n_resamples=check_int(args.n_resamples, func, "--n-resamples", low=1),
             confidence=check_open_unit(args.confidence, func, "--confidence"),
             method=args.method,
             seed=check_int(args.seed, func, "--seed", low=0),
-            n_jobs=n_jobs,
+            n_jobs=check_n_jobs(args.n_jobs, func, param="--n-jobs"),
             progress=sys.stderr.isatty() if args.progress is None else args.progress,
         )
     except ValueError as exc:
@@ -448,10 +446,10 @@ def _emit(report: ComparisonReport, fmt: str) -> None:
 def _write_report(report: ComparisonReport, directory: str | None) -> None:
     if directory is None:
         return
-    from .report import _matplotlib_available, write_report
+    from .report import plots_available, write_report
 
     html_file = write_report(report, directory)
-    note = "" if _matplotlib_available() else " (no plots: pip install 'eval_toolkit[plot]')"
+    note = "" if plots_available() else " (no plots: pip install 'eval_toolkit[plot]')"
     _say(f"report written to {html_file} and {html_file.with_name('results.json')}{note}")
 
 
@@ -462,19 +460,20 @@ def _say(message: str) -> None:
 def _run_demo(args: argparse.Namespace) -> int:
     from ._demo import DATASET, NAME_A, NAME_B, run_demo
 
-    options = _check_bootstrap_options(args, f"{PROG} demo")
+    resampling = _check_bootstrap_options(args, f"{PROG} demo")
     _say(
         f"training {NAME_A} (A) and {NAME_B} (B) on {DATASET}, then comparing them "
-        f"on the held-out test split with {options['n_resamples']} paired resamples"
+        f"on the held-out test split with {resampling.n_resamples} paired resamples"
     )
-    report = run_demo(**options)
+    report = run_demo(resampling)
     _emit(report, args.format)
     _write_report(report, args.report)
     return EXIT_OK
 
 
 def _compare_inputs(args: argparse.Namespace, func: str):
-    """Labels, both scores and the slices, read and checked under the options' names."""
+    """Labels, both scores, the slices and the group codes, read and checked under the
+    options' names."""
     table = read_predictions(args.predictions)
     source = Path(args.predictions).name
 
@@ -513,6 +512,7 @@ def _compare_inputs(args: argparse.Namespace, func: str):
         if args.stratify:
             raise UsageError(f"{func}: --groups and --stratify cannot be combined (the cluster "
                              "bootstrap resamples whole groups, which may hold both classes)")
+        groups = group_codes(groups)
     return y, a, b, slices, groups, task
 
 
@@ -584,28 +584,29 @@ def _task(args, kind: str, y: np.ndarray, a: np.ndarray, b: np.ndarray, func: st
 
 
 def _run_compare(args: argparse.Namespace) -> int:
-    from .report import compare_scores
+    from .report import build_comparison
 
     func = f"{PROG} compare"
-    options = _check_bootstrap_options(args, func)
+    resampling = _check_bootstrap_options(args, func)
     name_a, name_b = (" ".join(v) if isinstance(v, list) else v for v in (
         args.score_a or args.pred_a or args.proba_a, args.score_b or args.pred_b or args.proba_b))
     y, a, b, slices, groups, task = _compare_inputs(args, func)
-    report = compare_scores(
+    source = Path(args.predictions).name
+    report = build_comparison(
+        func,
         y,
         a,
         b,
-        metrics=args.metrics,
+        metrics=tuple(args.metrics) if args.metrics else None,
         slices=slices,
         slice_name=args.slice_by or "slice",
         name_a=name_a,
         name_b=name_b,
+        resampling=resampling,
         stratify=args.stratify,
         groups=groups,
         task=task,
-        **options,
     )
-    source = Path(args.predictions).name
     report = replace(report, title=f"{name_b} (B) vs {name_a} (A) on {source}")
     _emit(report, args.format)
     _write_report(report, args.report)

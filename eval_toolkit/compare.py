@@ -24,7 +24,6 @@ Two modes:
 from __future__ import annotations
 
 import numbers
-import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -35,23 +34,28 @@ from sklearn.exceptions import NotFittedError, UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
 from . import bootstrap as _bootstrap
+from ._intervals import CI_METHODS
 from ._results import BootstrapCI, PairedBootstrapCI
+from ._tasks import binary_scores_iv, task_data_iv
 from ._validation import (
+    Resampling,
     check_bool,
     check_groups,
-    check_int,
     check_labels,
-    check_n_jobs,
     check_open_unit,
     check_option,
-    check_seed,
+    check_resampling,
+    check_scores,
     param_error,
 )
+from ._warnings import warn
 from .metrics import TASKS, ResolvedMetric, resolve_metric
 from .operating_points import (
+    OP_POINT_METHODS,
     OperatingPointMetric,
     ThresholdSelector,
-    paired_bootstrap_op_point_diff,
+    op_point_result,
+    op_point_statistic,
 )
 from .protocols import get_response, response_methods, validate_scorer
 
@@ -62,9 +66,6 @@ __all__ = ["Bootstrap", "OperatingPoint", "PairedBootstrap"]
 #: ``SeedSequence(seed)``, so ``SeedSequence([seed, 1])`` is a separate stream:
 #: changing ``n_resamples`` never moves the split, and vice versa.
 _SPLIT_STREAM = 1
-
-_OP_POINT_METHODS = ("percentile", "basic", "bca")
-
 
 @dataclass(frozen=True)
 class OperatingPoint:
@@ -170,7 +171,11 @@ class _BaseBootstrap(BaseEstimator, ABC):
     _SCORERS: tuple[str, ...] = ()
 
     # ----- validation: everything is checked before any model is trained or called
-    def _params_iv(self, methods: tuple[str, ...]) -> None:
+    def _params_iv(self, methods: tuple[str, ...]) -> tuple[Resampling, bool]:
+        """Check this object's parameters once; return the validated resampling options.
+
+        ``methods``: the model outputs the metric needs (each scorer must have one).
+        """
         func = type(self).__name__
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(param_error(func, "refit", "a bool", self.refit))
@@ -179,11 +184,11 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 func, "cv", "an int >= 2 or a cross-validation splitter", self.cv))
         for name in self._SCORERS:
             self._scorer_iv(func, name, getattr(self, name), methods)
-        check_int(self.n_resamples, func, "n_resamples", low=1)
-        check_open_unit(self.confidence, func, "confidence")
-        check_seed(self.seed, func)
-        check_n_jobs(self.n_jobs, func)
-        check_bool(self.stratify, func, "stratify")
+        ci_methods = OP_POINT_METHODS if isinstance(self.metric, OperatingPoint) else CI_METHODS
+        resampling = check_resampling(
+            func, n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
+            seed=self.seed, n_jobs=self.n_jobs, methods=ci_methods)
+        return resampling, check_bool(self.stratify, func, "stratify")
 
     def _scorer_iv(self, func: str, name: str, scorer: Any, methods: tuple[str, ...]) -> None:
         validate_scorer(scorer, name=name, methods=methods)
@@ -200,7 +205,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
     def _metric_iv(self, func: str) -> ResolvedMetric | None:
         metric = self.metric
         if isinstance(metric, OperatingPoint):
-            check_option(self.method, func, "method", _OP_POINT_METHODS)
+            check_option(self.method, func, "method", OP_POINT_METHODS)
             return None
         resolved = resolve_metric(metric, func=func, also=" or an OperatingPoint")
         resolved.check_method(self.method, func)
@@ -247,13 +252,13 @@ class _BaseBootstrap(BaseEstimator, ABC):
                                          f"{labels.shape}"))
         task = self._task_iv(resolved, labels)
         methods = ("predict_proba",) if resolved is None else response_methods(resolved, task)
-        self._params_iv(methods)
-        if task == "binary":
-            check_labels(labels, func, param="y", pos_label=self.pos_label)
+        resampling, stratify = self._params_iv(methods)
+        if task == "binary":  # before any model is called
+            labels = check_labels(labels, func, param="y", pos_label=self.pos_label)
         if _n_rows(X) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
                                          f"{_n_rows(X)} rows"))
-        codes = check_groups(groups, func, n=labels.shape[0], stratify=bool(self.stratify))
+        codes = check_groups(groups, func, n=labels.shape[0], stratify=stratify)
         if codes is not None and isinstance(self.metric, OperatingPoint):
             raise ValueError(param_error(
                 func, "groups", "None with an OperatingPoint metric (its validation/test "
@@ -261,7 +266,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         self._record_input(X)
         self.task_, self._methods = task, methods
         scores = self._fit_scorers(X, y, groups)
-        self.result_ = self._bootstrap(labels, scores, codes)
+        self.result_ = self._bootstrap(labels, scores, resampling, stratify, codes)
         return self
 
     def _record_input(self, X: Any) -> None:
@@ -318,14 +323,35 @@ class _BaseBootstrap(BaseEstimator, ABC):
                                          f"same classes as {self._SCORERS[0]}", found[1]))
         return found[0]
 
-    def _options(self) -> dict[str, Any]:
-        return dict(n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
-                    seed=self.seed, n_jobs=self.n_jobs, stratify=bool(self.stratify),
-                    pos_label=self.pos_label, task=self.task_, labels=self._class_labels())
+    def _problem(
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
+    ) -> _bootstrap.Problem:
+        """The functional API's problem: the scorers' predictions checked, the rest validated."""
+        func = type(self).__name__
+        resolved = resolve_metric(self.metric, func=func)
+        predictions = dict(zip(self._SCORERS, scores))
+        if self.task_ == "binary":  # labels checked in fit
+            data = binary_scores_iv(func, y, predictions, resolved)
+        else:
+            data = task_data_iv(func, y, predictions, resolved, task=self.task_,
+                                labels=self._class_labels(), y_param="y")
+        return _bootstrap.checked_problem(func, data, resolved, resampling, stratify, groups)
 
     @abstractmethod
-    def _bootstrap(self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None):
-        """Run the subclass's functional API on labels, scores and cluster ids."""
+    def _bootstrap(
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
+    ) -> Any:
+        """Run the subclass's bootstrap on validated labels, options and cluster codes."""
 
     # ----- fitted use
     def score(self, X: Any, y: Any) -> float:
@@ -360,16 +386,15 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 check_labels(labels, type(self).__name__, param="y", pos_label=self.pos_label),
                 scores, self.seed)
         else:
-            options = self._options()
             values = [_bootstrap.metric_value(labels, s, self.metric, task=self.task_,
-                                              labels=options["labels"], pos_label=self.pos_label)
+                                              labels=self._class_labels(),
+                                              pos_label=self.pos_label)
                       for s in scores]
             value = values[0] if len(values) == 1 else values[1] - values[0]
             value = value if self.result_.greater_is_better else -value
         if not np.isfinite(value):
-            warnings.warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on "
-                          "these data (e.g. a single class); returning nan.",
-                          UndefinedMetricWarning, stacklevel=2)
+            warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on these "
+                 "data (e.g. a single class); returning nan.", UndefinedMetricWarning)
         return value
 
     def summary(self) -> str:
@@ -587,31 +612,34 @@ class PairedBootstrap(_BaseBootstrap):
         self.pos_label = pos_label
 
     def _bootstrap(
-        self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
     ) -> PairedBootstrapCI:
         if isinstance(self.metric, OperatingPoint):
-            result = self._op_point(y, scores)
+            result = self._op_point(y, scores, resampling, stratify)
         else:
-            result = _bootstrap.paired_bootstrap_diff(
-                y, scores[0], scores[1], self.metric, groups=groups, **self._options()
-            )
+            problem = self._problem(y, scores, resampling, stratify, groups)
+            result = _bootstrap.paired_result(problem)
         self.delta_ = result.delta
         self.ci_ = (result.ci_low, result.ci_high)
         self.p_value_ = result.p_value
         return result
 
-    def _op_point(self, y: np.ndarray, scores: list[np.ndarray]) -> PairedBootstrapCI:
-        spec = self.metric
-        labels = check_labels(y, type(self).__name__, param="y", pos_label=self.pos_label)
-        val, test = spec.split(labels, self.seed)
-        options = self._options()
-        options["pos_label"] = None  # labels are already booleans
-        del options["task"], options["labels"]  # binary by construction
-        return paired_bootstrap_op_point_diff(
-            labels[val], scores[0][val], scores[1][val],
-            labels[test], scores[0][test], scores[1][test],
-            spec.threshold_fn, spec.metric_fn, **options,
-        )
+    def _op_point(
+        self, y: np.ndarray, scores: list[np.ndarray], resampling: Resampling, stratify: bool
+    ) -> PairedBootstrapCI:
+        func, spec = type(self).__name__, self.metric
+        scores = [check_scores(s, func, param=name, n=y.shape[0])
+                  for name, s in zip(self._SCORERS, scores)]
+        val, test = spec.split(y, self.seed)
+        statistic = op_point_statistic(
+            y[val], tuple(s[val] for s in scores), y[test], tuple(s[test] for s in scores),
+            spec.threshold_fn, spec.metric_fn, stratify)
+        return op_point_result(func, statistic, resampling)
 
 
 class Bootstrap(_BaseBootstrap):
@@ -718,11 +746,14 @@ class Bootstrap(_BaseBootstrap):
         return super()._metric_iv(func)
 
     def _bootstrap(
-        self, y: np.ndarray, scores: list[np.ndarray], groups: np.ndarray | None
+        self,
+        y: np.ndarray,
+        scores: list[np.ndarray],
+        resampling: Resampling,
+        stratify: bool,
+        groups: np.ndarray | None,
     ) -> BootstrapCI:
-        result = _bootstrap.bootstrap_ci(
-            y, scores[0], self.metric, groups=groups, **self._options()
-        )
+        result = _bootstrap.ci_result(self._problem(y, scores, resampling, stratify, groups))
         self.estimate_ = result.point_estimate
         self.ci_ = (result.ci_low, result.ci_high)
         return result

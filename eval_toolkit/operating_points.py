@@ -23,19 +23,16 @@ from typing import Any
 import numpy as np
 
 from . import _engine
-from ._intervals import bootstrap_interval
 from ._parallel import parallel_map
 from ._resample import CellTable, build_cells
 from ._results import PairedBootstrapCI
 from ._validation import (
+    Resampling,
     check_bool,
-    check_int,
+    check_groups,
     check_labels,
-    check_n_jobs,
-    check_open_unit,
-    check_option,
+    check_resampling,
     check_scores,
-    check_seed,
     param_error,
 )
 
@@ -53,6 +50,10 @@ __all__ = [
     "FPR",
     "paired_bootstrap_op_point_diff",
 ]
+
+
+#: Interval methods of the two-level bootstrap (no closed-form standard error for studentized).
+OP_POINT_METHODS = ("percentile", "basic", "bca")
 
 
 def _divide(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -228,8 +229,8 @@ class YoudenJ(ThresholdSelector):
     Examples
     --------
     >>> from eval_toolkit.operating_points import YoudenJ
-    >>> YoudenJ()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
-    0.8
+    >>> YoudenJ()([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])  # 0.35 and 0.8 tie at J = 0.5
+    0.35
     """
 
     def _choose(self, tp, fp, n_pos, n_neg):
@@ -358,6 +359,9 @@ class OpPointStatistic:
         """
         groups = []
         for which, table in enumerate(self.tables):
+            if table.clusters is not None:
+                groups.append((self._leave_one_group_out(which), np.ones(table.clusters.n_groups)))
+                continue
             fn = functools.partial(_op_point_loo_chunk, self, which)
             chunks = np.array_split(np.arange(table.n_cells), max(1, table.n_cells // 256))
             parts = parallel_map(
@@ -365,6 +369,20 @@ class OpPointStatistic:
             )
             groups.extend(table.jackknife_sets(np.concatenate(parts)))
         return groups
+
+
+    def _leave_one_group_out(self, which: int) -> np.ndarray:
+        """Deltas with each group of one set removed (the cluster jackknife)."""
+        table = self.tables[which]
+        assert table.clusters is not None
+        full = [t.mult.astype(np.float64)[None, :] for t in self.tables]
+        parts = []
+        for rows in table.clusters.loo_counts(table.mult):
+            draws = [np.repeat(f, rows.shape[0], axis=0) for f in full]
+            draws[which] = rows
+            values = self.evaluate(draws)
+            parts.append(values[:, 1] - values[:, 0])
+        return np.concatenate(parts)
 
 
 def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -> np.ndarray:
@@ -375,9 +393,24 @@ def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -
     return values[:, 1] - values[:, 0]
 
 
-def _op_point_statistic(val_y, val_scores, test_y, test_scores, threshold_fn, metric_fn, stratify):
-    val_table, val_values = build_cells([val_y, *val_scores], val_y if stratify else None)
-    test_table, test_values = build_cells([test_y, *test_scores], test_y if stratify else None)
+def op_point_statistic(
+    val_y: np.ndarray,
+    val_scores: tuple[np.ndarray, ...],
+    test_y: np.ndarray,
+    test_scores: tuple[np.ndarray, ...],
+    threshold_fn: ThresholdSelector,
+    metric_fn: OperatingPointMetric,
+    stratify: bool,
+    val_groups: np.ndarray | None = None,
+    test_groups: np.ndarray | None = None,
+) -> OpPointStatistic:
+    """Cells of both sets and each arm's folds, from validated labels and scores."""
+    val_table, val_values = build_cells(
+        [val_y, *val_scores], val_y if stratify else None, val_groups
+    )
+    test_table, test_values = build_cells(
+        [test_y, *test_scores], test_y if stratify else None, test_groups
+    )
     arms = []
     for i in range(len(val_scores)):
         val_fold = _engine.Fold.build(val_values[:, 0], val_values[:, 1 + i], val_table.mult)
@@ -389,19 +422,17 @@ def _op_point_statistic(val_y, val_scores, test_y, test_scores, threshold_fn, me
 
 
 def _op_point_iv(
-    func,
-    val,
-    test,
-    threshold_fn,
-    metric_fn,
-    n_resamples,
-    confidence,
-    method,
-    seed,
-    n_jobs,
-    stratify,
-    pos_label,
-):
+    func: str,
+    val: tuple[Any, Any, Any],
+    test: tuple[Any, Any, Any],
+    threshold_fn: Any,
+    metric_fn: Any,
+    stratify: Any,
+    pos_label: Any,
+    groups: tuple[Any, Any],
+    **resampling: Any,
+) -> tuple[OpPointStatistic, Resampling]:
+    """Validate everything once; return the statistic and the resampling options."""
     if not isinstance(threshold_fn, ThresholdSelector):
         raise ValueError(
             param_error(
@@ -422,24 +453,23 @@ def _op_point_iv(
                 metric_fn,
             )
         )
-    out = []
+    data = []
     for prefix, (y, a, b) in (("val", val), ("test", test)):
         labels = check_labels(y, func, param=f"{prefix}_y", pos_label=pos_label)
         scores = tuple(
             check_scores(s, func, param=f"{prefix}_score_{arm}", n=labels.shape[0])
             for arm, s in (("a", a), ("b", b))
         )
-        out.append((labels, scores))
-    method = check_option(method, func, "method", ("percentile", "basic", "bca"))
-    check_bool(stratify, func, "stratify")
-    return (
-        out,
-        check_int(n_resamples, func, "n_resamples", low=1),
-        check_open_unit(confidence, func, "confidence"),
-        method,
-        check_seed(seed, func),
-        check_n_jobs(n_jobs, func),
-    )
+        data.append((labels, scores))
+    options = check_resampling(func, methods=OP_POINT_METHODS, **resampling)
+    (vy, vs), (ty, ts) = data
+    stratify = check_bool(stratify, func, "stratify")
+    codes = [
+        check_groups(g, func, n=y.shape[0], stratify=stratify, param=f"{prefix}_groups")
+        for prefix, g, y in (("val", groups[0], vy), ("test", groups[1], ty))
+    ]
+    statistic = op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, stratify, *codes)
+    return statistic, options
 
 
 def paired_bootstrap_op_point_diff(
@@ -458,6 +488,8 @@ def paired_bootstrap_op_point_diff(
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
+    val_groups: Any = None,
+    test_groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
 ) -> PairedBootstrapCI:
@@ -495,6 +527,9 @@ def paired_bootstrap_op_point_diff(
         ``1`` runs sequentially; ``-1`` uses all cores; results do not depend on it.
     stratify : bool, default=False
         Resample within each class in both sets.
+    val_groups, test_groups : array-like of shape (n_val,) and (n_test,), optional
+        Cluster ids of each set's rows: that set resamples whole groups (see
+        :func:`~eval_toolkit.bootstrap_ci`), and BCa leaves one group out.
     pos_label : object, optional
         Positive label for non-standard labels.
     progress : bool, default=False
@@ -521,53 +556,56 @@ def paired_bootstrap_op_point_diff(
     (True, False)
     """
     func = "paired_bootstrap_op_point_diff"
-    data, n_resamples, confidence, method, seed, n_jobs = _op_point_iv(
+    statistic, resampling = _op_point_iv(
         func,
         (val_y, val_score_a, val_score_b),
         (test_y, test_score_a, test_score_b),
         threshold_fn,
         metric_fn,
-        n_resamples,
-        confidence,
-        method,
-        seed,
-        n_jobs,
         stratify,
         pos_label,
-    )
-    (vy, vs), (ty, ts) = data
-    statistic = _op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, bool(stratify))
-    point = statistic.point()
-    if not np.isfinite(point):
-        raise ValueError(
-            param_error(
-                func,
-                "threshold_fn",
-                f"defined on the full data with {metric_fn!r}",
-                f"{threshold_fn!r}, whose threshold or metric is undefined here",
-            )
-        )
-    values = _engine.bootstrap_distribution(
-        statistic,
-        n_resamples,
-        seed,
-        n_jobs=n_jobs,
-        description=f"{func} ({threshold_fn!r})",
-        progress=bool(progress),
-    )
-    metric = f"{type(metric_fn).__name__} at {threshold_fn!r}"
-    values, n_degenerate = _engine.drop_degenerate(values, func, metric)
-    delta_b = values[:, 1] - values[:, 0]
-    interval = bootstrap_interval(
-        method, delta_b, point, confidence, jackknife=lambda: statistic.jackknife(n_jobs)
-    )
-    return PairedBootstrapCI.from_distribution(
-        point,
-        delta_b,
-        interval,
+        (val_groups, test_groups),
+        n_resamples=n_resamples,
         confidence=confidence,
         method=method,
-        n_degenerate=n_degenerate,
-        n_samples=int(ty.shape[0]),
-        metric=metric,
+        seed=seed,
+        n_jobs=n_jobs,
+        progress=progress,
     )
+    return op_point_result(func, statistic, resampling)
+
+
+def op_point_result(
+    func: str, statistic: OpPointStatistic, resampling: Resampling
+) -> PairedBootstrapCI:
+    """The two-level bootstrap of a statistic built from validated data (the one pipeline).
+
+    The entry for callers that validated their own parameters already
+    (:class:`~eval_toolkit.PairedBootstrap` with an ``OperatingPoint``).
+    """
+    threshold_fn, metric_fn = statistic.threshold_fn, statistic.metric_fn
+
+    def check_point(point: float) -> None:
+        if not np.isfinite(point):
+            raise ValueError(
+                param_error(
+                    func,
+                    "threshold_fn",
+                    f"defined on the full data with {metric_fn!r}",
+                    f"{threshold_fn!r}, whose threshold or metric is undefined here",
+                )
+            )
+        for where, fold in ((" in the validation set", statistic.arms[0].val),
+                            (" in the test set", statistic.arms[0].test)):
+            _engine.warn_if_few_in_class(np.repeat(fold.y, fold.mult), func, where)
+
+    metric = f"{type(metric_fn).__name__} at {threshold_fn!r}"
+    out = _engine.run(
+        statistic,
+        resampling,
+        func=func,
+        label=metric,
+        description=f"{func} ({threshold_fn!r})",
+        check_point=check_point,
+    )
+    return out.paired_result(resampling, n_samples=statistic.test_table.n_samples, metric=metric)

@@ -3,6 +3,8 @@
 Every function draws on ``ax`` (a new figure when omitted) and returns the
 matplotlib ``Axes``, so plots compose into the caller's own figures.
 matplotlib is imported on first use, never by ``import eval_toolkit``.
+Plots take data (results, labels, arrays), never a report: the HTML report
+calls them, not the other way round.
 """
 
 from __future__ import annotations
@@ -17,8 +19,6 @@ from ._validation import check_int, check_labels, check_option, check_scores, pa
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
-
-    from .report import ComparisonReport
 
 __all__ = ["plot_forest", "plot_bootstrap_distribution", "plot_reliability", "plot_roc"]
 
@@ -37,35 +37,29 @@ def _axes(ax: Axes | None, func: str) -> Axes:
 
 
 def _forest_items(results: Any, labels: Sequence[str] | None, func: str):
-    from .report import ComparisonReport
-
-    if isinstance(results, ComparisonReport):
-        cis = [row.ci for row in results.rows]
-        default = [f"{row.display_name} ({row.slice})" for row in results.rows]
-    elif (
+    if not (
         isinstance(results, Sequence)
         and results
         and all(isinstance(r, PairedBootstrapCI) for r in results)
     ):
-        cis, default = list(results), [r.metric for r in results]
-    else:
         raise ValueError(
             param_error(
                 func,
                 "results",
-                "a ComparisonReport or a non-empty list of PairedBootstrapCI",
+                "a non-empty list of PairedBootstrapCI (for a ComparisonReport: "
+                "report.intervals, with labels=report.row_labels)",
                 results,
             )
         )
-    if labels is not None and len(labels) != len(cis):
+    if labels is not None and len(labels) != len(results):
         raise ValueError(
-            param_error(func, "labels", f"a list of {len(cis)} names", f"{len(labels)} names")
+            param_error(func, "labels", f"a list of {len(results)} names", f"{len(labels)} names")
         )
-    return cis, list(labels) if labels is not None else default
+    return list(results), list(labels) if labels is not None else [r.metric for r in results]
 
 
 def plot_forest(
-    results: ComparisonReport | Sequence[PairedBootstrapCI],
+    results: Sequence[PairedBootstrapCI],
     *,
     labels: Sequence[str] | None = None,
     ax: Axes | None = None,
@@ -74,10 +68,12 @@ def plot_forest(
 
     Parameters
     ----------
-    results : ComparisonReport or list of PairedBootstrapCI
-        Rows to draw, top to bottom.
+    results : list of PairedBootstrapCI
+        Rows to draw, top to bottom; for a
+        :class:`~eval_toolkit.report.ComparisonReport`, ``report.intervals``.
     labels : list of str, optional
-        Row names; default: the metric (and slice) of each row.
+        Row names; default: the metric of each result (for a report,
+        ``report.row_labels`` names metric and slice).
     ax : matplotlib Axes, optional
         Where to draw; a new figure by default.
 

@@ -54,3 +54,33 @@ def binary_data():
     score_a = np.round(1 / (1 + np.exp(-latent)), 2)
     score_b = np.round(1 / (1 + np.exp(-(latent + 0.6 * y + rng.normal(0, 0.5, n)))), 2)
     return y, score_a, score_b
+
+
+@pytest.fixture
+def count_checks(monkeypatch):
+    """Count calls of the shared validators, wherever a module imported them by name.
+
+    Returns a dict {validator name: calls}; the point is that each value is
+    validated once at the public boundary, not again by every inner layer.
+    ``parallel_map`` keeps its own guard on ``n_jobs`` (it is the dispatcher
+    every module calls, not a layer of the public API), so it is left out.
+    """
+    import sys
+
+    from eval_toolkit import _validation
+
+    names = ("check_labels", "check_scores", "check_n_jobs", "check_resampling", "check_seed")
+    calls = dict.fromkeys(names, 0)
+    for name in names:
+        original = getattr(_validation, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls[_name] += 1
+            return _original(*args, **kwargs)
+
+        for module_name, module in list(sys.modules.items()):
+            if module_name == "eval_toolkit._parallel" or not module_name.startswith("eval_toolkit"):
+                continue
+            if getattr(module, name, None) is original:
+                monkeypatch.setattr(module, name, counted)
+    return calls

@@ -297,7 +297,7 @@ def test_progress_bar_on_request(preds):
     shown = run(*common, "--progress")
     hidden = run(*common)
     assert shown.returncode == 0 and hidden.returncode == 0
-    assert "paired_bootstrap_diff (roc_auc)" in shown.stderr and "100%" in shown.stderr
+    assert "eval-toolkit compare (roc_auc)" in shown.stderr and "100%" in shown.stderr
     assert hidden.stderr == ""
 
 
@@ -325,8 +325,8 @@ def test_warnings_are_one_line(tmp_path):
     )
     assert out.returncode == 0, out.stderr
     small, degenerate = out.stderr.splitlines()
-    assert small.startswith("eval-toolkit: warning: paired_bootstrap_diff: only 3 positive")
-    assert degenerate.startswith("eval-toolkit: warning: paired_bootstrap_diff: ")
+    assert small.startswith("eval-toolkit: warning: eval-toolkit compare: only 3 positive")
+    assert degenerate.startswith("eval-toolkit: warning: eval-toolkit compare: ")
     assert "were dropped; pass stratify=True" in degenerate
 
 
@@ -538,6 +538,17 @@ def test_main_returns_exit_codes_in_process(preds, capsys):
     )
     assert ok == 0 and json.loads(capsys.readouterr().out)["rows"][0]["metric"] == "roc_auc"
     assert main(["compare", str(preds), "--label", "zz", "--score-a", "a", "--score-b", "b"]) == 2
+
+
+def test_compare_validates_each_input_once(preds, count_checks, capsys):
+    from eval_toolkit.cli import main
+
+    code = main(["compare", str(preds), "--label", "y", "--score-a", "a", "--score-b", "b",
+                 "--metric", "roc_auc", "brier", "--slice-by", "site", *FAST])
+    assert code == 0, capsys.readouterr().err
+    # The command line checks its own options and columns, then passes them on.
+    assert count_checks == {"check_labels": 1, "check_scores": 2, "check_n_jobs": 1,
+                            "check_resampling": 0, "check_seed": 0}
 
 
 def test_compare_groups_resamples_whole_groups(tmp_path, arrays):

@@ -105,3 +105,58 @@ def test_cluster_bootstrap_covers_where_row_resampling_does_not():
             covered[key] += res.ci_low <= 0.8 <= res.ci_high
     assert covered["rows"] / reps < 0.80
     assert 0.925 <= covered["groups"] / reps <= 0.975
+
+
+# ---- operating points --------------------------------------------------------------------
+
+
+def _op_split(rng, n, n_groups):
+    g = rng.integers(0, n_groups, n)
+    shared = rng.normal(size=n_groups)[g]
+    y = rng.integers(0, 2, n)
+    return y, y + shared + rng.normal(0, 1.0, n), y + shared + rng.normal(0, 0.7, n), g
+
+
+def test_op_point_groups_equal_resampling_whole_groups_by_hand():
+    # Rebuild the engine's stream by hand: block b draws from child b of the
+    # seed, validation group ids then test group ids; each resample refits the
+    # thresholds on the drawn validation groups' rows with the public selector.
+    from eval_toolkit import paired_bootstrap_op_point_diff
+    from eval_toolkit._resample import BLOCK_SIZE
+    from eval_toolkit.operating_points import AtSpecificity, Sensitivity
+
+    rng = np.random.default_rng(8)
+    vy, va, vb, vg = _op_split(rng, 120, 15)
+    ty, ta, tb, tg = _op_split(rng, 150, 20)
+    selector, metric = AtSpecificity(0.8), Sensitivity()
+    n_resamples = 100
+    res = paired_bootstrap_op_point_diff(
+        vy, va, vb, ty, ta, tb, selector, metric,
+        n_resamples=n_resamples, val_groups=vg, test_groups=tg, seed=3,
+    )
+    rows_of = {key: [np.flatnonzero(g == i) for i in range(g.max() + 1)]
+               for key, g in (("val", vg), ("test", tg))}
+    expected = []
+    for b, child in enumerate(np.random.SeedSequence(3).spawn(-(-n_resamples // BLOCK_SIZE))):
+        block_rng = np.random.default_rng(child)
+        size = min(BLOCK_SIZE, n_resamples - b * BLOCK_SIZE)
+        val_draw = block_rng.integers(0, len(rows_of["val"]), size=(size, len(rows_of["val"])))
+        test_draw = block_rng.integers(0, len(rows_of["test"]), size=(size, len(rows_of["test"])))
+        for vd, td in zip(val_draw, test_draw):
+            v = np.concatenate([rows_of["val"][i] for i in vd])
+            t = np.concatenate([rows_of["test"][i] for i in td])
+            arm = [metric(ty[t], s[t], selector(vy[v], sv[v])) for sv, s in ((va, ta), (vb, tb))]
+            expected.append(arm[1] - arm[0])
+    expected = np.array(expected)
+    np.testing.assert_allclose(res.distribution, expected[np.isfinite(expected)], atol=1e-12)
+
+
+def test_op_point_groups_errors_name_the_set():
+    from eval_toolkit import paired_bootstrap_op_point_diff
+    from eval_toolkit.operating_points import AtSpecificity, Sensitivity
+
+    rng = np.random.default_rng(9)
+    vy, va, vb, _ = _op_split(rng, 60, 5)
+    with pytest.raises(ValueError, match="'test_groups' parameter of paired_bootstrap_op_point"):
+        paired_bootstrap_op_point_diff(vy, va, vb, vy, va, vb, AtSpecificity(0.8), Sensitivity(),
+                                       n_resamples=10, test_groups=np.zeros(3))

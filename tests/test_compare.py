@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 import re
 import sys
 
@@ -24,7 +23,6 @@ from sklearn.model_selection import (
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import eval_toolkit.compare
 from eval_toolkit import (
     BootstrapCI,
     PairedBootstrapCI,
@@ -496,12 +494,13 @@ def test_data_and_usage_errors(data, fitted, action, message):
         action(X, y, fitted)
 
 
-# ---- doctests (the examples/ scripts run in tests/test_examples.py) -------------------------
-
-
-def test_doctests():
-    failures, attempted = doctest.testmod(eval_toolkit.compare, optionflags=doctest.ELLIPSIS)
-    assert attempted > 0 and failures == 0
+@pytest.mark.parametrize("metric", ["roc_auc", SPEC])
+def test_fit_validates_each_input_once(data, fitted, count_checks, metric):
+    _, _, X, y = data
+    PairedBootstrap(*fitted, metric=metric, n_resamples=20, method="percentile").fit(X, y)
+    # y once in fit; each scorer's predictions once; the options once in _params_iv.
+    assert count_checks == {"check_labels": 1, "check_scores": 2, "check_n_jobs": 1,
+                            "check_resampling": 1, "check_seed": 1}
 
 
 # ---- clustered data (groups=) ------------------------------------------------------------

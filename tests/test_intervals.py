@@ -178,7 +178,7 @@ def test_p_value_agrees_with_interval_on_every_distribution(method):
         for confidence in (0.8, 0.9, 0.95, 0.99):
             res = bootstrap_interval(
                 method, theta_b, theta_hat, confidence,
-                jackknife=lambda: sets, se_b=se_b, se_hat=0.03, bounds=(-1.0, 1.0),
+                jackknife=lambda sets=sets: sets, se_b=se_b, se_hat=0.03, bounds=(-1.0, 1.0),
             )
             if np.isnan(res.low) or 1 - confidence <= 2 / (n_b + 1):
                 continue  # BCa undefined (all resamples on one side); below the p floor

@@ -149,10 +149,10 @@ def test_point_estimate_is_threshold_transfer(op_data):
 
 def test_resampled_values_match_expanded_data(op_data):
     """One resample's arm value equals the plain computation on the expanded rows."""
-    from eval_toolkit.operating_points import _op_point_statistic
+    from eval_toolkit.operating_points import op_point_statistic
 
     (vy, va, vb), (ty, ta, tb) = op_data
-    stat = _op_point_statistic(
+    stat = op_point_statistic(
         vy.astype(bool), (va, vb), ty.astype(bool), (ta, tb), MaxF1(), F1(), False
     )
     rng = np.random.default_rng(3)
@@ -248,3 +248,12 @@ def test_paired_bootstrap_op_point_diff_input_errors(op_data, kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         paired_bootstrap_op_point_diff(**args)
+
+
+def test_progress_must_be_a_bool():
+    # Regression: the operating-point path once read progress="no" as true.
+    y = np.array([0, 1] * 10)
+    s = np.linspace(0, 1, 20)
+    with pytest.raises(ValueError, match=r"^The 'progress' parameter of "
+                       r"paired_bootstrap_op_point_diff must be a bool\. Got 'no' instead\.$"):
+        paired_bootstrap_op_point_diff(y, s, s, y, s, s, MaxF1(), F1(), progress="no")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import doctest
 import json
 from html.parser import HTMLParser
 
@@ -13,13 +12,13 @@ import pytest
 from conftest import ROW_KEYS
 
 from eval_toolkit import BootstrapCI, MDEEstimate, PairedBootstrapCI, paired_bootstrap_diff
-from eval_toolkit import report as report_module
 from eval_toolkit.report import (
     ComparisonReport,
     ComparisonRow,
     compare_scores,
     write_report,
 )
+from eval_toolkit.report import _html as report_html
 
 N_RESAMPLES = 200
 
@@ -337,7 +336,7 @@ def test_write_report_without_plots(report, tmp_path):
 
 
 def test_write_report_without_matplotlib_writes_a_note(report, tmp_path, monkeypatch):
-    monkeypatch.setattr(report_module, "_matplotlib_available", lambda: False)
+    monkeypatch.setattr(report_html, "plots_available", lambda: False)
     text = write_report(report, tmp_path).read_text(encoding="utf-8")
     assert _parse(text).figures == {}
     assert "pip install &#x27;eval_toolkit[plot]&#x27;" in text
@@ -410,7 +409,9 @@ def test_report_is_frozen(report):
         report.title = "x"
 
 
-def test_docstring_examples():
-    pytest.importorskip("matplotlib")
-    result = doctest.testmod(report_module, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+def test_compare_scores_validates_each_input_once(data, count_checks):
+    # Two metrics on three slices: six paired bootstraps, still one check of each input.
+    y, a, b, site = data
+    compare_scores(y, a, b, metrics=["roc_auc", "brier"], slices=site, n_resamples=20)
+    assert count_checks == {"check_labels": 1, "check_scores": 2, "check_n_jobs": 1,
+                            "check_resampling": 1, "check_seed": 1}

@@ -1,0 +1,196 @@
+"""The self-contained HTML report file (plots embedded as PNG) and its JSON companion.
+
+Apart from the result model: this module reads a :class:`ComparisonReport`
+and passes plain data (intervals, labels, arrays) to :mod:`eval_toolkit.plotting`.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+from .._validation import param_error
+from ._model import ComparisonReport
+from ._tables import html_table
+
+__all__ = ["write_report"]
+
+HTML_NAME = "report.html"
+JSON_NAME = "results.json"
+
+
+_CSS = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
+table { border-collapse: collapse; margin: 1rem 0; }
+caption { text-align: left; font-weight: 600; padding-bottom: 0.5rem; }
+th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #ddd; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+figure { margin: 1.5rem 0; }
+img { max-width: 100%; }
+.note { color: #555; }
+"""
+
+
+def _png_data_uri(fig: Any) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _figure(plot: Any, *args: Any, size: tuple[float, float] = (6.4, 4.0), **kwargs: Any) -> str:
+    # A bare Figure, not pyplot: no GUI backend and no global figure registry.
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=size)
+    plot(*args, ax=fig.add_subplot(), **kwargs)
+    return _png_data_uri(fig)
+
+
+def _figures(report: ComparisonReport) -> list[tuple[str, str, str]]:
+    """(element id, caption, data URI) of every plot of the report."""
+    from .. import plotting
+
+    scores = {report.name_a: report.score_a, report.name_b: report.score_b}
+    height = 1.2 + 0.45 * len(report.rows)
+    out = [
+        (
+            "forest",
+            "Deltas B - A with their confidence intervals.",
+            _figure(
+                plotting.plot_forest,
+                report.intervals,
+                labels=report.row_labels,
+                size=(6.4, height),
+            ),
+        )
+    ]
+    for i, row in enumerate(report.rows):
+        caption = f"Bootstrap distribution of B - A, {row.display_name}, slice {row.slice}."
+        out.append(
+            (
+                f"distribution-{i}",
+                caption,
+                _figure(plotting.plot_bootstrap_distribution, row.ci, size=(6.4, 3.2)),
+            )
+        )
+    if report.task != "binary":
+        return out  # ROC and reliability diagrams are binary plots
+    if all(s.min() >= 0.0 and s.max() <= 1.0 for s in scores.values()):
+        out.append(
+            (
+                "reliability",
+                "Reliability diagrams (all samples).",
+                _figure(plotting.plot_reliability, report.y_true, scores, size=(5.0, 5.0)),
+            )
+        )
+    out.append(
+        (
+            "roc",
+            "ROC curves (all samples).",
+            _figure(plotting.plot_roc, report.y_true, scores, size=(5.0, 5.0)),
+        )
+    )
+    return out
+
+
+def _html_document(report: ComparisonReport, figures: list[tuple[str, str, str]], note: str) -> str:
+    title = html.escape(report.title)
+    parts = [
+        f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>',
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>{title}</h1>",
+        html_table(report),
+        f'<p class="note">All numbers are also in <a href="{JSON_NAME}">{JSON_NAME}</a>. '
+        "B - A is the candidate minus the reference; a CI that excludes 0 is a significant "
+        "difference at this confidence.</p>",
+    ]
+    if note:
+        parts.append(f'<p class="note">{html.escape(note)}</p>')
+    for element_id, caption, uri in figures:
+        parts.append(
+            f'<figure id="{element_id}"><img src="{uri}" alt="{html.escape(caption)}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def plots_available() -> bool:
+    """Whether matplotlib (the ``plot`` extra) is installed, so reports can hold plots."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | None = None) -> Path:
+    """Write ``report.html`` (self-contained, images embedded) and ``results.json`` into ``path``.
+
+    The HTML holds the results table, a forest plot of the deltas, the
+    bootstrap distribution of each delta with its interval, reliability
+    diagrams of both models (when the scores are probabilities) and their ROC
+    curves.
+
+    Parameters
+    ----------
+    report : ComparisonReport
+        From :func:`compare_scores`.
+    path : str or Path
+        Directory; created if needed, existing report files are replaced.
+    plots : bool, optional
+        ``None`` (default) adds plots when matplotlib is installed (the
+        ``plot`` extra) and otherwise writes the tables with a note; ``True``
+        requires matplotlib; ``False`` writes no plots.
+
+    Returns
+    -------
+    Path
+        The HTML file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from eval_toolkit.report import compare_scores, write_report
+    >>> rng = np.random.default_rng(0)
+    >>> y = rng.integers(0, 2, 300)
+    >>> a, b = rng.uniform(size=300), np.clip(0.4 * y + rng.uniform(0, 0.6, 300), 0, 1)
+    >>> report = compare_scores(y, a, b, metrics=["roc_auc"], n_resamples=200)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     html_file = write_report(report, tmp)
+    ...     sorted(p.name for p in html_file.parent.iterdir())
+    ['report.html', 'results.json']
+    """
+    func = "write_report"
+    if not isinstance(report, ComparisonReport):
+        raise ValueError(
+            param_error(
+                func, "report", "a ComparisonReport (see compare_scores)", type(report).__name__
+            )
+        )
+    if plots not in (None, True, False):
+        raise ValueError(param_error(func, "plots", "None, True or False", plots))
+    if plots is True and not plots_available():
+        raise ImportError(
+            "write_report(plots=True) needs matplotlib: pip install 'eval_toolkit[plot]'."
+        )
+    with_plots = plots_available() if plots is None else plots
+    note = (
+        ""
+        if with_plots or plots is False
+        else (
+            "Plots are left out because matplotlib is not installed: "
+            "pip install 'eval_toolkit[plot]'."
+        )
+    )
+    figures = _figures(report) if with_plots else []
+    directory = Path(path)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / JSON_NAME).write_text(report.to_json() + "\n", encoding="utf-8")
+    html_file = directory / HTML_NAME
+    html_file.write_text(_html_document(report, figures, note), encoding="utf-8")
+    return html_file
