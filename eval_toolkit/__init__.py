@@ -41,6 +41,18 @@ _EXPORTS: dict[str, str] = {
     "Scorer": "protocols",
     "validate_scorer": "protocols",
     "register_worker_state": "_parallel",
+    "CrossDedupReport": "text_dedup",
+    "DedupReport": "text_dedup",
+    "DedupStrategy": "text_dedup",
+    "DuplicatePair": "text_dedup",
+    "ExactNormalizedHashStrategy": "text_dedup",
+    "JaccardNgramStrategy": "text_dedup",
+    "LeakedPair": "text_dedup",
+    "MinHashLSHStrategy": "text_dedup",
+    "SimilarPairs": "text_dedup",
+    "cross_dedup": "text_dedup",
+    "near_dedup": "text_dedup",
+    "normalize_text_for_dedup": "text_dedup",
     "unregister_worker_state": "_parallel",
 }
 

@@ -310,6 +310,7 @@ class Arm:
 
     fold: Fold
     kernel: Kernel
+    offset: float  # kernel.replicate_offset(), subtracted from every replicate
 
     @classmethod
     def build(
@@ -325,7 +326,7 @@ class Arm:
             strategy=opts.strategy,
             threshold=opts.threshold,
         )
-        return cls(fold, kernel)
+        return cls(fold, kernel, kernel.replicate_offset())
 
 
 def _influence(kernel: Kernel, counts: np.ndarray) -> np.ndarray:
@@ -365,7 +366,7 @@ class KernelStatistic:
         """Return (rows, n_arms [+ 1]) metric values [and the SE of the statistic]."""
         joint = draws[0]
         per_arm = [arm.fold.counts(joint) for arm in self.arms]
-        columns = [arm.kernel(c) for arm, c in zip(self.arms, per_arm)]
+        columns = [arm.kernel(c) - arm.offset for arm, c in zip(self.arms, per_arm)]
         if self.with_se:
             columns.append(_infinitesimal_jackknife_se(joint, self._joint_influence(per_arm)))
         return np.column_stack(columns)

@@ -69,9 +69,10 @@ def make_kernel(
     mult : ndarray of shape (k,), int64
         Full-data multiplicity of each cell (>= 1).
     n_bins : int, default=10
-        Number of bins (``ece`` only).
+        Number of bins (``ece`` and ``ece_debiased``).
     strategy : {"uniform", "quantile"}, default="uniform"
-        Binning strategy (``ece`` only).
+        Binning strategy (``ece`` only; ``ece_debiased`` always uses
+        equal-mass bins).
     threshold : float, default=0.5
         A sample is predicted positive iff ``score >= threshold`` (threshold
         metrics only).
@@ -91,6 +92,8 @@ def make_kernel(
     if name == "ece":
         ece_class = {"uniform": _UniformEceKernel, "quantile": _QuantileEceKernel}
         return ece_class[strategy](y, score, mult, n_bins)
+    if name == "ece_debiased":
+        return _DebiasedEceKernel(y, score, mult, n_bins)
     if name in {"log_loss", "brier"}:
         return _MeanKernel(_PROBABILISTIC_LOSSES[name](y, score), mult)
     predicted = score >= threshold
@@ -154,6 +157,21 @@ class Kernel(ABC):
             rows[np.arange(cells.size), cells] -= 1
             out[cells] = self(rows)
         return out
+
+    def replicate_offset(self) -> float:
+        """How far the bootstrap replicates' centre lies above `point`.
+
+        0 for plug-in metrics, whose replicates centre on the estimate. A
+        debiased estimator is unbiased in the bootstrap world for the plug-in
+        value of the data, so its replicates centre there; the engine
+        subtracts this offset so that ``replicate - estimate`` mimics
+        ``estimate - population value`` (Efron & Tibshirani 1993, ch. 10).
+
+        Returns
+        -------
+        float
+        """
+        return 0.0
 
     def influence(self, counts: np.ndarray) -> np.ndarray | None:
         """Empirical influence values for the infinitesimal jackknife.
@@ -737,3 +755,52 @@ def _safe_divide(num: np.ndarray, den: np.ndarray | float) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = num / den
     return np.where(den == 0, np.nan, ratio)
+
+
+class _DebiasedEceKernel(_QuantileEceKernel):
+    """Debiased L2 calibration error with equal-mass bins (Kumar, Liang & Ma 2019).
+
+    With ``g = score - y`` and, per bin ``b``, ``n_b`` samples, ``S1 = sum(g)``
+    and ``S2 = sum(g**2)``, the squared error is estimated by the bin-weighted
+    U-statistic ``sum_b (S1**2 - S2) / ((n_b - 1) * n)``: each bin's
+    ``mean(g)**2`` minus its sampling variance ``var(g) / n_b``, which is the
+    upward bias of the plug-in (Kumar et al. 2019, sec. 5). It is unbiased for
+    ``sum_b P(b) E[g | b]**2`` given the bins; a bin with fewer than two
+    samples has no variance estimate and contributes 0. The metric is the
+    square root of the estimate floored at 0, in probability units.
+
+    Bins are those of `_QuantileEceKernel` (edges at ``np.percentile`` of each
+    resample). `loo` is the generic ``O(k^2)`` evaluation.
+
+    Replicates of a debiased estimator are centred on the plug-in value of
+    the data, not on the estimate (the bias it removes reappears in every
+    resample), so `replicate_offset` gives the distance the engine subtracts.
+    """
+
+    def __call__(self, counts: np.ndarray) -> np.ndarray:
+        squared, _ = self._squared_errors(_columns(_as_counts(counts), self._order))
+        return np.sqrt(np.maximum(squared, 0.0))
+
+    def _squared_errors(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Debiased and plug-in squared L2 errors of each row, shape (r,) each.
+
+        Parameters
+        ----------
+        x : ndarray of shape (r, k)
+            Counts in sorted cell order.
+        """
+        bounds = self._bin_bounds(x)
+
+        def per_bin(values: np.ndarray) -> np.ndarray:
+            return np.diff(np.take_along_axis(_padded_cumsum(values), bounds, axis=1), axis=1)
+
+        s1, s2, n_b = per_bin(x * self._gap), per_bin(x * self._gap**2), per_bin(x)
+        n = x.sum(axis=1)
+        # A bin of one sample (or none) has no variance estimate: it adds 0.
+        debiased = np.where(n_b > 1, _divide_or_zero(s1**2 - s2, n_b - 1.0), 0.0)
+        plug_in = _divide_or_zero(s1**2, n_b)
+        return _safe_divide(_row_sum(debiased), n), _safe_divide(_row_sum(plug_in), n)
+
+    def replicate_offset(self) -> float:
+        squared, plug_in = self._squared_errors(self._mult[self._order][np.newaxis, :])
+        return float(np.sqrt(plug_in[0]) - np.sqrt(max(squared[0], 0.0)))

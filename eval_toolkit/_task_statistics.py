@@ -71,7 +71,7 @@ def build_statistic(
             pred = pred_cells[:, 0] if width == 1 else pred_cells
             kernel = spec.kernel(data.task, y_cells if data.task == "regression"
                                  else y_cells.astype(np.int64), pred, table.mult, **options)
-        arms.append(_engine.Arm(fold, kernel))
+        arms.append(_engine.Arm(fold, kernel, kernel.replicate_offset()))
     statistic = _engine.KernelStatistic(table, tuple(arms), with_se, bounds)
     if _gathers(data, metric, statistic, groups):
         evaluators = tuple(spec.gather(data.y, p, **metric.options) for p in data.preds)

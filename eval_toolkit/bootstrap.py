@@ -183,7 +183,7 @@ def bootstrap_ci(
     *,
     n_resamples: int = 1000,
     confidence: float = 0.95,
-    method: str = "bca",
+    method: str = "percentile",
     seed: int | np.random.SeedSequence = 42,
     n_jobs: int = 1,
     stratify: bool = False,
@@ -211,7 +211,8 @@ def bootstrap_ci(
         argmax).  Regression: predicted values.
     metric : str, callable or scikit-learn scorer
         A name of :func:`eval_toolkit.metrics.list_metrics` (binary threshold
-        metrics predict positive when ``score >= 0.5``), any scikit-learn
+        metrics predict positive when ``score >= 0.5``; ``"ece_debiased"``: see
+        :func:`paired_bootstrap_ece_diff`), any scikit-learn
         scorer name (``"f1_macro"``, ``"neg_log_loss"``, ``"r2"``; a ``neg_``
         name reports the metric itself), a ``sklearn.metrics`` function or
         ``make_scorer`` scorer (dispatched to the fast kernel when one
@@ -221,7 +222,7 @@ def bootstrap_ci(
         Number of bootstrap resamples.
     confidence : float, default=0.95
         Confidence level, in (0, 1).
-    method : {"bca", "percentile", "basic", "studentized"}, default="bca"
+    method : {"percentile", "bca", "basic", "studentized"}, default="percentile"
         Interval method.  ``"studentized"`` needs influence values
         (``MetricSpec.influence``: e.g. ``roc_auc``, ``accuracy``, ``brier``,
         ``log_loss``, MAE, MSE, RMSE, R^2).
@@ -437,6 +438,7 @@ def paired_bootstrap_ece_diff(
     y_score_a: Any,
     y_score_b: Any,
     *,
+    estimator: str = "plugin",
     n_bins: int = 10,
     strategy: str = "uniform",
     n_resamples: int = 1000,
@@ -449,12 +451,33 @@ def paired_bootstrap_ece_diff(
     pos_label: Any = None,
     progress: bool = False,
 ) -> PairedBootstrapCI:
-    """Paired bootstrap of the expected calibration error difference ECE(B) - ECE(A).
+    """Paired bootstrap of the calibration error difference CE(B) - CE(A).
 
-    ECE = sum over bins of ``|sum(score) - sum(label)| / n``, with scikit-learn's
-    ``calibration_curve`` binning.  With ``strategy="quantile"`` the bin edges
-    are recomputed on every resample (they are part of the estimator), so the
-    interval includes the variability of the binning.
+    Two estimators, with ``g = score - label`` per sample:
+
+    * ``"plugin"`` (metric ``"ece"``): the expected calibration error
+      ``sum over bins |sum(g)| / n`` with scikit-learn's ``calibration_curve``
+      binning.  Biased upward wherever a bin is nearly calibrated: in the
+      coverage study (user guide, "Coverage"), against a calibrated model A
+      at n = 1,000 the difference was off by 1.9 of its standard deviations
+      and its 95% intervals covered 0.29 (percentile) to 0.75 (basic).
+    * ``"debiased"`` (metric ``"ece_debiased"``): the debiased L2
+      (root-mean-square) calibration error of Kumar, Liang & Ma (2019) with
+      equal-mass bins, ``sqrt(max(0, sum_b (S1_b**2 - S2_b) / ((n_b - 1) n)))``
+      where ``S1_b``, ``S2_b`` sum ``g`` and ``g**2`` over the ``n_b``
+      samples of bin ``b``.  It estimates
+      ``sqrt(sum_b P(b) E[g | b]**2)`` for the equal-mass bins of the score
+      distribution without the plug-in's ``var(g) / n_b`` bias.  Its
+      bootstrap replicates are recentred on the estimate (they centre on the
+      plug-in value of the data otherwise).  In the same study its
+      percentile intervals covered 0.97 (calibrated A), 0.93 and 0.90
+      (prevalence 0.5 and 0.05) at n = 1,000: use it, with
+      ``method="percentile"``, whenever the interval matters.  Reports and
+      the command line use it.
+
+    Bin edges are part of the estimator: with equal-mass bins they are
+    recomputed on every resample, so the interval includes the variability
+    of the binning.
 
     Parameters
     ----------
@@ -462,17 +485,25 @@ def paired_bootstrap_ece_diff(
         Binary labels.
     y_score_a, y_score_b : array-like of shape (n,) or (n, 2)
         Predicted probabilities, in [0, 1].
+    estimator : {"plugin", "debiased"}, default="plugin"
+        Calibration-error estimator (see above).
     n_bins : int, default=10
         Number of bins.
     strategy : {"uniform", "quantile"}, default="uniform"
-        Equal-width bins on [0, 1], or bins with equal counts.
+        Equal-width bins on [0, 1], or bins with equal counts (``"plugin"``
+        only; ``"debiased"`` always uses equal-mass bins).
     n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
         As in :func:`paired_bootstrap_diff`.
 
     Returns
     -------
     PairedBootstrapCI
-        A negative delta means B is better calibrated.
+        A negative delta means B is better calibrated.  For ``"debiased"``,
+        ``distribution`` holds the recentred replicates.
+
+    References
+    ----------
+    Kumar, Liang & Ma (2019), "Verified uncertainty calibration", NeurIPS.
 
     Examples
     --------
@@ -484,8 +515,12 @@ def paired_bootstrap_ece_diff(
     >>> res = paired_bootstrap_ece_diff(y, p ** 2, p, n_resamples=300)
     >>> res.delta < 0, res.overlaps_zero
     (True, False)
+    >>> res = paired_bootstrap_ece_diff(y, p ** 2, p, estimator="debiased", n_resamples=300)
+    >>> res.delta < 0, res.overlaps_zero
+    (True, False)
     """
     func = "paired_bootstrap_ece_diff"
+    estimator = check_option(estimator, func, "estimator", ("plugin", "debiased"))
     opts = _engine.KernelOptions(
         n_bins=check_int(n_bins, func, "n_bins", low=1),
         strategy=check_option(strategy, func, "strategy", ("uniform", "quantile")),
@@ -495,7 +530,7 @@ def paired_bootstrap_ece_diff(
         y_true,
         y_score_a,
         y_score_b,
-        "ece",
+        "ece" if estimator == "plugin" else "ece_debiased",
         opts,
         n_resamples=n_resamples,
         confidence=confidence,

@@ -521,7 +521,7 @@ class PairedBootstrap(_BaseBootstrap):
         Number of bootstrap resamples.
     confidence : float, default=0.95
         Confidence level, in (0, 1).
-    method : {"bca", "percentile", "basic", "studentized"}, default="bca"
+    method : {"percentile", "bca", "basic", "studentized"}, default="percentile"
         Interval method (``"studentized"`` only for ``roc_auc``, ``accuracy``,
         ``brier``, ``log_loss``; not for an ``OperatingPoint``).
     seed : int or numpy.random.SeedSequence, default=42
@@ -590,7 +590,7 @@ class PairedBootstrap(_BaseBootstrap):
         metric: Any = "roc_auc",
         n_resamples: int = 1000,
         confidence: float = 0.95,
-        method: str = "bca",
+        method: str = "percentile",
         seed: int | np.random.SeedSequence = 42,
         n_jobs: int = 1,
         refit: bool = False,
@@ -660,7 +660,7 @@ class Bootstrap(_BaseBootstrap):
         Number of bootstrap resamples.
     confidence : float, default=0.95
         Confidence level, in (0, 1).
-    method : {"bca", "percentile", "basic", "studentized"}, default="bca"
+    method : {"percentile", "bca", "basic", "studentized"}, default="percentile"
         Interval method.
     seed : int or numpy.random.SeedSequence, default=42
         Root of all random streams.
@@ -718,7 +718,7 @@ class Bootstrap(_BaseBootstrap):
         metric: Any = "roc_auc",
         n_resamples: int = 1000,
         confidence: float = 0.95,
-        method: str = "bca",
+        method: str = "percentile",
         seed: int | np.random.SeedSequence = 42,
         n_jobs: int = 1,
         refit: bool = False,

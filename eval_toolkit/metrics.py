@@ -400,7 +400,12 @@ def _classification_score_specs() -> list[MetricSpec]:
         _spec("ece", "ECE", ("binary", "multiclass"), False,
               {"binary": _PROBA, "multiclass": _PROBA}, "",
               {"binary": _binary("ece"), "multiclass": _ece_multiclass},
-              needs_probabilities=True, report_default=("binary", "multiclass")),
+              needs_probabilities=True, report_default=("multiclass",)),
+        # Debiased L2 calibration error: its intervals cover where the plug-in
+        # ECE's do not (doc/user_guide/coverage.rst), hence the report default.
+        _spec("ece_debiased", "ECE (L2, debiased)", ("binary",), False, {"binary": _PROBA}, "",
+              {"binary": _binary("ece_debiased")}, needs_probabilities=True,
+              closed_form_loo=False, report_default=("binary",)),
         _spec("top_k_accuracy", "top-k accuracy", ("multiclass",), True,
               {"multiclass": _RANKING}, "top_k_accuracy_score",
               {"multiclass": _per_sample("top_k")}, parameters={"k": 2}, influence=True,

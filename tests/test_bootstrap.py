@@ -32,6 +32,7 @@ NAMED = [
     "log_loss",
     "brier",
     "ece",
+    "ece_debiased",
     "f1",
     "precision",
     "recall",
@@ -78,6 +79,7 @@ def test_point_estimate_matches_sklearn(metric, binary_data):
         "recall": lambda yy, s: metrics.recall_score(yy, s >= 0.5),
         "specificity": lambda yy, s: metrics.recall_score(yy, s >= 0.5, pos_label=0),
         "ece": _ece_uniform,
+        "ece_debiased": _ece_debiased,
     }[metric]
     res = paired_bootstrap_diff(y, a, b, metric, n_resamples=20)
     assert res.delta == pytest.approx(ref(y, b) - ref(y, a), abs=1e-12)
@@ -88,6 +90,35 @@ def test_point_estimate_matches_sklearn(metric, binary_data):
 def _ece_uniform(y, s, n_bins=10):
     bins = np.searchsorted(np.linspace(0, 1, n_bins + 1)[1:-1], s)
     return sum(abs(s[bins == b].sum() - y[bins == b].sum()) for b in range(n_bins)) / len(y)
+
+
+def _ece_debiased(y, s, n_bins=10):
+    """Kumar et al.'s debiased L2 error, per bin mean(g)**2 - var(g) / n_b, equal-mass bins."""
+    edges = np.percentile(s, np.linspace(0, 100, n_bins + 1))
+    bins = np.searchsorted(edges[1:-1], s)
+    gaps = [s[bins == b] - y[bins == b] for b in range(n_bins)]
+    squared = sum(len(g) * (g.mean() ** 2 - g.var(ddof=1) / len(g)) for g in gaps if len(g) > 1)
+    return np.sqrt(max(squared / len(y), 0.0))
+
+
+def test_ece_debiased_replicates_are_centred_on_the_estimate():
+    # Scores far from calibrated in every bin: each replicate of the debiased
+    # error is unbiased for the data's plug-in error, which lies well above the
+    # estimate; the recentred replicates must average near the estimate.
+    rng = np.random.default_rng(5)
+    s = rng.uniform(0.2, 0.8, 400)
+    y = (rng.uniform(size=400) < 0.5).astype(int)
+    res = bootstrap_ci(y, s, "ece_debiased", n_resamples=2000, method="percentile")
+    edges = np.percentile(s, np.linspace(0, 100, 11))
+    bins = np.searchsorted(edges[1:-1], s)
+    plug_in = np.sqrt(
+        sum((s[bins == b] - y[bins == b]).sum() ** 2 / (bins == b).sum() for b in range(10))
+        / len(y)
+    )
+    offset = plug_in - res.point_estimate
+    mc_error = res.distribution.std() / np.sqrt(res.n_resamples)
+    assert offset > 20 * mc_error
+    assert abs(res.distribution.mean() - res.point_estimate) < 0.2 * offset
 
 
 def test_fast_kernel_and_generic_path_see_the_same_resamples():
@@ -155,9 +186,11 @@ def test_paired_bootstrap_diff_n_jobs_reproducibility(binary_data):
 
 def test_paired_bootstrap_ece_diff_n_jobs_reproducibility(binary_data):
     y, a, b = binary_data
-    for strategy in ("uniform", "quantile"):
-        one = paired_bootstrap_ece_diff(y, a, b, strategy=strategy, n_resamples=300, n_jobs=1)
-        two = paired_bootstrap_ece_diff(y, a, b, strategy=strategy, n_resamples=300, n_jobs=2)
+    variants = [("plugin", "uniform"), ("plugin", "quantile"), ("debiased", "uniform")]
+    for estimator, strategy in variants:
+        kwargs = dict(estimator=estimator, strategy=strategy, n_resamples=300)
+        one = paired_bootstrap_ece_diff(y, a, b, n_jobs=1, **kwargs)
+        two = paired_bootstrap_ece_diff(y, a, b, n_jobs=2, **kwargs)
         assert one == two
         np.testing.assert_array_equal(one.distribution, two.distribution)
 
@@ -477,6 +510,7 @@ def test_paired_bootstrap_diff_input_errors(change, message):
     [
         (dict(n_bins=0), r"'n_bins' parameter of paired_bootstrap_ece_diff must be an int >= 1"),
         (dict(strategy="kmeans"), r"'strategy' .* one of 'uniform', 'quantile'"),
+        (dict(estimator="kumar"), r"'estimator' .* one of 'plugin', 'debiased'"),
         (dict(y_score_a=np.linspace(0, 2, 8)), r"probabilities in \[0, 1\]"),
     ],
 )

@@ -115,7 +115,7 @@ def test_init_only_stores_parameters():
     pb = PairedBootstrap("not a scorer", 3, metric="nope", n_resamples=-1, refit="x")
     assert pb.get_params(deep=False) == {
         "scorer_a": "not a scorer", "scorer_b": 3, "metric": "nope", "n_resamples": -1,
-        "confidence": 0.95, "method": "bca", "seed": 42, "n_jobs": 1, "refit": "x", "cv": 5,
+        "confidence": 0.95, "method": "percentile", "seed": 42, "n_jobs": 1, "refit": "x", "cv": 5,
         "stratify": False, "pos_label": None,
     }
 
@@ -195,7 +195,7 @@ def test_ece_matches_ece_function(data, fitted):
     _, _, X, y = data
     a, b = (m.predict_proba(X) for m in fitted)
     pb = PairedBootstrap(*fitted, metric="ece", **FAST).fit(X, y)
-    assert _same(pb.result_, paired_bootstrap_ece_diff(y, a, b, method="bca", **FAST))
+    assert _same(pb.result_, paired_bootstrap_ece_diff(y, a, b, method="percentile", **FAST))
     assert pb.result_.metric == "ece"
 
 
@@ -218,7 +218,7 @@ def test_operating_point_split_and_functional_api(data, fitted):
     a, b = (m.predict_proba(X)[:, 1] for m in fitted)
     expected = paired_bootstrap_op_point_diff(
         y[val], a[val], b[val], y[test], a[test], b[test], spec.threshold_fn, spec.metric_fn,
-        method="bca", seed=3, **FAST)
+        method="percentile", seed=3, **FAST)
     assert _same(pb.result_, expected)
     assert pb.score(X, y) == pytest.approx(pb.delta_, abs=1e-15)
 
@@ -279,7 +279,7 @@ def test_refit_trains_clones_and_bootstraps_out_of_fold(data):
     assert clone(pb).scorer_a is not a  # refit mode clones scorers as usual
     cv = StratifiedKFold(3)
     oof = [cross_val_predict(m, X, y, cv=cv, method="predict_proba") for m in (a, b)]
-    assert _same(pb.result_, paired_bootstrap_diff(y, *oof, "roc_auc", method="bca", **FAST))
+    assert _same(pb.result_, paired_bootstrap_diff(y, *oof, "roc_auc", method="percentile", **FAST))
     held_out = [m.predict_proba(X_test)[:, 1] for m in (pb.scorer_a_, pb.scorer_b_)]
     expected = roc_auc_score(y_test, held_out[1]) - roc_auc_score(y_test, held_out[0])
     assert pb.score(X_test, y_test) == pytest.approx(expected, abs=1e-12)
@@ -333,7 +333,7 @@ def test_summary_to_dict_and_to_frame(data, fitted):
     _, _, X, y = data
     pb = PairedBootstrap(*fitted, **FAST).fit(X, y)
     pattern = (r"B - A roc_auc = [+-]\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\], p = [\d.e-]+, "
-               r"95% BCa, 200 resamples")
+               r"95% percentile, 200 resamples")
     assert re.fullmatch(pattern, pb.summary())
     as_dict = pb.to_dict()
     assert as_dict["delta"] == pb.delta_ and "distribution" not in as_dict

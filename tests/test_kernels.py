@@ -83,6 +83,18 @@ def _ece_reference(y: np.ndarray, s: np.ndarray, n_bins: int, strategy: str) -> 
     return float(np.abs(bin_score - bin_true).sum() / len(s))
 
 
+def _ece_debiased_reference(y: np.ndarray, s: np.ndarray, n_bins: int) -> float:
+    """Debiased L2 calibration error, bin by bin: mean(g)**2 - var(g) / n_b."""
+    edges = np.percentile(s, np.linspace(0, 1, n_bins + 1) * 100)
+    binids = np.searchsorted(edges[1:-1], s)
+    total = 0.0
+    for b in range(n_bins):
+        g = (s - y)[binids == b]
+        if len(g) > 1:
+            total += len(g) * (g.mean() ** 2 - g.var(ddof=1) / len(g))
+    return math.sqrt(max(total / len(s), 0.0))
+
+
 def _undefined(name: str, y: np.ndarray, s: np.ndarray, threshold: float) -> bool:
     """The NaN rules of the kernels, on expanded samples."""
     pred = s >= threshold
@@ -125,6 +137,8 @@ def _reference(
         return metrics.brier_score_loss(y, s)
     if name == "ece":
         return _ece_reference(y, s, n_bins, strategy)
+    if name == "ece_debiased":
+        return _ece_debiased_reference(y, s, n_bins)
     if name == "accuracy":
         return metrics.accuracy_score(y, pred)
     if name == "balanced_accuracy":
@@ -138,7 +152,11 @@ def _reference(
     return metrics.recall_score(y, pred, pos_label=0)
 
 
-def _assert_matches(actual: float, expected: float, where: object) -> None:
+def _assert_matches(actual: float, expected: float, where: tuple) -> None:
+    if where[0] == "ece_debiased":
+        # A square root amplifies rounding near 0 (sqrt(1e-17) ~ 3e-9): compare
+        # the squared errors, which the kernel and the reference both sum.
+        actual, expected = actual**2, expected**2
     if math.isnan(expected):
         assert math.isnan(actual), (where, actual)
     else:
@@ -494,3 +512,34 @@ def test_quantile_edge_rounds_like_numpy_percentile():
     )
     expected = _ece_reference(y.astype(int), score, 9, "quantile")
     assert kernel.point() == pytest.approx(expected, abs=TOL)
+
+
+def test_ece_debiased_replicate_offset_is_plug_in_minus_estimate():
+    y, score, mult, _ = _fixed_cells(300, seed=3)
+    kernel = make_kernel("ece_debiased", y, score, mult, n_bins=6)
+    ys, s = _expand(y, score, mult)
+    edges = np.percentile(s, np.linspace(0, 100, 7))
+    bins = np.searchsorted(edges[1:-1], s)
+    gap = s - ys
+    plug_in = sum(gap[bins == b].sum() ** 2 / (bins == b).sum() for b in range(6)) / len(s)
+    expected = math.sqrt(plug_in) - _ece_debiased_reference(ys, s, 6)
+    assert kernel.replicate_offset() == pytest.approx(expected, rel=1e-12)
+    assert make_kernel("ece", y, score, mult).replicate_offset() == 0.0
+
+
+def test_ece_debiased_squared_is_unbiased_for_the_plug_in_under_resampling():
+    # The rationale of replicate_offset: with one (fixed) bin, the squared
+    # debiased error is a U-statistic, so over multinomial resamples of the
+    # data it averages exactly the data's plug-in value mean(g)**2. Gaps far
+    # from 0 keep every replicate positive (no flooring).
+    rng = np.random.default_rng(8)
+    score = rng.uniform(0.6, 0.9, 50)
+    y = rng.random(50) < 0.3
+    mult = rng.integers(1, 4, 50)
+    kernel = make_kernel("ece_debiased", y, score, mult, n_bins=1)
+    counts = rng.multinomial(mult.sum(), mult / mult.sum(), size=40_000)
+    squared = kernel(counts) ** 2
+    plug_in = (np.repeat(score - y, mult).mean()) ** 2
+    assert squared.min() > 0
+    assert abs(squared.mean() - plug_in) < 4 * squared.std() / np.sqrt(squared.size)
+    assert plug_in - kernel.point() ** 2 > 5 * squared.std() / np.sqrt(squared.size)

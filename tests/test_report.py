@@ -63,7 +63,7 @@ def test_rows_are_the_functional_api(data):
         ("site=north", site == "north"),
         ("site=south", site == "south"),
     ]
-    metrics = ["roc_auc", "average_precision", "brier", "ece"]
+    metrics = ["roc_auc", "average_precision", "brier", "ece_debiased"]
     assert [(r.slice, r.metric) for r in report.rows] == [
         (s, m) for s, _ in expected_slices for m in metrics
     ]

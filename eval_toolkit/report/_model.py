@@ -280,7 +280,7 @@ def compare_scores(
     name_b: str = "B",
     n_resamples: int = 1000,
     confidence: float = 0.95,
-    method: str = "bca",
+    method: str = "percentile",
     seed: int = 42,
     n_jobs: int = 1,
     stratify: bool = False,
@@ -307,7 +307,9 @@ def compare_scores(
         Metric names of the task (see :func:`~eval_toolkit.metrics.list_metrics`).
         Default: the registry's report metrics of the task
         (``MetricSpec.report_default``).  Binary: ``roc_auc``,
-        ``average_precision``, and ``brier`` and ``ece`` when both scores are
+        ``average_precision``, and ``brier`` and ``ece_debiased`` (the
+        calibration error whose intervals cover, see
+        :func:`~eval_toolkit.paired_bootstrap_ece_diff`) when both scores are
         probabilities in [0, 1]; multiclass: ``log_loss``, ``brier``, ``ece``,
         ``roc_auc_ovr`` for probability matrices, ``accuracy`` and
         ``f1_macro`` for labels; regression: MAE, RMSE and R^2.
@@ -320,7 +322,7 @@ def compare_scores(
         Model names for display.
     n_resamples, confidence, method, seed, n_jobs, stratify, groups, pos_label, progress
         As in :func:`~eval_toolkit.paired_bootstrap_diff`, except that
-        ``method`` defaults to ``"bca"``.  With ``groups`` every slice
+        ``method`` defaults to ``"percentile"``.  With ``groups`` every slice
         resamples its own groups.
     task, labels : optional
         As in :func:`~eval_toolkit.paired_bootstrap_diff`.
