@@ -1,8 +1,7 @@
 """Coverage of 95% intervals for a multiclass and a regression metric, by simulation.
 
 Each test draws ``REPS`` = 1000 data sets from a population whose metric value
-is known exactly, computes a 95% BCa interval (the default of
-``bootstrap_ci``) on each, and counts how often it covers the truth.  With
+is known exactly, computes a 95% BCa interval (``method="bca"``) on each, and counts how often it covers the truth.  With
 1000 repetitions the Monte-Carlo standard error of a 95% coverage is
 sqrt(0.95 * 0.05 / 1000) = 0.69 percentage points, so 93-97% is +-2.9 SE.
 Data and bootstrap seeds come from separate SeedSequence children.
@@ -31,7 +30,8 @@ def test_coverage_of_mae():
     for data_seed, boot_seed in zip(data_seeds.spawn(REPS), boot_seeds.spawn(REPS)):
         rng = np.random.default_rng(data_seed)
         y = rng.normal(size=n)
-        res = bootstrap_ci(y, y + rng.normal(size=n), "mae", n_resamples=500, seed=boot_seed)
+        res = bootstrap_ci(y, y + rng.normal(size=n), "mae", n_resamples=500, method="bca",
+                           seed=boot_seed)
         covered += res.ci_low <= truth <= res.ci_high
     assert 0.93 <= covered / REPS <= 0.97, covered / REPS
 
@@ -59,6 +59,6 @@ def test_coverage_of_multiclass_log_loss():
         x = rng.integers(0, 3, n)
         y = (rng.random(n)[:, np.newaxis] > Q[x].cumsum(axis=1)).sum(axis=1)
         res = bootstrap_ci(y, P[x], "log_loss", labels=[0, 1, 2], n_resamples=1000,
-                           seed=boot_seed)
+                           method="bca", seed=boot_seed)
         covered += res.ci_low <= truth <= res.ci_high
     assert 0.93 <= covered / REPS <= 0.97, covered / REPS
