@@ -2,8 +2,9 @@
 
 Each test draws ``REPS`` = 1000 data sets from a population whose metric value
 is known exactly, computes a 95% BCa interval (``method="bca"``) on each, and
-counts how often it covers the truth.  With 1000 repetitions the Monte-Carlo standard error of a 95% coverage is
-sqrt(0.95 * 0.05 / 1000) = 0.69 percentage points, so 93-97% is +-2.9 SE.
+counts how often it covers the truth.  With 1000 repetitions the Monte-Carlo
+standard error of a 95% coverage is sqrt(0.95 * 0.05 / 1000) = 0.69
+percentage points, so 93-97% is +-2.9 SE.
 Data and bootstrap seeds come from separate SeedSequence children.
 """
 
