@@ -15,7 +15,7 @@ import os
 import sys
 import warnings
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +115,8 @@ examples:
   {PROG} compare preds.csv --label diagnosis --pos-label M --score-a a --score-b b \\
       --format json > results.json
   {PROG} compare preds.csv --label y --score-a a --score-b b --groups patient_id
+  {PROG} compare preds.csv --label y --model base=p0 --model new=p1 --model big=p2 \\
+      --reference base --slice-by site --report out/
   {PROG} compare preds.csv --label price --pred-a ridge --pred-b forest
   {PROG} compare preds.csv --label species --proba-a a_ --proba-b b_ --metric neg_log_loss
 
@@ -246,6 +248,18 @@ def build_parser() -> argparse.ArgumentParser:
     columns.add_argument(
         "--task", choices=("binary", "multiclass", "regression"),
         help="the task, when the columns leave it open (integer labels and predictions)",
+    )
+    columns.add_argument(
+        "--model",
+        action="append",
+        dest="models",
+        metavar="NAME=COL",
+        help="instead of --score-a/--score-b: a model and its score column, repeated for any "
+        "number of models (evaluated with eval_toolkit.harness.evaluate)",
+    )
+    columns.add_argument(
+        "--reference", metavar="NAME", help="with --model: compare every other model to this "
+        "one (default: the first --model)"
     )
     columns.add_argument(
         "--pos-label",
@@ -587,11 +601,68 @@ def _task(args, kind: str, y: np.ndarray, a: np.ndarray, b: np.ndarray, func: st
                      "--task regression", func)
 
 
+def _model_columns(args: argparse.Namespace, func: str) -> dict[str, str]:
+    if args.score_a is not None or args.score_b is not None:
+        raise UsageError(f"{func}: use either --model (repeated) or --score-a/--score-b")
+    pairs = [spec.partition("=") for spec in args.models]
+    if any(not name or not sep or not col for name, sep, col in pairs):
+        raise UsageError(param_error(func, "--model", "NAME=COLUMN", args.models))
+    names = [name for name, _, _ in pairs]
+    if len(set(names)) != len(names) or len(names) < 2:
+        raise UsageError(param_error(func, "--model", "at least 2 models with distinct names",
+                                     names))
+    if args.stratify:
+        raise UsageError(f"{func}: --stratify is not available with --model")
+    return {name: col for name, _, col in pairs}
+
+
+def _run_compare_models(args: argparse.Namespace, func: str, resampling: Any) -> int:
+    """``--model NAME=COL`` (repeated): every model on every slice through the harness."""
+    from .harness import EvalSlice, evaluate
+
+    columns = _model_columns(args, func)
+    args.score_a = args.score_b = next(iter(columns.values()))
+    y, _, _, slices, groups = _compare_inputs(args, func)
+    table = read_predictions(args.predictions)
+    source = Path(args.predictions).name
+    scores = {name: _scores(_column(table, col, "--model", func, source), col, "--model", func)
+              for name, col in columns.items()}
+    masks = [("all", np.ones(y.shape[0], dtype=bool))]
+    if slices is not None:
+        masks += [(f"{args.slice_by}={v}", slices == v) for v in sorted(set(slices.tolist()))]
+    cuts = [EvalSlice(name, None, y[m], groups=None if groups is None else groups[m])
+            for name, m in masks]
+    preds = {name: {name_s: s[m] for name_s, m in masks} for name, s in scores.items()}
+    reference = args.reference if args.reference is not None else next(iter(columns))
+    if reference not in columns:
+        raise UsageError(param_error(func, "--reference", f"one of {list(columns)}", reference))
+    run = evaluate(preds, cuts, metrics=args.metrics, reference=reference, **asdict(resampling))
+    if args.format == "json":
+        print(run.to_json(indent=2))
+    elif args.format == "csv":
+        records = [row.to_dict() for row in run.rows]
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]), lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(records)
+    else:
+        from .report import run_text
+
+        print(run_text(run))
+    if args.report is not None:
+        from .report import write_report
+
+        html_file = write_report(run, args.report)
+        _say(f"report written to {html_file} and {html_file.with_name('results.json')}")
+    return EXIT_OK
+
+
 def _run_compare(args: argparse.Namespace) -> int:
     from .report import build_comparison
 
     func = f"{PROG} compare"
     resampling = _check_bootstrap_options(args, func)
+    if args.models:
+        return _run_compare_models(args, func, resampling)
     name_a, name_b = (" ".join(v) if isinstance(v, list) else v for v in (
         args.score_a or args.pred_a or args.proba_a, args.score_b or args.pred_b or args.proba_b))
     y, a, b, slices, groups, task = _compare_inputs(args, func)

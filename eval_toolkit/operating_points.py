@@ -25,7 +25,7 @@ import numpy as np
 from . import _engine
 from ._parallel import parallel_map
 from ._resample import CellTable, build_cells
-from ._results import PairedBootstrapCI
+from ._results import BootstrapCI, PairedBootstrapCI, _std_error
 from ._validation import (
     Resampling,
     check_bool,
@@ -48,6 +48,7 @@ __all__ = [
     "Precision",
     "F1",
     "FPR",
+    "bootstrap_op_point_ci",
     "paired_bootstrap_op_point_diff",
 ]
 
@@ -346,9 +347,14 @@ class OpPointStatistic:
         values = self.metric_fn.from_confusion(tp, fp, fn, tn)
         return np.where(np.isnan(thresholds), np.nan, values)
 
+    @staticmethod
+    def contrast(values: np.ndarray) -> np.ndarray:
+        """The reported quantity per row: B - A with two arms, the metric itself with one."""
+        return values[:, 1] - values[:, 0] if values.shape[1] == 2 else values[:, 0]
+
     def point(self) -> float:
-        values = self.evaluate([self.val_table.mult[None, :], self.test_table.mult[None, :]])[0]
-        return float(values[1] - values[0])
+        values = self.evaluate([self.val_table.mult[None, :], self.test_table.mult[None, :]])
+        return float(self.contrast(values)[0])
 
     def jackknife(self, n_jobs: int = 1) -> list[tuple[np.ndarray, np.ndarray]]:
         """Leave-one-out deltas per distinct validation cell and per distinct test cell.
@@ -380,8 +386,7 @@ class OpPointStatistic:
         for rows in table.clusters.loo_counts(table.mult):
             draws = [np.repeat(f, rows.shape[0], axis=0) for f in full]
             draws[which] = rows
-            values = self.evaluate(draws)
-            parts.append(values[:, 1] - values[:, 0])
+            parts.append(self.contrast(self.evaluate(draws)))
         return np.concatenate(parts)
 
 
@@ -389,8 +394,7 @@ def _op_point_loo_chunk(stat: OpPointStatistic, which: int, cells: np.ndarray) -
     full = [stat.val_table.mult.astype(np.float64), stat.test_table.mult.astype(np.float64)]
     rows = [np.tile(m, (cells.shape[0], 1)) for m in full]
     rows[which][np.arange(cells.shape[0]), cells] -= 1
-    values = stat.evaluate(rows)
-    return values[:, 1] - values[:, 0]
+    return stat.contrast(stat.evaluate(rows))
 
 
 def op_point_statistic(
@@ -423,8 +427,8 @@ def op_point_statistic(
 
 def _op_point_iv(
     func: str,
-    val: tuple[Any, Any, Any],
-    test: tuple[Any, Any, Any],
+    val: tuple[Any, ...],
+    test: tuple[Any, ...],
     threshold_fn: Any,
     metric_fn: Any,
     stratify: Any,
@@ -454,11 +458,12 @@ def _op_point_iv(
             )
         )
     data = []
-    for prefix, (y, a, b) in (("val", val), ("test", test)):
+    for prefix, (y, *arms) in (("val", val), ("test", test)):
         labels = check_labels(y, func, param=f"{prefix}_y", pos_label=pos_label)
+        names = ("_a", "_b") if len(arms) == 2 else ("",)
         scores = tuple(
-            check_scores(s, func, param=f"{prefix}_score_{arm}", n=labels.shape[0])
-            for arm, s in (("a", a), ("b", b))
+            check_scores(s, func, param=f"{prefix}_score{arm}", n=labels.shape[0])
+            for arm, s in zip(names, arms)
         )
         data.append((labels, scores))
     options = check_resampling(func, methods=OP_POINT_METHODS, **resampling)
@@ -583,6 +588,14 @@ def op_point_result(
     The entry for callers that validated their own parameters already
     (:class:`~eval_toolkit.PairedBootstrap` with an ``OperatingPoint``).
     """
+    out, metric = _op_point_outcome(func, statistic, resampling)
+    return out.paired_result(resampling, n_samples=statistic.test_table.n_samples, metric=metric)
+
+
+def _op_point_outcome(
+    func: str, statistic: OpPointStatistic, resampling: Resampling
+) -> tuple[_engine.Outcome, str]:
+    """Run the engine on an operating-point statistic of one or two arms."""
     threshold_fn, metric_fn = statistic.threshold_fn, statistic.metric_fn
 
     def check_point(point: float) -> None:
@@ -608,4 +621,94 @@ def op_point_result(
         description=f"{func} ({threshold_fn!r})",
         check_point=check_point,
     )
-    return out.paired_result(resampling, n_samples=statistic.test_table.n_samples, metric=metric)
+    return out, metric
+
+
+def bootstrap_op_point_ci(
+    val_y: Any,
+    val_score: Any,
+    test_y: Any,
+    test_score: Any,
+    threshold_fn: ThresholdSelector,
+    metric_fn: OperatingPointMetric,
+    *,
+    n_resamples: int = 1000,
+    confidence: float = 0.95,
+    method: str = "percentile",
+    seed: int | np.random.SeedSequence = 42,
+    n_jobs: int = 1,
+    stratify: bool = False,
+    val_groups: Any = None,
+    test_groups: Any = None,
+    pos_label: Any = None,
+    progress: bool = False,
+) -> BootstrapCI:
+    """Two-level bootstrap interval of one model's metric at a transferred threshold.
+
+    The one-model counterpart of :func:`paired_bootstrap_op_point_diff`: in
+    every resample the validation and test sets are resampled independently,
+    the threshold is refit on the validation resample with ``threshold_fn``
+    and ``metric_fn`` is measured on the test resample at that threshold, so
+    the interval includes the uncertainty of the threshold itself.
+
+    Parameters
+    ----------
+    val_y, val_score : array-like of shape (n_val,)
+        Validation labels and scores (the threshold is chosen here).
+    test_y, test_score : array-like of shape (n_test,)
+        Test labels and scores (the metric is measured here).
+    threshold_fn, metric_fn, n_resamples, confidence, method, seed, n_jobs
+        As in :func:`paired_bootstrap_op_point_diff`.
+    stratify, val_groups, test_groups, pos_label, progress
+        As in :func:`paired_bootstrap_op_point_diff`.
+
+    Returns
+    -------
+    BootstrapCI
+        ``point_estimate`` is the metric on the test set at the threshold
+        chosen on the full validation set.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from eval_toolkit.operating_points import AtSpecificity, Sensitivity, bootstrap_op_point_ci
+    >>> rng = np.random.default_rng(0)
+    >>> def split(n):
+    ...     y = rng.integers(0, 2, n)
+    ...     return y, y + rng.normal(0, 0.7, n)
+    >>> ci = bootstrap_op_point_ci(*split(2000), *split(2000), AtSpecificity(0.9), Sensitivity(),
+    ...                            n_resamples=300)
+    >>> bool(0.5 < ci.ci_low < ci.point_estimate < ci.ci_high < 0.8)
+    True
+    """
+    func = "bootstrap_op_point_ci"
+    statistic, resampling = _op_point_iv(
+        func,
+        (val_y, val_score),
+        (test_y, test_score),
+        threshold_fn,
+        metric_fn,
+        stratify,
+        pos_label,
+        (val_groups, test_groups),
+        n_resamples=n_resamples,
+        confidence=confidence,
+        method=method,
+        seed=seed,
+        n_jobs=n_jobs,
+        progress=progress,
+    )
+    out, metric = _op_point_outcome(func, statistic, resampling)
+    return BootstrapCI(
+        point_estimate=float(out.point),
+        ci_low=out.interval.low,
+        ci_high=out.interval.high,
+        confidence=resampling.confidence,
+        n_resamples=int(out.distribution.shape[0]),
+        method=resampling.method,
+        std_error=_std_error(out.distribution),
+        n_degenerate=out.n_degenerate,
+        n_samples=statistic.test_table.n_samples,
+        metric=metric,
+        distribution=out.distribution,
+    )

@@ -20,7 +20,13 @@ from ._validation import check_int, check_labels, check_option, check_scores, pa
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-__all__ = ["plot_forest", "plot_bootstrap_distribution", "plot_reliability", "plot_roc"]
+__all__ = [
+    "plot_forest",
+    "plot_intervals",
+    "plot_bootstrap_distribution",
+    "plot_reliability",
+    "plot_roc",
+]
 
 _INSTALL_HINT = "pip install 'eval_toolkit[plot]'"
 
@@ -116,6 +122,70 @@ def plot_forest(
     confidence = cis[0].confidence
     ax.set_xlabel(f"B - A, with {confidence:.0%} confidence interval")
     # Outside the axes: inside, it would hide whichever row lies under it.
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
+    return ax
+
+
+def plot_intervals(
+    estimates: Sequence[float],
+    ci_low: Sequence[float],
+    ci_high: Sequence[float],
+    labels: Sequence[str],
+    *,
+    reference: float = 0.0,
+    xlabel: str = "",
+    ax: Axes | None = None,
+) -> Axes:
+    """Forest plot from arrays: one row per estimate with its interval, first row on top.
+
+    Rows whose interval excludes ``reference`` have filled markers.
+
+    Parameters
+    ----------
+    estimates, ci_low, ci_high : sequence of float
+        Estimates and interval endpoints, one per row.
+    labels : sequence of str
+        Row names.
+    reference : float, default=0.0
+        Value marked by a dashed line (no difference).
+    xlabel : str, default=""
+        Label of the x axis.
+    ax : matplotlib Axes, optional
+        Where to draw; a new figure by default.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from eval_toolkit.plotting import plot_intervals
+    >>> ax = plot_intervals([0.02, -0.01], [0.01, -0.03], [0.03, 0.01], ["site A", "site B"])
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['site A', 'site B']
+    """
+    func = "plot_intervals"
+    arrays = [np.asarray(v, dtype=float) for v in (estimates, ci_low, ci_high)]
+    if len({a.shape for a in arrays} | {(len(labels),)}) != 1 or arrays[0].ndim != 1:
+        raise ValueError(
+            param_error(func, "labels", "as many labels as estimates and interval endpoints",
+                        f"{len(labels)} labels for shapes {[a.shape for a in arrays]}")
+        )
+    delta, low, high = arrays
+    ax = _axes(ax, func)
+    position = np.arange(delta.shape[0])[::-1]
+    excludes = (low > reference) | (high < reference)
+    ax.axvline(reference, color="0.5", linewidth=1, linestyle="--")
+    ax.hlines(position, low, high, color="C0", linewidth=2)
+    for mask, fill, label in ((~excludes, "white", "CI includes reference"),
+                              (excludes, "C0", "CI excludes reference")):
+        if mask.any():
+            ax.plot(delta[mask], position[mask], "o", color="C0", mfc=fill, label=label)
+    ax.set_yticks(position, list(labels))
+    ax.set_ylim(-0.7, delta.shape[0] - 0.3)
+    ax.set_xlabel(xlabel)
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     return ax
 

@@ -56,7 +56,7 @@ def held_out(X, y) -> None:
     print(f"Held-out split: {len(y_train)} training, {len(y_test)} test samples")
     metrics = {
         "ranking": "roc_auc",
-        "calibration (lower is better)": "ece",
+        "calibration (lower is better)": "ece_debiased",
         "operating point": OperatingPoint(AtSpecificity(0.95), Sensitivity()),
     }
     for title, metric in metrics.items():

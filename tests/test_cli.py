@@ -107,16 +107,17 @@ def test_demo_prints_the_table_and_writes_the_report(tmp_path):
         assert name in out.stdout
     report_dir = tmp_path / "eval_toolkit_report"
     rows = json.loads((report_dir / "results.json").read_text())["rows"]
-    assert [r["metric"] for r in rows] == [
-        "roc_auc",
-        "average_precision",
-        "brier",
-        "ece_debiased",
-        "sensitivity_at_specificity",
-    ]
+    metrics = ["roc_auc", "average_precision", "brier", "ece_debiased"]
+    assert [r["metric"] for r in rows] == metrics * 3 + ["sensitivity_at_specificity"]
+    # the slice breakdown: halves of a feature, each a subset of "all"
+    slices = [r["slice"] for r in rows]
+    assert slices[0] == "all" and {s for s in slices[4:12]} == {
+        "mean fractal dimension=low", "mean fractal dimension=high"}
+    halves = [r["n_samples"] for r in rows[4:12:4]]
+    assert sum(halves) == rows[0]["n_samples"]
     assert all(r["n_resamples"] + r["n_degenerate"] == int(N_RESAMPLES) for r in rows)
     html_text = (report_dir / "report.html").read_text()
-    assert html_text.count('<figure id="') == (8 if _has_matplotlib() else 0)
+    assert html_text.count('<figure id="') == (16 if _has_matplotlib() else 0)
     # stderr is a pipe here: notes only, no progress bar
     assert "report written to eval_toolkit_report" in out.stderr and "%|" not in out.stderr
 
@@ -125,7 +126,7 @@ def test_demo_json_without_report(tmp_path):
     out = run("demo", *FAST, "--format", "json", "--no-report", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     document = json.loads(out.stdout)
-    assert document["model_a"] == "naive Bayes" and len(document["rows"]) == 5
+    assert document["model_a"] == "naive Bayes" and len(document["rows"]) == 13
     assert not (tmp_path / "eval_toolkit_report").exists()
 
 
@@ -575,3 +576,80 @@ def test_compare_groups_resamples_whole_groups(tmp_path, arrays):
                                     method="percentile", seed=42, groups=ids)
         got = (row["ci_low"], row["ci_high"], row["p_value"])
         assert got == (ref.ci_low, ref.ci_high, ref.p_value)
+
+
+# ---- compare with --model NAME=COL (the harness) -------------------------------------------
+
+
+def _three_models_csv(path):
+    rng = np.random.default_rng(3)
+    n = 500
+    y = rng.integers(0, 2, n)
+    latent = y + rng.normal(0, 1, n)
+    cols = {f"p{i}": 1 / (1 + np.exp(-(latent + rng.normal(0, s, n))))
+            for i, s in enumerate((1.0, 0.5, 0.8))}
+    site = np.array(["north", "south"])[rng.integers(0, 2, n)]
+    lines = ["y,p0,p1,p2,site"] + [
+        ",".join([str(y[i]), *(repr(float(cols[c][i])) for c in ("p0", "p1", "p2")), site[i]])
+        for i in range(n)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return y, cols, site
+
+
+def test_compare_models_routes_to_evaluate(tmp_path):
+    from eval_toolkit.harness import EvalSlice, RunResult, evaluate
+
+    y, cols, site = _three_models_csv(tmp_path / "p.csv")
+    out = run("compare", "p.csv", "--label", "y", "--model", "base=p0", "--model", "new=p1",
+              "--model", "mid=p2", "--reference", "base", "--slice-by", "site", "--metric",
+              "roc_auc", "brier", "--n-resamples", "150", "--n-jobs", "1", "--format", "json",
+              "--report", "out", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    got = RunResult.from_json(out.stdout)
+    masks = {"all": np.ones(y.shape[0], bool), "site=north": site == "north",
+             "site=south": site == "south"}
+    slices = [EvalSlice(k, None, y[m]) for k, m in masks.items()]
+    preds = {name: {k: cols[c][m] for k, m in masks.items()}
+             for name, c in (("base", "p0"), ("new", "p1"), ("mid", "p2"))}
+    ref = evaluate(preds, slices, metrics=["roc_auc", "brier"], reference="base",
+                   n_resamples=150, method="percentile")
+    assert [(r.kind, r.model, r.slice, r.metric) for r in got.rows] == [
+        (r.kind, r.model, r.slice, r.metric) for r in ref.rows]
+    # repr() round-trips floats exactly through the CSV: same data, same seeds, same numbers
+    assert got.rows == ref.rows
+    assert len(got.rows_of("diff")) == 2 * 3 * 2
+    html_text = (tmp_path / "out" / "report.html").read_text()
+    assert html_text.count("data:image/png") == 2  # one forest plot per metric
+    assert "roc_auc: estimate [95% CI], slice x model" in html_text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--model", "base=p0"], "at least 2 models"),
+        (["--model", "base=p0", "--model", "p1"], "NAME=COLUMN"),
+        (["--model", "a=p0", "--model", "b=p1", "--reference", "zz"],
+         "The '--reference' parameter"),
+        (["--model", "a=p0", "--model", "b=p1", "--score-a", "p2"], "use either --model"),
+        ([], "the following arguments are required: --score-a, --score-b"),
+    ],
+)
+def test_compare_models_usage_errors(tmp_path, extra, message):
+    _three_models_csv(tmp_path / "p.csv")
+    out = run("compare", "p.csv", "--label", "y", *extra, cwd=tmp_path)
+    assert out.returncode == 2 and message in out.stderr
+
+
+def test_compare_models_csv_is_the_tidy_rows(tmp_path):
+    _three_models_csv(tmp_path / "p.csv")
+    args = ["compare", "p.csv", "--label", "y", "--model", "a=p0", "--model", "b=p1",
+            "--metric", "roc_auc", "--n-resamples", "60", "--n-jobs", "1"]
+    as_json = run(*args, "--format", "json", cwd=tmp_path)
+    as_csv = run(*args, "--format", "csv", cwd=tmp_path)
+    assert as_csv.returncode == 0, as_csv.stderr
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    expected = json.loads(as_json.stdout)["rows"]
+    assert [(r["kind"], r["model"], r["slice"]) for r in rows] == [
+        (r["kind"], r["model"], r["slice"]) for r in expected]
+    assert [float(r["estimate"]) for r in rows] == [r["estimate"] for r in expected]

@@ -250,6 +250,43 @@ def test_paired_bootstrap_op_point_diff_input_errors(op_data, kwargs, message):
         paired_bootstrap_op_point_diff(**args)
 
 
+def test_bootstrap_op_point_ci_n_jobs_reproducibility():
+    from eval_toolkit.operating_points import AtSpecificity, Sensitivity, bootstrap_op_point_ci
+
+    rng = np.random.default_rng(5)
+    vy, ty = rng.integers(0, 2, 600), rng.integers(0, 2, 500)
+    vs, ts = vy + rng.normal(0, 1, 600), ty + rng.normal(0, 1, 500)
+    kw = dict(n_resamples=2000, seed=3)
+    one = bootstrap_op_point_ci(vy, vs, ty, ts, AtSpecificity(0.9), Sensitivity(), **kw)
+    two = bootstrap_op_point_ci(vy, vs, ty, ts, AtSpecificity(0.9), Sensitivity(), n_jobs=2, **kw)
+    assert one == two
+    np.testing.assert_array_equal(one.distribution, two.distribution)
+    threshold = AtSpecificity(0.9)(vy, vs)
+    assert one.point_estimate == np.mean(ts[ty == 1] >= threshold)
+    # the one-model bootstrap is the B arm of the paired one: same resamples, same values
+    from eval_toolkit import paired_bootstrap_op_point_diff
+
+    paired = paired_bootstrap_op_point_diff(vy, vs, vs, ty, ts, ts, AtSpecificity(0.9),
+                                            Sensitivity(), **kw)
+    assert paired.delta == 0.0 and np.all(paired.distribution == 0.0)
+
+
+def test_bootstrap_op_point_ci_threshold_uncertainty_widens_interval():
+    from eval_toolkit import bootstrap_ci
+    from eval_toolkit.operating_points import AtSpecificity, Sensitivity, bootstrap_op_point_ci
+
+    rng = np.random.default_rng(6)
+    vy, ty = rng.integers(0, 2, 300), rng.integers(0, 2, 3000)
+    vs, ts = vy + rng.normal(0, 1, 300), ty + rng.normal(0, 1, 3000)
+    two_level = bootstrap_op_point_ci(vy, vs, ty, ts, AtSpecificity(0.9), Sensitivity(),
+                                      n_resamples=1000, seed=1)
+    threshold = AtSpecificity(0.9)(vy, vs)
+    fixed = bootstrap_ci(ty[ty == 1], (ts[ty == 1] >= threshold).astype(float), "accuracy",
+                         n_resamples=1000, method="percentile", seed=1)
+    # a 300-row validation set makes the threshold, not the 3000-row test set, dominate
+    assert two_level.std_error > 2 * fixed.std_error
+
+
 def test_progress_must_be_a_bool():
     # Regression: the operating-point path once read progress="no" as true.
     y = np.array([0, 1] * 10)

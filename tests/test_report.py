@@ -358,7 +358,7 @@ def test_write_report_escapes_names(data, tmp_path):
     [
         (
             {"report": "report"},
-            "The 'report' parameter of write_report must be a ComparisonReport (see compare_scores)."
+            "The 'report' parameter of write_report must be a ComparisonReport (see compare_scores) or a RunResult."
             " Got 'str' instead.",
         ),
         (

@@ -14,12 +14,14 @@ The JSON layout (:meth:`ComparisonReport.to_dict`) is stable: keys are only
 ever added, and ``schema_version`` changes if one is removed or renamed.
 """
 
-# plots_available, build_comparison and write_dedup_report are re-exported for
-# the command line and the demo; they are not public (not in __all__).
+# plots_available, build_comparison, write_dedup_report and run_text are
+# re-exported for the command line and the demo; they are not public (not in
+# __all__).
 from ._dedup import write_dedup_report as write_dedup_report
 from ._html import plots_available as plots_available
 from ._html import write_report
 from ._model import ComparisonReport, ComparisonRow, compare_scores
 from ._model import build_comparison as build_comparison
+from ._run import run_text as run_text
 
 __all__ = ["ComparisonRow", "ComparisonReport", "compare_scores", "write_report"]

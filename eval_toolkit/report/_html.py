@@ -127,8 +127,14 @@ def plots_available() -> bool:
     return True
 
 
-def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | None = None) -> Path:
+def write_report(report: Any, path: str | Path, *, plots: bool | None = None) -> Path:
     """Write ``report.html`` (self-contained, images embedded) and ``results.json`` into ``path``.
+
+    For a :class:`~eval_toolkit.harness.RunResult` (from ``evaluate`` or
+    ``evaluate_folded``) the page holds a forest plot per metric (one row per
+    slice and pair), a slice x model table of estimates per metric, the
+    paired differences with raw and adjusted p-values and the operating-point
+    tables.
 
     The HTML holds the results table, a forest plot of the deltas, the
     bootstrap distribution of each delta with its interval, reliability
@@ -137,7 +143,7 @@ def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | No
 
     Parameters
     ----------
-    report : ComparisonReport
+    report : ComparisonReport or RunResult
         From :func:`compare_scores`.
     path : str or Path
         Directory; created if needed, existing report files are replaced.
@@ -166,10 +172,19 @@ def write_report(report: ComparisonReport, path: str | Path, *, plots: bool | No
     ['report.html', 'results.json']
     """
     func = "write_report"
+    from .._harness_results import RunResult
+
+    if isinstance(report, RunResult):
+        from ._run import write_run_report
+
+        return write_run_report(report, path)
     if not isinstance(report, ComparisonReport):
         raise ValueError(
             param_error(
-                func, "report", "a ComparisonReport (see compare_scores)", type(report).__name__
+                func,
+                "report",
+                "a ComparisonReport (see compare_scores) or a RunResult",
+                type(report).__name__,
             )
         )
     if plots not in (None, True, False):
