@@ -11,7 +11,13 @@ ECE differences, B - A) it times, side by side in the same process:
   plain numpy ECE with 10 uniform bins) on every resample, percentile CI;
 * ``scipy.stats.bootstrap((y, a, b), stat, paired=True, vectorized=False)``
   with ``method='percentile'`` and ``method='BCa'``;
-* ``eval_toolkit.delong_test``, the analytic reference for ROC AUC.
+* ``eval_toolkit.delong_test``, the analytic reference for ROC AUC;
+* the **exact-work floor**: drawing the same ``n_resamples x n`` bootstrap
+  indices with ``Generator.integers`` (one ``SeedSequence`` child per block of
+  64 resamples, as the package) and folding them into counts with one
+  ``bincount`` per block (per chunk of at most 2**20 entries when a block is
+  larger, as the package chunks its draws), with no metric at all.  Every
+  row prints it and the package's ratio to it.
 
 Every time is the median over ``--repeats`` runs (calls shorter than 0.2 s are
 looped and averaged inside each run); the four eval_toolkit configurations of
@@ -53,12 +59,12 @@ import numpy as np
 import scipy
 import sklearn
 from scipy import stats
-from sklearn.metrics import accuracy_score, roc_auc_score
+from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
 import eval_toolkit
 from eval_toolkit import delong_test, paired_bootstrap_diff, paired_bootstrap_ece_diff
 
-METRICS = ("roc_auc", "accuracy", "ece")
+METRICS = ("roc_auc", "average_precision", "accuracy", "f1", "ece")
 FULL_SIZES = (10**3, 10**4, 10**5, 10**6)
 QUICK_SIZES = (300, 1000)
 QUICK_RESAMPLES, QUICK_BASELINE_RESAMPLES = 300, 30
@@ -102,6 +108,14 @@ def roc_auc_delta(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return roc_auc_score(y, b) - roc_auc_score(y, a)
 
 
+def average_precision_delta(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    return average_precision_score(y, b) - average_precision_score(y, a)
+
+
+def f1_delta(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
+    return f1_score(y, b >= 0.5) - f1_score(y, a >= 0.5)
+
+
 def accuracy_delta(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
     return accuracy_score(y, b >= 0.5) - accuracy_score(y, a >= 0.5)
 
@@ -118,7 +132,9 @@ def ece_delta(y: np.ndarray, a: np.ndarray, b: np.ndarray) -> float:
 
 REFERENCE_STATISTICS: dict[str, Callable[[np.ndarray, np.ndarray, np.ndarray], float]] = {
     "roc_auc": roc_auc_delta,
+    "average_precision": average_precision_delta,
     "accuracy": accuracy_delta,
+    "f1": f1_delta,
     "ece": ece_delta,
 }
 
@@ -152,6 +168,32 @@ def run_scipy(stat, y, a, b, *, n_resamples, method, seed):
         (y, a, b), stat, paired=True, vectorized=False, method=method,
         n_resamples=n_resamples, batch=batch, rng=np.random.default_rng(seed),
     )
+
+
+#: Entries per bincount of the floor when a 64-resample block is larger (the
+#: package's own CHUNK_ENTRIES: one block of 64 x 1e6 indices would need 1 GB).
+_FLOOR_CHUNK_ENTRIES = 2**20
+
+
+def exact_work_floor(n: int, n_resamples: int, seed: np.random.SeedSequence) -> int:
+    """Draw the bootstrap indices and count them, one bincount per block: no metric.
+
+    The unavoidable work of any index-resampling bootstrap of n samples; the
+    package must at least do this (its draws are these draws).
+    """
+    full, rest = divmod(n_resamples, 64)
+    sizes = [64] * full + ([rest] if rest else [])
+    step = max(1, min(64, _FLOOR_CHUNK_ENTRIES // n))
+    total = 0
+    for child, rows in zip(np.random.SeedSequence(seed.entropy, spawn_key=seed.spawn_key)
+                           .spawn(len(sizes)), sizes):
+        rng = np.random.default_rng(child)
+        for start in range(0, rows, step):
+            size = min(step, rows - start)
+            idx = rng.integers(0, n, size=(size, n))
+            idx += (np.arange(size) * n)[:, None]
+            total += int(np.bincount(idx.ravel(), minlength=size * n)[0])
+    return total
 
 
 # ------------------------------------------------------------------------- timing
@@ -277,6 +319,7 @@ class Row:
     package: dict[tuple[str, int], Timing] = field(default_factory=dict)
     results: dict[tuple[str, int], object] = field(default_factory=dict)
     probes: list[float] = field(default_factory=list)  # core_probe() before n_jobs=-1 runs
+    floor: Timing | None = None
     naive: Timing | None = None
     scipy_pct: Timing | None = None
     scipy_bca: Timing | None = None
@@ -291,6 +334,8 @@ class Row:
             "jobs_pct": (self.package[("percentile", 1)], ("percentile", -1)),
             "jobs_bca": (self.package[("bca", 1)], ("bca", -1)),
         }
+        if name == "floor":  # package time over the floor: lower is better
+            return self.package[("percentile", 1)].seconds / self.floor.seconds
         baseline, key = pairs[name]
         if baseline is None or baseline.skipped:
             return None
@@ -338,6 +383,8 @@ def measure_row(metric, y, a, b, args, seed) -> Row:
         for method in ("percentile", "bca")
         for n_jobs in (1, -1)
     }
+    # The floor is timed in the same rotation, so that load hits it alike.
+    fns[("floor", 1)] = functools.partial(exact_work_floor, n, n_res, seed)
 
     def prepare(key: tuple[str, int]) -> None:
         if key[1] != 1:
@@ -345,6 +392,8 @@ def measure_row(metric, y, a, b, args, seed) -> Row:
             row.probes.append(core_probe())
 
     timed = median_times(fns, args.repeats, prepare=prepare)
+    row.floor = Timing(timed.pop(("floor", 1))[0])
+    log(f"  {metric} n={n} exact-work floor: {fmt_seconds(row.floor.seconds)}")
     for key, (t, result) in timed.items():
         row.package[key] = Timing(t)
         row.results[key] = result
@@ -446,19 +495,31 @@ class Target:
     n: int
     ratio: str  # key of Row.ratio
     need: float
+    at_most: bool = False  # the ratio must stay below ``need`` (times over the floor)
 
 
 TARGETS = (
+    # Issue 13: the exact-work floor, measured in the same run.
+    Target("ROC AUC percentile / floor, n=1e4, n_jobs=1", "roc_auc", 10**4, "floor", 1.5, True),
+    Target("average precision percentile / floor, n=1e4, n_jobs=1", "average_precision",
+           10**4, "floor", 1.5, True),
+    Target("ROC AUC percentile / floor, n=1e6, n_jobs=1", "roc_auc", 10**6, "floor", 1.5, True),
+    Target("ECE percentile / floor, n=1e4, n_jobs=1", "ece", 10**4, "floor", 2.0, True),
+    Target("ECE percentile / floor, n=1e6, n_jobs=1", "ece", 10**6, "floor", 2.0, True),
+    Target("ROC AUC percentile n_jobs=2 vs n_jobs=1, n=1e6", "roc_auc", 10**6, "jobs_pct", 1.8),
+    Target("accuracy percentile vs naive loop, n=1e4, n_jobs=1", "accuracy", 10**4, "naive", 500),
+    Target("F1 percentile vs naive loop, n=1e4, n_jobs=1", "f1", 10**4, "naive", 500),
+    # Earlier targets (issue 3).
     Target("ROC AUC percentile vs naive loop, n=1e4, n_jobs=1", "roc_auc", 10**4, "naive", 30),
     Target("ROC AUC percentile vs scipy percentile, n=1e4, n_jobs=1", "roc_auc", 10**4,
            "scipy_pct", 30),
     Target("ROC AUC BCa vs scipy BCa, n=1e4, n_jobs=1", "roc_auc", 10**4, "scipy_bca", 100),
-    Target("accuracy percentile vs naive loop, n=1e4, n_jobs=1", "accuracy", 10**4, "naive", 500),
-    Target("ROC AUC percentile n_jobs=2 vs n_jobs=1, n=1e6", "roc_auc", 10**6, "jobs_pct", 1.7),
     Target("ROC AUC BCa n_jobs=2 vs n_jobs=1, n=1e6", "roc_auc", 10**6, "jobs_bca", 1.7),
     Target("ECE percentile n_jobs=2 vs n_jobs=1, n=1e6", "ece", 10**6, "jobs_pct", 1.7),
-    Target("accuracy percentile n_jobs=2 vs n_jobs=1, n=1e6", "accuracy", 10**6, "jobs_pct", 1.7),
 )
+
+#: Small-problem latency (issue 13): one paired comparison, end to end.
+LATENCY_N, LATENCY_RESAMPLES, LATENCY_TARGET = 1000, 1000, 0.030
 
 
 def target_lines(rows: Sequence[Row]) -> list[str]:
@@ -470,19 +531,42 @@ def target_lines(rows: Sequence[Row]) -> list[str]:
         if ratio is None:
             lines.append(f"n/a   {target.label}: not measured in this run")
             continue
-        verdict = "PASS" if ratio >= target.need else "FAIL"
+        met = ratio <= target.need if target.at_most else ratio >= target.need
         probe = (f"; 2-core probe {statistics.median(row.probes):.2f}x"
                  if target.ratio.startswith("jobs") else "")
+        bound = "<=" if target.at_most else ">="
         lines.append(
-            f"{verdict}  {target.label}: {ratio:.3g}x (target >= {target.need:g}x{probe})"
+            f"{'PASS' if met else 'FAIL'}  {target.label}: {ratio:.3g}x "
+            f"(target {bound} {target.need:g}x{probe})"
         )
     return lines
+
+
+def latency_line(seed: int, repeats: int) -> str:
+    """Median wall time of a small paired comparison, end to end (validation included)."""
+    y, a, b = make_data(LATENCY_N, seed)
+    t, _ = median_time(
+        lambda: paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=LATENCY_RESAMPLES,
+                                      seed=seed),
+        max(repeats, 5),
+    )
+    # CPU time too: on a loaded machine wall time of a 20 ms call is mostly waiting.
+    cpu = []
+    for _ in range(max(repeats, 5)):
+        start = time.process_time()
+        paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=LATENCY_RESAMPLES, seed=seed)
+        cpu.append(time.process_time() - start)
+    verdict = "PASS" if t <= LATENCY_TARGET else "FAIL"
+    return (f"{verdict}  paired ROC AUC, n={LATENCY_N:,}, {LATENCY_RESAMPLES:,} resamples, end to "
+            f"end: {fmt_seconds(t)} wall, {fmt_seconds(statistics.median(cpu))} CPU "
+            f"(target <= {fmt_seconds(LATENCY_TARGET)} wall)")
 
 
 # --------------------------------------------------------------------- tables
 
 MAIN_HEADER = (
-    "metric", "n", "pct j=1", "pct j=-1", "BCa j=1", "BCa j=-1", "naive loop (pct)",
+    "metric", "n", "floor", "pct j=1", "pct / floor", "BCa / floor", "pct j=-1", "BCa j=1",
+    "BCa j=-1", "naive loop (pct)",
     "scipy pct", "scipy BCa", "vs naive", "vs scipy pct", "vs scipy BCa", "j=-1 gain pct",
     "j=-1 gain BCa", "2-core probe", "notes",
 )
@@ -495,8 +579,10 @@ def main_table(rows: Sequence[Row], n_resamples: int) -> list[list[str]]:
         extrapolated = r.baseline_resamples < n_resamples
         note = f"* extrapolated from {r.baseline_resamples} resamples" if extrapolated else ""
         body.append([
-            r.metric, f"{r.n:,}",
-            p[("percentile", 1)].text(), p[("percentile", -1)].text(),
+            r.metric, f"{r.n:,}", r.floor.text(),
+            p[("percentile", 1)].text(),
+            fmt_ratio(p[("percentile", 1)], r.floor), fmt_ratio(p[("bca", 1)], r.floor),
+            p[("percentile", -1)].text(),
             p[("bca", 1)].text(), p[("bca", -1)].text(),
             r.naive.text(), r.scipy_pct.text(), r.scipy_bca.text(),
             fmt_ratio(r.naive, p[("percentile", 1)]),
@@ -547,7 +633,11 @@ def rst_grid(header: Sequence[str], body: Sequence[Sequence[str]]) -> str:
 
 LEGEND = (
     "Times are medians over {repeats} runs of {resamples} resamples (95% CI of the paired "
-    "difference B - A). 'pct'/'BCa': eval_toolkit percentile/BCa interval; j = n_jobs "
+    "difference B - A). 'floor': the exact-work floor, drawing the same bootstrap indices "
+    "with Generator.integers and counting them with one bincount per 64-resample block "
+    "(chunks of 2**20 entries when larger), no metric, timed in the same rotation as the "
+    "package; 'pct / floor' and 'BCa / floor': eval_toolkit at n_jobs=1 over the floor "
+    "(1.0x = nothing but the unavoidable work). 'pct'/'BCa': eval_toolkit percentile/BCa interval; j = n_jobs "
     "(-1 = all {cores} cores). 'vs naive' and 'vs scipy pct' compare eval_toolkit percentile "
     "at n_jobs=1, 'vs scipy BCa' compares BCa at n_jobs=1; 'j=-1 gain' is the n_jobs=1 time "
     "over the n_jobs=-1 time. '2-core probe': median, over the row's n_jobs=-1 runs, of the "
@@ -656,6 +746,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
                         help="comma-separated subset of " + ", ".join(METRICS))
     parser.add_argument("--seed", type=int, default=20240601, help="root seed")
     parser.add_argument("--rst", metavar="FILE", help="also write the tables as RST to FILE")
+    parser.add_argument("--skip-sanity", action="store_true",
+                        help="skip the check against the naive loop (it runs all resamples "
+                             "of the naive loop at the size closest to 1e4)")
     args = parser.parse_args(argv)
     quick = args.quick
     args.sizes = args.sizes or list(QUICK_SIZES if quick else FULL_SIZES)
@@ -676,7 +769,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"sizes={args.sizes} metrics={args.metrics} repeats={args.repeats} "
         f"resamples={args.resamples}; load average {os.getloadavg()}; warming up")
     warm_up(args.metrics, args.seed)
-    check = sanity_check(args.sizes, args.metrics, args)
+    check = ("Sanity check skipped (--skip-sanity)" if args.skip_sanity
+             else sanity_check(args.sizes, args.metrics, args))
     print(check, flush=True)
 
     rows, delong_rows = [], []
@@ -690,7 +784,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         roc_row = next((r for r in rows if r.n == n and r.metric == "roc_auc"), None)
         delong_rows.append(measure_delong(y, a, b, args, roc_row))
 
-    targets = target_lines(rows)
+    targets = target_lines(rows) + [latency_line(args.seed, args.repeats)]
     legend = LEGEND.format(repeats=args.repeats, resamples=args.resamples,
                            cores=joblib.cpu_count())
     print()

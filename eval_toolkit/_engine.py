@@ -25,7 +25,14 @@ import numpy as np
 from ._intervals import Interval, JackknifeSets, bootstrap_interval
 from ._kernels import Kernel, cell_scores, make_kernel
 from ._parallel import parallel_map
-from ._resample import BLOCK_SIZE, CellTable, block_sizes, build_cells
+from ._resample import (
+    BLOCK_SIZE,
+    ArmSampler,
+    CellTable,
+    block_sizes,
+    build_cells,
+    prime_heap,
+)
 from ._results import PairedBootstrapCI
 from ._validation import Resampling, param_error
 from ._warnings import warn
@@ -51,15 +58,17 @@ class Statistic(Protocol):
     with_se: bool
 
     @property
-    def tables(self) -> tuple[CellTable, ...]:
-        """Cell tables resampled independently (one per data set)."""
+    def tables(self) -> tuple[CellTable | ArmSampler, ...]:
+        """Samplers of the data sets resampled independently (one per data set)."""
         ...
 
     def evaluate(self, draws: list[Any]) -> np.ndarray:
         """(rows, n_arms [+ 1]) values for one draw per table.
 
-        A draw is a (rows, k) count matrix, or with ``uses_indices`` a (rows, n)
-        index matrix (a list of index arrays under the cluster bootstrap).
+        A draw is a (rows, k) count matrix, a list of one (rows, k_arm) count
+        matrix per arm from an :class:`~eval_toolkit._resample.ArmSampler`, or
+        with ``uses_indices`` a (rows, n) index matrix (a list of index arrays
+        under the cluster bootstrap).
         """
         ...
 
@@ -343,16 +352,23 @@ def _infinitesimal_jackknife_se(counts: np.ndarray, psi: np.ndarray) -> np.ndarr
 
 @dataclass(frozen=True)
 class KernelStatistic:
-    """Named metric of one or two arms (delta = arm 1 - arm 0) on shared joint cells."""
+    """Named metric of one or two arms (delta = arm 1 - arm 0) on shared joint cells.
+
+    Resamples are drawn straight into each arm's cells when that is cheaper
+    (``sampler``, see :class:`~eval_toolkit._resample.ArmSampler`), else as
+    joint-cell counts folded per arm; both give the same counts.  The
+    studentized standard error needs the joint counts, so it always folds.
+    """
 
     table: CellTable
     arms: tuple[Arm, ...]
     with_se: bool = False
     metric_range: tuple[float, float] = (0.0, 1.0)
+    sampler: ArmSampler | None = None
 
     @property
-    def tables(self) -> tuple[CellTable, ...]:
-        return (self.table,)
+    def tables(self) -> tuple[CellTable | ArmSampler, ...]:
+        return (self.table,) if self.sampler is None else (self.sampler,)
 
     uses_indices = False
 
@@ -362,10 +378,13 @@ class KernelStatistic:
         low, high = self.metric_range
         return (low, high) if len(self.arms) == 1 else (low - high, high - low)
 
-    def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
+    def evaluate(self, draws: list) -> np.ndarray:
         """Return (rows, n_arms [+ 1]) metric values [and the SE of the statistic]."""
-        joint = draws[0]
-        per_arm = [arm.fold.counts(joint) for arm in self.arms]
+        if self.sampler is not None:
+            per_arm = draws[0]
+        else:
+            joint = draws[0]
+            per_arm = [arm.fold.counts(joint) for arm in self.arms]
         columns = [arm.kernel(c) - arm.offset for arm, c in zip(self.arms, per_arm)]
         if self.with_se:
             columns.append(_infinitesimal_jackknife_se(joint, self._joint_influence(per_arm)))
@@ -433,7 +452,14 @@ def kernel_statistic(
     arms = tuple(
         Arm.build(name, values[:, 0], values[:, 1 + i], table.mult, opts) for i in range(len(keys))
     )
-    return KernelStatistic(table, arms, with_se, bounds)
+    sampler = None
+    if not with_se and ArmSampler.worth_it(table, len(arms)):
+        sampler = ArmSampler(
+            table,
+            tuple(arm.fold.mapping for arm in arms),
+            tuple(arm.fold.y.shape[0] for arm in arms),
+        )
+    return KernelStatistic(table, arms, with_se, bounds, sampler)
 
 
 @dataclass(frozen=True)
@@ -534,6 +560,7 @@ def generic_statistic(
 def run_block(statistic: Statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:
     """Compute one block of resamples; the work unit shipped to workers."""
     seed_seq, rows = block
+    prime_heap()
     rng = np.random.default_rng(seed_seq)
     chunk = min(table.chunk_rows() for table in statistic.tables)
     parts = []
@@ -556,6 +583,28 @@ def fresh_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSeq
     return np.random.SeedSequence(seed)
 
 
+#: A vectorised job drawing fewer than this many entries in all (resamples x
+#: samples, or x cells for multinomial strata) runs in this process whatever
+#: ``n_jobs`` says: 2**23 is 2,000 resamples of ~4,000 samples, about 50 ms
+#: of work, while starting a loky pool took 1.2 s and dispatching to a warm
+#: one 20-40 ms; on the benchmark machine n_jobs=2 was slower than n_jobs=1
+#: up to 2e7 entries under load (doc/parallelism.rst, "Small jobs").  Only
+#: where the work runs changes, never a result (blocks are seeded before).
+IN_PROCESS_ENTRIES = 2**23
+
+
+def runs_in_process(statistic, n_resamples: int) -> bool:
+    """True when a vectorised job is too small for worker processes to pay off.
+
+    A custom metric (one Python call per resample) costs far more per entry,
+    so its ``n_jobs`` is always honoured.
+    """
+    if statistic.uses_indices:
+        return False
+    per_resample = sum(table.entries_per_resample for table in statistic.tables)
+    return n_resamples * per_resample < IN_PROCESS_ENTRIES
+
+
 def bootstrap_distribution(
     statistic: Statistic,
     n_resamples: int,
@@ -566,6 +615,8 @@ def bootstrap_distribution(
     progress: bool = False,
 ) -> np.ndarray:
     """Return the (n_resamples, n_columns) matrix of per-resample values."""
+    if n_jobs != 1 and runs_in_process(statistic, n_resamples):
+        n_jobs = 1
     sizes = block_sizes(n_resamples)
     children = fresh_seed_sequence(seed).spawn(len(sizes))
     fn = functools.partial(run_block, statistic)

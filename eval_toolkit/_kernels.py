@@ -335,10 +335,25 @@ class _RankKernel(Kernel):
         self._pos = pos[np.argsort(score[pos], kind="stable")]
         self._neg = neg[np.argsort(score[neg], kind="stable")]
         self._pos_score, self._neg_score = score[self._pos], score[self._neg]
+        # The engine sorts cells by (label, score): then each class is a
+        # block of columns, read as a view instead of a gathered copy.
+        n_neg = self._neg.size
+        self._blocks = bool(
+            np.array_equal(self._neg, np.arange(n_neg))
+            and np.array_equal(self._pos, np.arange(n_neg, n_neg + self._pos.size))
+        )
+
+    def _class_columns(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Counts of the negative and of the positive cells, each in score order."""
+        if self._blocks:
+            n_neg = self._neg.size
+            return x[:, :n_neg], x[:, n_neg:]
+        return _columns(x, self._neg), _columns(x, self._pos)
 
     def _class_cumsums(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Zero-padded cumulative counts of positives and of negatives."""
-        return _padded_cumsum(_columns(x, self._pos)), _padded_cumsum(_columns(x, self._neg))
+        x_neg, x_pos = self._class_columns(x)
+        return _padded_cumsum(x_pos), _padded_cumsum(x_neg)
 
 
 class _RocAucKernel(_RankKernel):
@@ -392,10 +407,15 @@ class _RocAucKernel(_RankKernel):
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         x = _as_counts(counts)
+        x_neg, x_pos = self._class_columns(x)
         # Only the negatives' cumulative sum is needed for the AUC itself.
-        cum_neg = _padded_cumsum(_columns(x, self._neg))
-        x_pos = _columns(x, self._pos)
-        numerator = _row_sum(x_pos * self._neg_placement(cum_neg))
+        cum_neg = _padded_cumsum(x_neg)
+        # Twice the placements, halved after the sum: every term is an
+        # integer below 2**53, so the sum is exact in any order and equals
+        # the sum of the halved placements bit for bit.
+        twice = _columns(cum_neg, self._neg_below_pos)
+        twice += _columns(cum_neg, self._neg_upto_pos)
+        numerator = 0.5 * np.einsum("ij,ij->i", x_pos, twice)
         return _safe_divide(numerator, x_pos.sum(axis=1) * cum_neg[:, -1])
 
     def loo(self) -> np.ndarray:
@@ -462,7 +482,7 @@ class _AveragePrecisionKernel(_RankKernel):
         cum_pos, cum_neg = self._class_cumsums(x)
         true_pos = cum_pos[:, -1:] - _columns(cum_pos, self._pos_below_pos)
         false_pos = cum_neg[:, -1:] - _columns(cum_neg, self._neg_below_pos)
-        return _columns(x, self._pos), true_pos, true_pos + false_pos
+        return self._class_columns(x)[1], true_pos, true_pos + false_pos
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         x = _as_counts(counts)

@@ -56,6 +56,20 @@ def binary_data():
     return y, score_a, score_b
 
 
+@pytest.fixture(autouse=True)
+def _small_jobs_use_workers(monkeypatch):
+    """Let n_jobs != 1 start workers even for the suite's small problems.
+
+    The engine runs jobs below ``IN_PROCESS_ENTRIES`` drawn entries in the
+    calling process (the result is the same); the suite's problems are all
+    that small, and its n_jobs tests must exercise real workers.
+    tests/test_resample.py tests the rule itself.
+    """
+    from eval_toolkit import _engine
+
+    monkeypatch.setattr(_engine, "IN_PROCESS_ENTRIES", 0)
+
+
 @pytest.fixture
 def count_checks(monkeypatch):
     """Count calls of the shared validators, wherever a module imported them by name.

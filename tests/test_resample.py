@@ -1,0 +1,191 @@
+"""The engine's fast resampling against a kept, plainly written reference.
+
+The reference below is the bootstrap as documented (doc/parallelism.rst):
+block b draws from child b of ``SeedSequence(seed)``; a block is drawn in
+chunks of ``clip(2**20 // width, 1, 64)`` rows; in a chunk each stratum, in
+order, draws ``integers(0, n_s, (rows, n_s))`` positions (or a multinomial
+over its occupied cells when they are few); a resample's count of a cell is
+the number of drawn positions that hold it, added up one by one.  The fast
+path (per-arm gathers, packed lookups, cache-sized slices, int32 tables) must
+give exactly these counts, hence bit-identical metric values, for every
+problem shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn import metrics
+
+from eval_toolkit import _engine, _resample, paired_bootstrap_diff
+from eval_toolkit._engine import KernelOptions, kernel_statistic
+
+REFERENCE_CHUNK_ENTRIES = 2**20
+
+
+def _reference_chunks(rows: int, width: int) -> list[int]:
+    step = int(np.clip(REFERENCE_CHUNK_ENTRIES // width, 1, 64))
+    return [min(step, rows - start) for start in range(0, rows, step)]
+
+
+def _reference_joint_counts(table, seed: int, n_resamples: int) -> np.ndarray:
+    """Joint-cell counts of every resample, drawn and counted the slow, obvious way."""
+    by_index = any(not s.uses_multinomial for s in table.strata)
+    width = table.n_samples if by_index else table.n_cells
+    sizes = [64] * (n_resamples // 64) + ([n_resamples % 64] if n_resamples % 64 else [])
+    out = []
+    for child, rows in zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes):
+        rng = np.random.default_rng(child)
+        for chunk in _reference_chunks(rows, width):
+            counts = np.zeros((chunk, table.n_cells), dtype=np.int64)
+            for stratum in table.strata:
+                n_s = stratum.samples.shape[0]
+                if stratum.uses_multinomial:
+                    p = stratum.mult[stratum.occupied] / n_s
+                    counts[:, stratum.occupied] += rng.multinomial(n_s, p, size=chunk)
+                    continue
+                drawn = rng.integers(0, n_s, size=(chunk, n_s))
+                for r in range(chunk):
+                    np.add.at(counts[r], stratum.cells[drawn[r]], 1)
+            out.append(counts)
+    return np.concatenate(out)
+
+
+def _reference_arm_counts(joint: np.ndarray, mapping: np.ndarray, width: int) -> np.ndarray:
+    arm = np.zeros((joint.shape[0], width), dtype=np.int64)
+    for j, target in enumerate(mapping):
+        arm[:, target] += joint[:, j]
+    return arm
+
+
+def _engine_arm_counts(statistic, seed: int, n_resamples: int) -> list[np.ndarray]:
+    """Arm counts the engine's sampler produces, in block and chunk order."""
+    sampler = statistic.tables[0]
+    sizes = _resample.block_sizes(n_resamples)
+    parts = []
+    for child, rows in zip(np.random.SeedSequence(seed).spawn(len(sizes)), sizes):
+        rng = np.random.default_rng(child)
+        step = sampler.chunk_rows()
+        for start in range(0, rows, step):
+            drawn = sampler.draw_counts(rng, min(step, rows - start))
+            if statistic.sampler is None:
+                drawn = [arm.fold.counts(drawn) for arm in statistic.arms]
+            parts.append(drawn)
+    return [np.concatenate([p[i] for p in parts]) for i in range(len(statistic.arms))]
+
+
+def _problem(n: int, decimals: int | None, seed: int = 0, positives: float = 0.4):
+    rng = np.random.default_rng(seed)
+    y = rng.random(n) < positives
+    latent = 1.2 * y + rng.standard_normal(n)
+    a = 1 / (1 + np.exp(0.5 - latent - 0.8 * rng.standard_normal(n)))
+    b = 1 / (1 + np.exp(0.5 - 1.1 * latent - 0.6 * rng.standard_normal(n)))
+    if decimals is not None:
+        a, b = np.round(a, decimals), np.round(b, decimals)
+    return y, a, b
+
+
+SHAPES = [
+    # (n, decimals, metric, stratify): distinct scores, heavy ties, threshold
+    # metrics (multinomial strata), stratified, one row per chunk.
+    (50, None, "roc_auc", False),
+    (300, 1, "average_precision", True),
+    (2000, 3, "roc_auc", False),
+    (2000, 2, "ece", True),
+    (5000, None, "accuracy", False),
+    (600, None, "f1", True),
+    (40000, 3, "brier", True),
+]
+
+
+@pytest.mark.parametrize("n_arms", [1, 2])
+@pytest.mark.parametrize("piece", ["rows", "columns"])
+@pytest.mark.parametrize(("n", "decimals", "metric", "stratify"), SHAPES)
+def test_arm_counts_equal_the_reference(
+    n, decimals, metric, stratify, piece, n_arms, monkeypatch
+):
+    y, a, b = _problem(n, decimals)
+    # Small cache pieces (several rows, or a row cut in three) and int32
+    # tables from 1,000 samples on, so that every code path runs on these
+    # small problems.
+    cache = 3 * n // 2 + 1 if piece == "rows" else n // 3 + 1
+    monkeypatch.setattr(_resample, "CACHE_ENTRIES", cache)
+    monkeypatch.setattr(_resample, "_INT32_LOOKUP_FROM", 1000)
+    stat = kernel_statistic(
+        metric, y, (a, b)[:n_arms], KernelOptions(), stratify=stratify, with_se=False
+    )
+    n_resamples = 70
+    joint = _reference_joint_counts(stat.table, 11, n_resamples)
+    got = _engine_arm_counts(stat, 11, n_resamples)
+    for arm, counts in zip(stat.arms, got):
+        expected = _reference_arm_counts(joint, arm.fold.mapping, arm.fold.y.shape[0])
+        np.testing.assert_array_equal(counts, expected)
+
+
+@pytest.mark.parametrize(("n", "decimals", "metric", "stratify"), SHAPES)
+def test_distribution_is_the_kernel_on_reference_counts(n, decimals, metric, stratify):
+    y, a, b = _problem(n, decimals, seed=1)
+    n_resamples = 130
+    result = paired_bootstrap_diff(
+        y, a, b, metric, n_resamples=n_resamples, seed=5, stratify=stratify
+    )
+    stat = kernel_statistic(metric, y, (a, b), KernelOptions(), stratify=stratify, with_se=False)
+    joint = _reference_joint_counts(stat.table, 5, n_resamples)
+    values = [
+        arm.kernel(_reference_arm_counts(joint, arm.fold.mapping, arm.fold.y.shape[0]))
+        for arm in stat.arms
+    ]
+    expected = values[1] - values[0]
+    np.testing.assert_array_equal(result.distribution, expected[np.isfinite(expected)])
+
+
+def test_joint_and_per_arm_routes_agree():
+    # The route is chosen from the data's shape; forcing the other one must
+    # not change a single value.
+    y, a, b = _problem(3000, 3, seed=2)
+    stat = kernel_statistic("roc_auc", y, (a, b), KernelOptions(), stratify=True, with_se=False)
+    assert stat.sampler is not None
+    joint_route = _engine.KernelStatistic(stat.table, stat.arms, metric_range=stat.metric_range)
+    per_arm = _engine.bootstrap_distribution(stat, 200, 3, n_jobs=1, description="test")
+    folded = _engine.bootstrap_distribution(joint_route, 200, 3, n_jobs=1, description="test")
+    np.testing.assert_array_equal(per_arm, folded)
+
+
+def test_reference_counts_are_index_resampling():
+    # The reference itself: counts of the cells of the drawn rows, so that a
+    # metric on them equals scikit-learn on the resampled rows.
+    y, a, _ = _problem(500, 2, seed=3)
+    stat = kernel_statistic("roc_auc", y, (a,), KernelOptions(), stratify=False, with_se=False)
+    joint = _reference_joint_counts(stat.table, 9, 5)
+    arm = stat.arms[0]
+    values = arm.kernel(_reference_arm_counts(joint, arm.fold.mapping, arm.fold.y.shape[0]))
+    rng = np.random.default_rng(np.random.SeedSequence(9).spawn(1)[0])
+    for value, rows in zip(values, rng.integers(0, 500, size=(5, 500))):
+        assert value == pytest.approx(metrics.roc_auc_score(y[rows], a[rows]), abs=1e-12)
+
+
+@pytest.mark.parametrize(("n_resamples", "expected_jobs"), [(1000, 1), (9000, 2)])
+def test_small_jobs_run_in_process(n_resamples, expected_jobs, monkeypatch):
+    # 1,000 samples: 1e6 drawn entries stay in process, 9e6 go to workers;
+    # where the blocks run never changes the distribution.
+    monkeypatch.setattr(_engine, "IN_PROCESS_ENTRIES", 2**23)
+    calls = []
+
+    def recording_map(fn, items, *, n_jobs, **kwargs):
+        calls.append(n_jobs)
+        return original(fn, items, n_jobs=1, **kwargs)
+
+    original = _engine.parallel_map
+    monkeypatch.setattr(_engine, "parallel_map", recording_map)
+    y, a, b = _problem(1000, 3, seed=4)
+    sequential = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=n_resamples, n_jobs=1)
+    asked = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=n_resamples, n_jobs=2)
+    assert calls == [1, expected_jobs]
+    np.testing.assert_array_equal(asked.distribution, sequential.distribution)
+
+
+def test_custom_metrics_always_honour_n_jobs(monkeypatch):
+    monkeypatch.setattr(_engine, "IN_PROCESS_ENTRIES", 2**23)
+    y, a, b = _problem(200, 2, seed=5)
+    stat = _engine.generic_statistic(metrics.roc_auc_score, y, (a, b), stratify=False)
+    assert not _engine.runs_in_process(stat, 10)
