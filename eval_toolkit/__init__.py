@@ -29,6 +29,7 @@ _EXPORTS: dict[str, str] = {
     "paired_bootstrap_ece_diff": "bootstrap",
     "paired_mde": "bootstrap",
     "mde_from_ci": "bootstrap",
+    "metric_value": "bootstrap",
     "DeLongResult": "delong",
     "delong_test": "delong",
     "paired_bootstrap_op_point_diff": "operating_points",

@@ -25,7 +25,7 @@ import numpy as np
 
 from ._checkpoint import Checkpoint
 from ._intervals import Interval, JackknifeSets, bootstrap_interval
-from ._kernels import Kernel, cell_scores, make_kernel, metric_bounds
+from ._kernels import Kernel, cell_scores, make_kernel
 from ._parallel import parallel_map
 from ._resample import (
     BLOCK_SIZE,
@@ -106,11 +106,30 @@ class Outcome:
     distribution: np.ndarray  # statistic per valid resample (delta B - A for two arms)
     interval: Interval
     n_degenerate: int
+    arm_values: tuple[float, ...] = ()  # each arm's metric on the full data, when known
+    arm_distribution: np.ndarray | None = None  # (B, n_arms) per-arm values, same resamples
+
+    def arm_interval(self, arm: int, confidence: float) -> tuple[float, float]:
+        """Percentile interval of one arm's metric, from the same resamples (free)."""
+        assert self.arm_distribution is not None
+        interval = bootstrap_interval("percentile", self.arm_distribution[:, arm],
+                                      self.arm_values[arm], confidence)
+        return interval.low, interval.high
 
     def paired_result(
-        self, resampling: Resampling, *, n_samples: int, metric: str
+        self, resampling: Resampling, *, n_samples: int, metric: str, **fields: Any
     ) -> PairedBootstrapCI:
-        """The outcome of a two-arm statistic as a :class:`PairedBootstrapCI`."""
+        """The outcome of a two-arm statistic as a :class:`PairedBootstrapCI`.
+
+        ``fields``: further result fields (``greater_is_better``, ``task``).
+        Each arm's value and percentile interval are added when known.
+        """
+        if self.arm_values:
+            fields.update(
+                value_a=self.arm_values[0], value_b=self.arm_values[1],
+                ci_a=self.arm_interval(0, resampling.confidence),
+                ci_b=self.arm_interval(1, resampling.confidence),
+            )
         return PairedBootstrapCI.from_distribution(
             self.point,
             self.distribution,
@@ -121,6 +140,7 @@ class Outcome:
             n_samples=n_samples,
             metric=metric,
             seed=seed_record(resampling.seed),
+            **fields,
         )
 
 
@@ -141,9 +161,13 @@ def run(
     to blame) and may warn about the data.  ``func`` and ``label`` name the
     public function and the metric in degenerate-resample messages.
     ``fingerprint`` names the inputs that determine the blocks (labels,
-    scores, metric, ...) for ``resampling.checkpoint``.
+    scores, metric, ...) for ``resampling.checkpoint``.  Kernel and generic
+    statistics also report each arm's value (``arm_points``).
     """
-    point = statistic.point()
+    arm_points = getattr(statistic, "arm_points", None)
+    arm_values = tuple(float(v) for v in arm_points()) if arm_points is not None else ()
+    point = statistic.point() if not arm_values else (
+        arm_values[0] if len(arm_values) == 1 else arm_values[1] - arm_values[0])
     check_point(point)
     values = bootstrap_distribution(
         statistic,
@@ -174,7 +198,8 @@ def run(
         se_hat=se_hat,
         bounds=bounds,
     )
-    return Outcome(point, theta_b, interval, n_degenerate)
+    return Outcome(point, theta_b, interval, n_degenerate, arm_values,
+                   values[:, :n_arms] if arm_values else None)
 
 
 def open_checkpoint(
@@ -399,8 +424,12 @@ class KernelStatistic:
         psi = [_influence(arm.kernel, c)[:, arm.fold.mapping] for arm, c in zip(self.arms, per_arm)]
         return psi[0] if len(psi) == 1 else psi[1] - psi[0]
 
+    def arm_points(self) -> list[float]:
+        """Each arm's metric on the full data."""
+        return [arm.kernel.point() for arm in self.arms]
+
     def point(self) -> float:
-        values = [arm.kernel.point() for arm in self.arms]
+        values = self.arm_points()
         return values[0] if len(values) == 1 else values[1] - values[0]
 
     def jackknife(self, n_jobs: int = 1) -> JackknifeSets:
@@ -437,10 +466,17 @@ def kernel_statistic(
     *,
     stratify: bool,
     with_se: bool,
+    thresholded: bool = False,
     groups: np.ndarray | None = None,
+    bounds: tuple[float, float] = (0.0, 1.0),
 ) -> KernelStatistic:
-    """Build the cells of (y, key_a[, key_b]) and one kernel per arm."""
-    keys = [cell_scores(name, s, threshold=opts.threshold) for s in scores]
+    """Build the cells of (y, key_a[, key_b]) and one binary kernel per arm.
+
+    ``thresholded``: the metric sees only ``score >= opts.threshold``, so
+    scores on the same side of the threshold share a cell.  ``bounds``: the
+    metric's range (from the registry).
+    """
+    keys = [cell_scores(s, threshold=opts.threshold) if thresholded else s for s in scores]
     table, values = build_cells([y, *keys], y if stratify else None, groups)
     arms = tuple(
         Arm.build(name, values[:, 0], values[:, 1 + i], table.mult, opts) for i in range(len(keys))
@@ -452,7 +488,7 @@ def kernel_statistic(
             tuple(arm.fold.mapping for arm in arms),
             tuple(arm.fold.y.shape[0] for arm in arms),
         )
-    return KernelStatistic(table, arms, with_se, metric_bounds(name), sampler)
+    return KernelStatistic(table, arms, with_se, bounds, sampler)
 
 
 @dataclass(frozen=True)
@@ -464,6 +500,7 @@ class GenericStatistic:
     scores: tuple[np.ndarray, ...]
     table: CellTable
     representatives: np.ndarray  # first sample index of each distinct cell, in cell order
+    n_classes: int = 2  # classes of the full data; 0 for regression
 
     uses_indices = True
     with_se = False
@@ -484,17 +521,21 @@ class GenericStatistic:
         try:
             value = self.metric(y, score[rows])
         except ValueError:
-            # A resample holding one class leaves most ranking metrics
+            # A resample lacking a class leaves most ranking metrics
             # undefined; sklearn raises ValueError there.  It is a degenerate
             # resample, counted and dropped, not an error in the user's metric.
-            if y.all() or not y.any():
+            if self.n_classes and np.unique(y).shape[0] < self.n_classes:
                 return float("nan")
             raise
         return metric_value(value, self.metric)
 
-    def point(self) -> float:
+    def arm_points(self) -> list[float]:
+        """Each arm's metric on the full data."""
         full = np.arange(self.y.shape[0])
-        values = [self._call(full, s) for s in self.scores]
+        return [self._call(full, s) for s in self.scores]
+
+    def point(self) -> float:
+        values = self.arm_points()
         return values[0] if len(values) == 1 else values[1] - values[0]
 
     def jackknife(self, n_jobs: int = 1) -> JackknifeSets:
@@ -552,13 +593,19 @@ def generic_statistic(
     *,
     stratify: bool,
     groups: np.ndarray | None = None,
+    cell_columns: Sequence[np.ndarray] | None = None,
+    n_classes: int = 2,
 ) -> GenericStatistic:
-    table, _ = build_cells([y, *scores], y if stratify else None, groups)
+    """The generic statistic; ``cell_columns`` (numeric, 1-D) define the cells
+    when ``y`` or ``scores`` are not numeric vectors (class labels, matrices)."""
+    columns = [y, *scores] if cell_columns is None else list(cell_columns)
+    table, _ = build_cells(columns, columns[0] if stratify else None, groups)
     inverse = np.empty(table.n_samples, dtype=np.int64)
     for stratum in table.strata:
         inverse[stratum.samples] = stratum.cells
     _, representatives = np.unique(inverse, return_index=True)
-    return GenericStatistic(metric, y.astype(np.int64), tuple(scores), table, representatives)
+    y_call = y.astype(np.int64) if y.dtype.kind == "b" else y
+    return GenericStatistic(metric, y_call, tuple(scores), table, representatives, n_classes)
 
 
 def run_block(statistic: Statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:

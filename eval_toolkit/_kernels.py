@@ -20,58 +20,29 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-METRIC_NAMES: tuple[str, ...] = (
-    "roc_auc",
-    "average_precision",
-    "accuracy",
-    "balanced_accuracy",
-    "log_loss",
-    "brier",
-    "ece",
-    "ece_debiased",
-    "f1",
-    "precision",
-    "recall",
-    "specificity",
-)
-THRESHOLD_METRICS = frozenset(
-    {"accuracy", "balanced_accuracy", "f1", "precision", "recall", "specificity"}
-)
-NEEDS_PROBABILITIES = frozenset({"log_loss", "brier", "ece", "ece_debiased"})
-
-
-def metric_bounds(name: str) -> tuple[float, float]:
-    """Range of metric `name`: [0, 1], except log loss, which is unbounded above."""
-    return (0.0, float("inf")) if name == "log_loss" else (0.0, 1.0)
-
 # Largest number of count-matrix entries evaluated at once by the generic
 # leave-one-out fallback, to bound its memory.
 _LOO_CHUNK_ENTRIES = 2**22
 
 
-def cell_scores(name: str, score: np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
-    """Reduce scores to what metric `name` depends on.
+def cell_scores(score: np.ndarray, *, threshold: float = 0.5) -> np.ndarray:
+    """Reduce scores to what a threshold metric depends on.
 
     Cells whose reduced scores coincide can be merged by the engine.
 
     Parameters
     ----------
-    name : str
-        Metric name, one of `METRIC_NAMES`.
     score : ndarray of shape (n,)
         Scores.
     threshold : float, default=0.5
-        Decision threshold of the threshold metrics.
+        Decision threshold.
 
     Returns
     -------
     ndarray of shape (n,)
-        ``(score >= threshold)`` as float64 for threshold metrics, otherwise
-        `score` itself.
+        ``(score >= threshold)`` as float64.
     """
-    if name in THRESHOLD_METRICS:
-        return (score >= threshold).astype(np.float64)
-    return score
+    return (score >= threshold).astype(np.float64)
 
 
 def make_kernel(
@@ -89,7 +60,7 @@ def make_kernel(
     Parameters
     ----------
     name : str
-        Metric name, one of `METRIC_NAMES`.
+        Binary metric name (``eval_toolkit.metrics.list_metrics("binary")``).
     y : ndarray of shape (k,), bool
         Label of each cell.
     score : ndarray of shape (k,), float64
@@ -244,8 +215,12 @@ class _MeanKernel(Kernel):
         return _safe_divide(_row_sum(x * self._values), x.sum(axis=1))
 
     def loo(self) -> np.ndarray:
-        total = (self._mult * self._values).sum()
-        return _safe_divide(total - self._values, self._mult.sum() - 1.0)
+        # The other cells as a prefix plus a suffix sum, not the total minus
+        # the own cell: values of very different size would cancel.
+        weighted = self._mult * self._values
+        others = _prefix_sums(weighted)[:-1] + _suffix_sums(weighted)[1:]
+        remaining = others + (self._mult - 1.0) * self._values
+        return _safe_divide(remaining, self._mult.sum() - 1.0)
 
     def influence(self, counts: np.ndarray) -> np.ndarray:
         return self._values - self(counts)[:, np.newaxis]

@@ -147,6 +147,11 @@ class CellTable:
         """
         if self.clusters is not None:
             return self.clusters.draw_indices(rng, rows)
+        if len(self.strata) == 1:
+            # One stratum holds every sample in row order: the drawn positions
+            # are the indices (same draws, one gather pass fewer).
+            n = self.strata[0].samples.shape[0]
+            return rng.integers(0, n, size=(rows, n))
         parts = [
             s.samples[rng.integers(0, s.samples.shape[0], size=(rows, s.samples.shape[0]))]
             for s in self.strata

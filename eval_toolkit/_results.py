@@ -86,6 +86,11 @@ class BootstrapCI(_ToDict):
         The seed as an int when one reproduces the run (``seed=result.seed``):
         the caller's int, or the fresh entropy drawn for ``seed=None``;
         ``None`` for a spawned ``SeedSequence``.
+    greater_is_better : bool
+        Direction of the metric (False for errors and losses, also when it
+        was given as a ``neg_`` scorer name: the metric itself is reported).
+    task : str
+        ``"binary"``, ``"multiclass"`` or ``"regression"``.
     distribution : ndarray
         The bootstrap distribution (not shown in ``repr``).
     """
@@ -100,6 +105,8 @@ class BootstrapCI(_ToDict):
     n_degenerate: int
     n_samples: int = 0
     metric: str = "metric"
+    greater_is_better: bool = True
+    task: str = "binary"
     distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
     seed: int | None = field(default=None, repr=False, compare=False)
 
@@ -146,6 +153,16 @@ class PairedBootstrapCI(_ToDict):
         The seed as an int when one reproduces the run (``seed=result.seed``):
         the caller's int, or the fresh entropy drawn for ``seed=None``;
         ``None`` for a spawned ``SeedSequence``.
+    value_a, value_b : float
+        The metric of model A and of model B on the full data.
+    ci_a, ci_b : tuple of float
+        Percentile interval of each model's metric, from the same resamples
+        as delta (so free; a per-model BCa would need its own jackknife).
+    greater_is_better : bool
+        Direction of the metric (False for errors and losses, also when it
+        was given as a ``neg_`` scorer name: the metric itself is reported).
+    task : str
+        ``"binary"``, ``"multiclass"`` or ``"regression"``.
     distribution : ndarray
         Bootstrap distribution of delta (not shown in ``repr``).
     """
@@ -162,6 +179,12 @@ class PairedBootstrapCI(_ToDict):
     n_degenerate: int
     n_samples: int = 0
     metric: str = "metric"
+    value_a: float = float("nan")
+    value_b: float = float("nan")
+    ci_a: tuple[float, float] = (float("nan"), float("nan"))
+    ci_b: tuple[float, float] = (float("nan"), float("nan"))
+    greater_is_better: bool = True
+    task: str = "binary"
     distribution: np.ndarray | None = field(default=None, repr=False, compare=False)
     seed: int | None = field(default=None, repr=False, compare=False)
 
@@ -178,8 +201,13 @@ class PairedBootstrapCI(_ToDict):
         n_samples: int,
         metric: str,
         seed: int | None = None,
+        **arms: Any,
     ) -> PairedBootstrapCI:
-        """Build the result from delta, its bootstrap distribution and an interval."""
+        """Build the result from delta, its bootstrap distribution and an interval.
+
+        ``arms``: the optional per-model fields (``value_a``, ``ci_a``, ...,
+        ``greater_is_better``, ``task``).
+        """
         return cls(
             delta=float(delta),
             ci_low=interval.low,
@@ -195,6 +223,7 @@ class PairedBootstrapCI(_ToDict):
             metric=metric,
             distribution=delta_b,
             seed=seed,
+            **arms,
         )
 
     def __str__(self) -> str:

@@ -1,11 +1,11 @@
 """Bootstrap confidence intervals and paired model comparisons.
 
-Named metrics run on vectorised count kernels: the data are compressed to
-distinct (label, score) cells and each resample is a vector of cell counts,
-an exact equivalent of index resampling (see ``eval_toolkit._resample``).
-Any other callable ``metric(y_true, y_score) -> float`` runs on resampled
-index arrays, one call per resample, still in parallel blocks and
-bit-reproducibly.
+Binary, multiclass and regression tasks.  Metrics of the registry
+(:mod:`eval_toolkit.metrics`) run on vectorised kernels: the data are
+compressed to distinct cells and each resample is a vector of cell counts, an
+exact equivalent of index resampling (see ``eval_toolkit._resample``).  Any
+other callable ``metric(y_true, y_pred) -> float`` runs on resampled index
+arrays, one call per resample, still in parallel blocks and bit-reproducibly.
 
 Every function takes ``n_jobs`` (default 1, sequential) and ``seed``; results
 are bit-identical for any ``n_jobs``, batching and joblib backend.
@@ -24,22 +24,21 @@ from . import _engine
 from ._checkpoint import CheckpointWarning
 from ._engine import DegenerateResampleWarning, SmallSampleWarning
 from ._intervals import CI_METHODS
-from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._parallel import WorkerDiedError
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error, seed_record
+from ._task_statistics import build_statistic
+from ._tasks import TaskData, task_data_iv
 from ._validation import (
     Resampling,
     check_bool,
     check_groups,
     check_int,
-    check_labels,
     check_open_unit,
     check_option,
-    check_probabilities,
     check_resampling,
-    check_scores,
     param_error,
 )
+from .metrics import ResolvedMetric, resolve_metric
 
 __all__ = [
     "CheckpointWarning",
@@ -47,6 +46,7 @@ __all__ = [
     "WorkerDiedError",
     "SmallSampleWarning",
     "bootstrap_ci",
+    "metric_value",
     "paired_bootstrap_diff",
     "paired_bootstrap_ece_diff",
     "paired_mde",
@@ -55,73 +55,26 @@ __all__ = [
 
 MetricLike = str | Callable[[np.ndarray, np.ndarray], float]
 
-#: Metrics whose per-resample standard error has a closed form (influence values).
-STUDENTIZED_METRICS = ("roc_auc", "accuracy", "brier", "log_loss")
-
-
 
 @dataclass(frozen=True)
 class Problem:
     """Validated inputs of one bootstrap call."""
 
     func: str
-    y: np.ndarray
-    scores: tuple[np.ndarray, ...]
-    metric_name: str | None
-    metric_fn: Callable[[np.ndarray, np.ndarray], float] | None
-    label: str
+    data: TaskData
+    metric: ResolvedMetric
     resampling: Resampling
     stratify: bool
     groups: np.ndarray | None = None  # dense cluster codes 0..G-1 (cluster bootstrap)
 
+    @property
+    def label(self) -> str:
+        return self.metric.label
 
-def _sklearn_dispatch() -> tuple[dict[Any, str], dict[Any, str]]:
-    """scikit-learn metric functions that have an exact fast kernel."""
-    from sklearn import metrics
-
-    score_based = {
-        metrics.roc_auc_score: "roc_auc",
-        metrics.average_precision_score: "average_precision",
-        metrics.log_loss: "log_loss",
-        metrics.brier_score_loss: "brier",
-    }
-    # Label-based metrics take predictions; they match the thresholded kernels
-    # only when the "scores" are already 0/1 predictions.
-    label_based = {
-        metrics.accuracy_score: "accuracy",
-        metrics.balanced_accuracy_score: "balanced_accuracy",
-        metrics.f1_score: "f1",
-        metrics.precision_score: "precision",
-        metrics.recall_score: "recall",
-    }
-    return score_based, label_based
-
-
-def _resolve_metric(
-    metric: Any, func: str, scores: tuple[np.ndarray, ...], names: tuple[str, ...] = ()
-) -> tuple[str | None, Callable | None, str]:
-    """Return (kernel name or None, callable or None, display label)."""
-    if isinstance(metric, str):
-        check_option(metric, func, "metric", METRIC_NAMES)
-        return metric, None, metric
-    if not callable(metric):
-        expected = "one of " + ", ".join(map(repr, METRIC_NAMES)) + " or a callable"
-        raise ValueError(param_error(func, "metric", expected, metric))
-    label = getattr(metric, "__name__", type(metric).__name__)
-    score_based, label_based = _sklearn_dispatch()
-    if metric in score_based:
-        return score_based[metric], None, label
-    if metric in label_based:
-        for i, s in enumerate(scores):
-            if not np.isin(s, (0.0, 1.0)).all():
-                # scikit-learn would say "mix of binary and continuous targets".
-                param = names[i] if i < len(names) else "y_score"
-                raise ValueError(param_error(
-                    func, param, f"0/1 predictions for {label}, which compares predicted labels "
-                    f"(or pass metric={label_based[metric]!r}: scores >= 0.5 count as positive)",
-                    f"scores in [{s.min():.4g}, {s.max():.4g}]"))
-        return label_based[metric], None, label
-    return None, metric, label
+    @property
+    def y(self) -> np.ndarray:
+        """Labels (bool, binary), class codes (multiclass) or targets (regression)."""
+        return self.data.y
 
 
 def _problem_iv(
@@ -133,59 +86,51 @@ def _problem_iv(
     stratify: Any,
     pos_label: Any,
     groups: Any = None,
+    task: Any = None,
+    labels: Any = None,
     **options: Any,
 ) -> Problem:
     """Validate everything once; the engine assumes valid input from here on."""
     resampling = check_resampling(
         func, methods=CI_METHODS, n_columns=len(raw_scores), **options
     )
-    y = check_labels(y_true, func, pos_label=pos_label)
     stratify = check_bool(stratify, func, "stratify")
-    codes = check_groups(groups, func, n=y.shape[0], stratify=stratify)
-    return checked_problem(func, y, raw_scores, metric, resampling, stratify, codes)
+    resolved = resolve_metric(metric, func=func)
+    data = task_data_iv(func, y_true, raw_scores, resolved, task=task, labels=labels,
+                        pos_label=pos_label)
+    codes = check_groups(groups, func, n=data.y.shape[0], stratify=stratify)
+    return checked_problem(func, data, resolved, resampling, stratify, codes)
 
 
 def checked_problem(
     func: str,
-    y: np.ndarray,
-    raw_scores: dict[str, Any],
-    metric: Any,
+    data: TaskData,
+    metric: ResolvedMetric,
     resampling: Resampling,
     stratify: bool,
     groups: np.ndarray | None = None,
 ) -> Problem:
-    """Check the scores and the metric; labels, options and groups (dense codes, see
-    ``check_groups``) were validated by the caller.
+    """Check what depends on the data, the metric and the options together.
 
     The entry for callers that validated their own parameters already (the
-    meta-estimators of :mod:`eval_toolkit.compare`).
+    meta-estimators of :mod:`eval_toolkit.compare`, the reports): ``data`` from
+    ``task_data_iv``, ``metric`` from :func:`~eval_toolkit.metrics.resolve_metric`,
+    ``groups`` as dense codes (see ``check_groups``).
     """
-    scores = tuple(
-        check_scores(s, func, param=name, n=y.shape[0]) for name, s in raw_scores.items()
-    )
-    name, fn, label = _resolve_metric(metric, func, scores, tuple(raw_scores))
-    if name in NEEDS_PROBABILITIES:
-        for param, s in zip(raw_scores, scores):
-            check_probabilities(s, func, param)
-    check_studentized(func, resampling.method, name, groups)
-    return Problem(
-        func=func,
-        y=y,
-        scores=scores,
-        metric_name=name,
-        metric_fn=fn,
-        label=label,
-        resampling=resampling,
-        stratify=stratify,
-        groups=groups,
-    )
+    if stratify and data.task == "regression":
+        raise ValueError(param_error(func, "stratify", "False for regression targets (there "
+                                     "are no classes to resample within)", stratify))
+    check_studentized(func, resampling.method, metric, groups)
+    return Problem(func=func, data=data, metric=metric, resampling=resampling,
+                   stratify=stratify, groups=groups)
 
 
 def check_studentized(
-    func: str, method: str, metric_name: str | None, groups: np.ndarray | None
+    func: str, method: str, metric: ResolvedMetric, groups: np.ndarray | None
 ) -> None:
-    """``method="studentized"`` needs a closed-form standard error: a named metric with
-    influence values, and rows resampled one by one (no groups)."""
+    """``method="studentized"`` needs a closed-form standard error: a metric with
+    influence values (:meth:`ResolvedMetric.check_method`), and rows resampled one
+    by one (no groups)."""
     if method != "studentized":
         return
     if groups is not None:
@@ -198,52 +143,32 @@ def check_studentized(
                 method,
             )
         )
-    if metric_name not in STUDENTIZED_METRICS:
-        raise ValueError(
-            param_error(
-                func,
-                "method",
-                "'percentile', 'basic' or 'bca' for this metric ('studentized' needs a "
-                f"closed-form standard error: {', '.join(STUDENTIZED_METRICS)})",
-                method,
-            )
-        )
+    metric.check_method(method, func)
 
 
 def _statistic(problem: Problem, opts: _engine.KernelOptions):
-    if problem.metric_fn is not None:
-        return _engine.generic_statistic(
-            problem.metric_fn,
-            problem.y,
-            problem.scores,
-            stratify=problem.stratify,
-            groups=problem.groups,
-        )
-    assert problem.metric_name is not None  # _resolve_metric returns a name or a callable
-    return _engine.kernel_statistic(
-        problem.metric_name,
-        problem.y,
-        problem.scores,
-        opts,
-        stratify=problem.stratify,
-        with_se=problem.resampling.method == "studentized",
-        groups=problem.groups,
-    )
+    return build_statistic(problem.data, problem.metric, opts, stratify=problem.stratify,
+                           with_se=problem.resampling.method == "studentized",
+                           groups=problem.groups)
 
 
 def _check_point(problem: Problem, point: float) -> None:
     """Before resampling: the metric must be defined on the full data; warn on tiny classes."""
-    if not np.isfinite(point) and problem.metric_fn is not None and 0 < problem.y.sum() < len(
-        problem.y
-    ):
-        # Both classes are there: the user's callable, not the labels, gave no number.
-        raise ValueError(
-            param_error(problem.func, "metric", "a callable returning a finite number on the "
-                        "full data", f"{problem.label}(y_true, y_score) = {point}")
-        )
-    if not np.isfinite(point):
-        raise _engine.undefined_metric_error(problem.func, problem.y, problem.label)
-    _engine.warn_if_few_in_class(problem.y, problem.func)
+    data = problem.data
+    if data.task == "binary":
+        if not np.isfinite(point):
+            raise _engine.undefined_metric_error(problem.func, data.y, problem.label)
+        _engine.warn_if_few_in_class(data.y, problem.func)
+        return
+    if np.isfinite(point):
+        return
+    if data.task == "multiclass":
+        got = f"{np.unique(data.y).shape[0]} of {data.n_classes} classes present"
+        expected = "every class present for ROC AUC"
+    else:
+        got, expected = f"{data.y.shape[0]} targets", "at least two targets for R^2"
+    raise ValueError(param_error(problem.func, "y_true", f"such that {problem.label} is "
+                                 f"defined on the full data ({expected})", got))
 
 
 def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
@@ -266,11 +191,14 @@ def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _en
 
 def _fingerprint(problem: Problem, opts: _engine.KernelOptions) -> dict[str, Any]:
     """The inputs that determine the blocks, named as the user knows them (checkpoints)."""
-    names = ("y_score",) if len(problem.scores) == 1 else ("y_score_a", "y_score_b")
+    data, metric = problem.data, problem.metric
+    names = ("y_score",) if len(data.preds) == 1 else ("y_score_a", "y_score_b")
     return dict(
-        zip(names, problem.scores),
-        y_true=problem.y,
-        metric=problem.metric_name or problem.metric_fn,
+        zip(names, data.preds),
+        y_true=data.y,
+        task=data.task,
+        metric=metric.function if metric.function is not None else metric.name,
+        metric_options=sorted((k, repr(v)) for k, v in metric.options.items()),
         options=(opts.threshold, opts.n_bins, opts.strategy),
         stratify=problem.stratify,
         groups=problem.groups,
@@ -293,40 +221,52 @@ def bootstrap_ci(
     progress: bool = False,
     checkpoint: str | os.PathLike | None = None,
     retries: int = 0,
+    task: str | None = None,
+    labels: Any = None,
 ) -> BootstrapCI:
     """Bootstrap confidence interval for one model's metric.
+
+    Works for binary, multiclass and regression tasks; the task follows from
+    ``y_true`` and the metric (``task=`` settles the cases where both fit).
 
     Parameters
     ----------
     y_true : array-like of shape (n,)
-        Binary labels: {0, 1}, {-1, 1}, booleans, or any two values with
-        ``pos_label``.
-    y_score : array-like of shape (n,) or (n, 2)
-        Scores (``predict_proba`` output: column 1 is the positive class).
-    metric : str or callable
-        One of ``"roc_auc"``, ``"average_precision"``, ``"accuracy"``,
-        ``"balanced_accuracy"``, ``"log_loss"``, ``"brier"``, ``"ece"``,
-        ``"ece_debiased"`` (see :func:`paired_bootstrap_ece_diff`), ``"f1"``,
-        ``"precision"``, ``"recall"``, ``"specificity"`` (threshold metrics
-        predict positive when ``score >= 0.5``), the matching
-        scikit-learn function (dispatched to the same fast kernel), or any
-        callable ``metric(y_true, y_score) -> float`` (generic path).
+        Binary labels ({0, 1}, {-1, 1}, booleans, or any two values with
+        ``pos_label``), multiclass labels (any sortable values), or
+        regression targets.
+    y_score : array-like of shape (n,) or (n, n_classes)
+        Binary: scores (``predict_proba`` output: column 1 is the positive
+        class).  Multiclass: predicted labels, or class probabilities with one
+        column per class in the order of ``labels`` (label metrics take the
+        argmax).  Regression: predicted values.
+    metric : str, callable or scikit-learn scorer
+        A name of :func:`eval_toolkit.metrics.list_metrics` (binary threshold
+        metrics predict positive when ``score >= 0.5``; ``"ece_debiased"``: see
+        :func:`paired_bootstrap_ece_diff`), any scikit-learn
+        scorer name (``"f1_macro"``, ``"neg_log_loss"``, ``"r2"``; a ``neg_``
+        name reports the metric itself), a ``sklearn.metrics`` function or
+        ``make_scorer`` scorer (dispatched to the fast kernel when one
+        exists), or any callable ``metric(y_true, y_score) -> float``
+        (generic path).  See :mod:`eval_toolkit.metrics`.
     n_resamples : int, default=1000
         Number of bootstrap resamples.
     confidence : float, default=0.95
         Confidence level, in (0, 1).
     method : {"percentile", "bca", "basic", "studentized"}, default="percentile"
-        Interval method.  ``"studentized"`` is available for ``roc_auc``,
-        ``accuracy``, ``brier`` and ``log_loss``.
+        Interval method.  ``"studentized"`` needs influence values
+        (``MetricSpec.influence``: e.g. ``roc_auc``, ``accuracy``, ``brier``,
+        ``log_loss``, MAE, MSE, RMSE, R^2).
     seed : int or numpy.random.SeedSequence, default=42
         Root of all random streams.
     n_jobs : int, default=1
         ``1`` runs sequentially; ``-1`` uses all cores; results do not depend
         on it.
     stratify : bool, default=False
-        Resample within each class (keeps both classes in every resample).
-        Without it, resamples where the metric is undefined are dropped and
-        counted in ``n_degenerate`` (warning above 1%, error above 50%).
+        Resample within each class (keeps every class in every resample;
+        classification only).  Without it, resamples where the metric is
+        undefined are dropped and counted in ``n_degenerate`` (warning above
+        1%, error above 50%).
     groups : array-like of shape (n,), optional
         Cluster ids (patient, user, document), as in scikit-learn's group
         splitters.  Rows of one group are not independent, so the cluster
@@ -335,7 +275,8 @@ def bootstrap_ci(
         leave-one-group-out jackknife.  Not with ``stratify=True`` or
         ``method="studentized"``.
     pos_label : object, optional
-        The positive label, needed unless labels are {0, 1}, {-1, 1} or bool.
+        Binary only: the positive label, needed unless labels are {0, 1},
+        {-1, 1} or bool.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
     checkpoint : str or os.PathLike, optional
@@ -354,6 +295,14 @@ def bootstrap_ci(
         (killed by the OS, e.g. out of memory); the same seeds give the same
         values.  When retries run out, :class:`~eval_toolkit.WorkerDiedError`
         says which blocks were lost and how to resume.
+    task : {"binary", "multiclass", "regression"}, optional
+        The task, when the data and the metric leave it open (integer targets
+        and integer predictions with a custom metric); an error says when.
+    labels : array-like, optional
+        Multiclass: the classes, in the column order of probability matrices
+        (default: the sorted classes of ``y_true`` and predicted labels).  As
+        in scikit-learn, label metrics then average over all of them, also in
+        resamples where one is absent.
 
     Returns
     -------
@@ -387,6 +336,8 @@ def bootstrap_ci(
         progress=progress,
         checkpoint=checkpoint,
         retries=retries,
+        task=task,
+        labels=labels,
     )
     return ci_result(problem)
 
@@ -405,6 +356,8 @@ def ci_result(problem: Problem) -> BootstrapCI:
         n_degenerate=out.n_degenerate,
         n_samples=int(problem.y.shape[0]),
         metric=problem.label,
+        greater_is_better=problem.metric.greater_is_better,
+        task=problem.data.task,
         distribution=out.distribution,
         seed=seed_record(problem.resampling.seed),
     )
@@ -430,7 +383,8 @@ def paired_result(problem: Problem, opts: _engine.KernelOptions | None = None) -
     opts = _engine.KernelOptions() if opts is None else opts
     out = _run(problem, opts, f"{problem.func} ({problem.label})")
     return out.paired_result(
-        problem.resampling, n_samples=int(problem.y.shape[0]), metric=problem.label
+        problem.resampling, n_samples=int(problem.y.shape[0]), metric=problem.label,
+        greater_is_better=problem.metric.greater_is_better, task=problem.data.task,
     )
 
 
@@ -451,6 +405,8 @@ def paired_bootstrap_diff(
     progress: bool = False,
     checkpoint: str | os.PathLike | None = None,
     retries: int = 0,
+    task: str | None = None,
+    labels: Any = None,
 ) -> PairedBootstrapCI:
     """Paired bootstrap of delta = metric(B) - metric(A) on the same samples.
 
@@ -461,9 +417,10 @@ def paired_bootstrap_diff(
     Parameters
     ----------
     y_true : array-like of shape (n,)
-        Binary labels (see :func:`bootstrap_ci`).
-    y_score_a, y_score_b : array-like of shape (n,) or (n, 2)
-        Scores of model A (reference) and model B (candidate).
+        Labels or targets (see :func:`bootstrap_ci`).
+    y_score_a, y_score_b : array-like of shape (n,) or (n, n_classes)
+        Predictions of model A (reference) and model B (candidate), as
+        ``y_score`` of :func:`bootstrap_ci`.
     metric : str or callable
         As in :func:`bootstrap_ci`.
     n_resamples : int, default=1000
@@ -501,11 +458,15 @@ def paired_bootstrap_diff(
         (killed by the OS, e.g. out of memory); the same seeds give the same
         values.  When retries run out, :class:`~eval_toolkit.WorkerDiedError`
         says which blocks were lost and how to resume.
+    task, labels : optional
+        As in :func:`bootstrap_ci`.
 
     Returns
     -------
     PairedBootstrapCI
-        ``p_value`` is the two-sided bootstrap p-value for delta = 0.
+        ``p_value`` is the two-sided bootstrap p-value for delta = 0;
+        ``value_a``, ``value_b``, ``ci_a``, ``ci_b`` give each model's metric
+        and percentile interval from the same resamples.
 
     Examples
     --------
@@ -537,6 +498,8 @@ def paired_bootstrap_diff(
         progress=progress,
         checkpoint=checkpoint,
         retries=retries,
+        task=task,
+        labels=labels,
     )
 
 
@@ -657,6 +620,48 @@ def paired_bootstrap_ece_diff(
     )
 
 
+def metric_value(
+    y_true: Any,
+    y_pred: Any,
+    metric: MetricLike,
+    *,
+    task: str | None = None,
+    labels: Any = None,
+    pos_label: Any = None,
+) -> float:
+    """The metric on the data, exactly as the bootstrap functions compute their point estimate.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n,)
+        Labels (binary or multiclass) or regression targets.
+    y_pred : array-like of shape (n,) or (n, n_classes)
+        Scores, probabilities, predicted labels or predicted values.
+    metric : str or callable
+        As in :func:`bootstrap_ci`.
+    task, labels, pos_label
+        As in :func:`bootstrap_ci`.
+
+    Returns
+    -------
+    float
+        NaN where the metric is undefined (e.g. ROC AUC with one class).
+
+    Examples
+    --------
+    >>> from eval_toolkit import metric_value
+    >>> metric_value([1.0, 2.0, 4.0], [1.5, 2.0, 3.0], "neg_mean_absolute_error")
+    0.5
+    """
+    func = "metric_value"
+    resolved = resolve_metric(metric, func=func)
+    data = task_data_iv(func, y_true, {"y_pred": y_pred}, resolved, task=task, labels=labels,
+                        pos_label=pos_label)
+    statistic = build_statistic(data, resolved, _engine.KernelOptions(), stratify=False,
+                                with_se=False)
+    return float(statistic.arm_points()[0])
+
+
 def mde_from_ci(ci: PairedBootstrapCI, *, alpha: float = 0.05, power: float = 0.80) -> MDEEstimate:
     """Minimum detectable effect from a paired bootstrap result.
 
@@ -719,6 +724,8 @@ def paired_mde(
     stratify: bool = False,
     groups: Any = None,
     pos_label: Any = None,
+    task: str | None = None,
+    labels: Any = None,
 ) -> MDEEstimate:
     """Minimum detectable effect of comparing A and B on this evaluation set.
 
@@ -734,7 +741,7 @@ def paired_mde(
         Two-sided significance level.
     power : float, default=0.80
         Target power.
-    n_resamples, seed, n_jobs, stratify, groups, pos_label
+    n_resamples, seed, n_jobs, stratify, groups, pos_label, task, labels
         As in :func:`paired_bootstrap_diff`.
 
     Returns
@@ -771,5 +778,7 @@ def paired_mde(
         stratify=stratify,
         groups=groups,
         pos_label=pos_label,
+        task=task,
+        labels=labels,
     )
     return mde_from_ci(ci, alpha=alpha, power=power)

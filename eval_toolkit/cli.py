@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._kernels import METRIC_NAMES
 from ._parallel import WorkerDiedError
 from ._validation import (
     Resampling,
@@ -36,11 +35,18 @@ from ._validation import (
     group_codes,
     param_error,
 )
+from .metrics import list_metrics
 
 if TYPE_CHECKING:
     from .report import ComparisonReport
 
 __all__ = ["main"]
+
+_BINARY_METRICS = tuple(m.name for m in list_metrics("binary"))
+# Registry names, then the scikit-learn scorer names of the same metrics.
+_METRIC_CHOICES = tuple(m.name for m in list_metrics()) + tuple(
+    s for m in list_metrics() for s in m.scorer_names if s != m.name
+)
 
 PROG = "eval-toolkit"
 EXIT_OK, EXIT_DATA, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -148,6 +154,12 @@ examples:
   {PROG} compare preds.csv --label y --score-a a --score-b b --groups patient_id
   {PROG} compare preds.csv --label y --model base=p0 --model new=p1 --model big=p2 \\
       --reference base --slice-by site --report out/
+  {PROG} compare preds.csv --label price --pred-a ridge --pred-b forest
+  {PROG} compare preds.csv --label species --proba-a a_ --proba-b b_ --metric neg_log_loss
+
+Binary models are given by --score-a/--score-b, regressors (or multiclass label
+predictions) by --pred-a/--pred-b, multiclass probabilities by
+--proba-a/--proba-b.
 """
 
 
@@ -272,9 +284,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     compare.add_argument("predictions", metavar="PREDICTIONS", help="CSV or Parquet file")
     columns = compare.add_argument_group("columns")
-    columns.add_argument("--label", required=True, metavar="COL", help="binary label column")
-    columns.add_argument("--score-a", metavar="COL", help="scores of model A, the reference")
-    columns.add_argument("--score-b", metavar="COL", help="scores of model B, the candidate")
+    columns.add_argument(
+        "--label", required=True, metavar="COL", help="label column (or regression target)"
+    )
+    columns.add_argument(
+        "--score-a", metavar="COL", help="binary: scores of model A, the reference"
+    )
+    columns.add_argument(
+        "--score-b", metavar="COL", help="binary: scores of model B, the candidate"
+    )
+    columns.add_argument(
+        "--pred-a", metavar="COL", help="predicted values (regression) or labels (multiclass) of A"
+    )
+    columns.add_argument("--pred-b", metavar="COL", help="predictions of model B")
+    columns.add_argument(
+        "--proba-a", nargs="+", metavar="COL", help="multiclass: class-probability columns of A, "
+        "one per class in sorted class order, or one column prefix (PREFIX + class label)"
+    )
+    columns.add_argument("--proba-b", nargs="+", metavar="COL", help="the same for model B")
+    columns.add_argument(
+        "--task", choices=("binary", "multiclass", "regression"),
+        help="the task, when the columns leave it open (integer labels and predictions)",
+    )
     columns.add_argument(
         "--model",
         action="append",
@@ -305,11 +336,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--metric",
         nargs="+",
         action="extend",
-        choices=METRIC_NAMES,
+        choices=_METRIC_CHOICES,
         metavar="NAME",
         dest="metrics",
-        help="metrics to compare, any of: "
-        + ", ".join(METRIC_NAMES)
+        help="metrics to compare: names of eval_toolkit.metrics.list_metrics() or scikit-learn "
+        "scorer names; binary: "
+        + ", ".join(_BINARY_METRICS)
         + " (default: roc_auc average_precision, plus brier ece_debiased when "
         "both scores are probabilities)",
     )
@@ -635,9 +667,24 @@ def _compare_inputs(args: argparse.Namespace, func: str):
     def column(option: str, name: str) -> np.ndarray:
         return table[name]
 
-    y = _labels(column("--label", args.label), args.label, args.pos_label, func)
-    a = _scores(column("--score-a", args.score_a), args.score_a, "--score-a", func)
-    b = _scores(column("--score-b", args.score_b), args.score_b, "--score-b", func)
+    kind = _prediction_kind(args, func)
+    if kind == "score":
+        y = _labels(column("--label", args.label), args.label, args.pos_label, func)
+        a = _scores(column("--score-a", args.score_a), args.score_a, "--score-a", func)
+        b = _scores(column("--score-b", args.score_b), args.score_b, "--score-b", func)
+        task = "binary"
+    else:
+        y = np.asarray(column("--label", args.label))
+        numbers = _as_numbers(y)
+        y = numbers if numbers is not None else y.astype(str)
+        if kind == "pred":
+            a, b = (_predictions(column(o, c), numbers is not None, c, o, func)
+                    for o, c in (("--pred-a", args.pred_a), ("--pred-b", args.pred_b)))
+        else:
+            classes = np.unique(y)
+            a, b = (_probabilities(table, cols, classes, o, func, source)
+                    for o, cols in (("--proba-a", args.proba_a), ("--proba-b", args.proba_b)))
+        task = _task(args, kind, y, a, b, func)
     slices = groups = None
     if args.slice_by is not None:
         slices = np.asarray(column("--slice-by", args.slice_by)).astype(str)
@@ -653,7 +700,74 @@ def _compare_inputs(args: argparse.Namespace, func: str):
             raise UsageError(f"{func}: --groups and --stratify cannot be combined (the cluster "
                              "bootstrap resamples whole groups, which may hold both classes)")
         groups = group_codes(groups)
-    return y, a, b, slices, groups
+    return y, a, b, slices, groups, task
+
+
+def _prediction_kind(args: argparse.Namespace, func: str) -> str:
+    """Which pair of prediction options was given: exactly one is needed."""
+    given = [k for k, pair in (("score", (args.score_a, args.score_b)),
+                               ("pred", (args.pred_a, args.pred_b)),
+                               ("proba", (args.proba_a, args.proba_b))) if any(pair)]
+    pairs = {"score": "--score-a/--score-b", "pred": "--pred-a/--pred-b",
+             "proba": "--proba-a/--proba-b"}
+    help_hint = f"(see '{func} --help')"
+    if len(given) != 1:
+        raise UsageError("give one pair of prediction options: --score-a/--score-b (binary "
+                         "scores), --pred-a/--pred-b (regression values or multiclass labels) "
+                         f"or --proba-a/--proba-b (multiclass probabilities) {help_hint}", func)
+    kind = given[0]
+    a, b = {"score": (args.score_a, args.score_b), "pred": (args.pred_a, args.pred_b),
+            "proba": (args.proba_a, args.proba_b)}[kind]
+    if not (a and b):
+        missing = pairs[kind].split("/")[1 if a else 0]
+        raise UsageError(f"the following arguments are required: {missing} {help_hint}", func)
+    return kind
+
+
+def _predictions(values, numeric_labels: bool, name: str, option: str, func: str):
+    numbers = _as_numbers(np.asarray(values))
+    if numbers is not None and numeric_labels:
+        if not np.all(np.isfinite(numbers)):
+            raise DataError(param_error(func, option, "a column of finite numbers",
+                                        _Plain(f"column {name!r} with NaN or inf")))
+        return numbers
+    return np.asarray(values).astype(str)
+
+
+def _probabilities(table, columns: list[str], classes: np.ndarray, option: str, func: str,
+                   source: str) -> np.ndarray:
+    """One column per class: the columns as given, or PREFIX + class label."""
+    if len(columns) == 1 and columns[0] not in table:
+        prefix = columns[0]
+        columns = [f"{prefix}{_class_text(c)}" for c in classes]
+        missing = [c for c in columns if c not in table]
+        if missing:
+            raise UsageError(param_error(
+                func, option, f"a column prefix with one column per class of the label column "
+                f"({', '.join(map(repr, columns))}) or a list of columns", prefix))
+    return np.column_stack([
+        _scores(_column(table, c, option, func, source), c, option, func) for c in columns
+    ])
+
+
+def _class_text(label) -> str:
+    return f"{label:g}" if isinstance(label, float) else str(label)
+
+
+def _task(args, kind: str, y: np.ndarray, a: np.ndarray, b: np.ndarray, func: str) -> str:
+    """The task from the label column and the prediction columns, or --task."""
+    if args.task is not None:
+        return args.task
+    if kind == "proba":
+        return "multiclass"
+    if y.dtype.kind != "f" or a.dtype.kind != "f":
+        return "multiclass"  # text labels or text predictions
+    integral = all(np.all(v == np.round(v)) for v in (y, a, b))
+    if not integral:
+        return "regression"
+    raise UsageError("the label column and --pred-a/--pred-b hold integers, which fit both "
+                     "multiclass labels and regression targets; pass --task multiclass or "
+                     "--task regression", func)
 
 
 def _model_columns(args: argparse.Namespace, func: str) -> dict[str, str]:
@@ -721,12 +835,9 @@ def _run_compare(args: argparse.Namespace) -> int:
     _check_report(args, func)
     if args.models:
         return _run_compare_models(args, func, resampling)
-    missing = [opt for opt, v in (("--score-a", args.score_a), ("--score-b", args.score_b))
-               if v is None]
-    if missing:  # argparse's wording: these options are required unless --model is given
-        raise UsageError(f"the following arguments are required: {', '.join(missing)} "
-                         f"(see '{func} --help')")
-    y, a, b, slices, groups = _compare_inputs(args, func)
+    name_a, name_b = (" ".join(v) if isinstance(v, list) else v for v in (
+        args.score_a or args.pred_a or args.proba_a, args.score_b or args.pred_b or args.proba_b))
+    y, a, b, slices, groups, task = _compare_inputs(args, func)
     source = Path(args.predictions).name
     report = build_comparison(
         func,
@@ -736,13 +847,14 @@ def _run_compare(args: argparse.Namespace) -> int:
         metrics=tuple(args.metrics) if args.metrics else None,
         slices=slices,
         slice_name=args.slice_by or "slice",
-        name_a=args.score_a,
-        name_b=args.score_b,
+        name_a=name_a,
+        name_b=name_b,
         resampling=resampling,
         stratify=args.stratify,
         groups=groups,
+        task=task,
     )
-    report = replace(report, title=f"{args.score_b} (B) vs {args.score_a} (A) on {source}")
+    report = replace(report, title=f"{name_b} (B) vs {name_a} (A) on {source}")
     _emit(report, args.format)
     _write_report(report, args.report)
     return EXIT_OK

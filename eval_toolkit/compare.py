@@ -29,15 +29,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.base import BaseEstimator, clone
+from sklearn.base import BaseEstimator, clone, is_regressor
 from sklearn.exceptions import NotFittedError, UndefinedMetricWarning
 from sklearn.utils.validation import check_is_fitted
 
-from . import _engine
 from . import bootstrap as _bootstrap
 from ._intervals import CI_METHODS
-from ._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from ._results import BootstrapCI, PairedBootstrapCI
+from ._tasks import binary_scores_iv, task_data_iv
 from ._validation import (
     Resampling,
     check_bool,
@@ -45,12 +44,12 @@ from ._validation import (
     check_labels,
     check_open_unit,
     check_option,
-    check_probabilities,
     check_resampling,
     check_scores,
     param_error,
 )
 from ._warnings import warn
+from .metrics import TASKS, ResolvedMetric, resolve_metric
 from .operating_points import (
     OP_POINT_METHODS,
     OperatingPointMetric,
@@ -58,7 +57,7 @@ from .operating_points import (
     op_point_result,
     op_point_statistic,
 )
-from .protocols import validate_scorer
+from .protocols import get_response, response_methods, validate_scorer
 
 __all__ = ["Bootstrap", "OperatingPoint", "PairedBootstrap"]
 
@@ -172,31 +171,17 @@ def _positive_column(
     return proba[:, classes.index(pos_label)]
 
 
-def _metric_point(func: str, y: Any, scores: dict[str, np.ndarray], metric: Any,
-                  pos_label: Any) -> float:
-    """The functional API's point estimate (no resampling): one value or B - A."""
-    labels = check_labels(y, func, pos_label=pos_label)
-    arrays = tuple(check_scores(s, func, param=p, n=labels.shape[0]) for p, s in scores.items())
-    name, fn, _ = _bootstrap._resolve_metric(metric, func, arrays)
-    if name in NEEDS_PROBABILITIES:
-        for param, s in zip(scores, arrays):
-            check_probabilities(s, func, param)
-    if name is not None:
-        return _engine.kernel_statistic(
-            name, labels, arrays, _engine.KernelOptions(), stratify=False, with_se=False
-        ).point()
-    assert fn is not None  # _resolve_metric returns a kernel name or a callable
-    return float(_engine.generic_statistic(fn, labels, arrays, stratify=False).point())
-
-
 class _BaseBootstrap(BaseEstimator, ABC):
     """Shared machinery; subclasses set ``_SCORERS`` and implement ``_bootstrap``."""
 
     _SCORERS: tuple[str, ...] = ()
 
     # ----- validation: everything is checked before any model is trained or called
-    def _params_iv(self) -> tuple[Resampling, bool]:
-        """Check this object's parameters once; return the validated resampling options."""
+    def _params_iv(self, methods: tuple[str, ...]) -> tuple[Resampling, bool]:
+        """Check this object's parameters once; return the validated resampling options.
+
+        ``methods``: the model outputs the metric needs (each scorer must have one).
+        """
         func = type(self).__name__
         if not isinstance(self.refit, (bool, np.bool_)):
             raise ValueError(param_error(func, "refit", "a bool", self.refit))
@@ -204,17 +189,16 @@ class _BaseBootstrap(BaseEstimator, ABC):
             raise ValueError(param_error(
                 func, "cv", "an int >= 2 or a cross-validation splitter", self.cv))
         for name in self._SCORERS:
-            self._scorer_iv(func, name, getattr(self, name))
-        self._metric_iv(func)
-        methods = OP_POINT_METHODS if isinstance(self.metric, OperatingPoint) else CI_METHODS
+            self._scorer_iv(func, name, getattr(self, name), methods)
+        ci_methods = OP_POINT_METHODS if isinstance(self.metric, OperatingPoint) else CI_METHODS
         resampling = check_resampling(
             func, n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
-            seed=self.seed, n_jobs=self.n_jobs, methods=methods,
+            seed=self.seed, n_jobs=self.n_jobs, methods=ci_methods,
             checkpoint=getattr(self, "checkpoint", None), n_columns=len(self._SCORERS))
         return resampling, check_bool(self.stratify, func, "stratify")
 
-    def _scorer_iv(self, func: str, name: str, scorer: Any) -> None:
-        validate_scorer(scorer, name=name)
+    def _scorer_iv(self, func: str, name: str, scorer: Any, methods: tuple[str, ...]) -> None:
+        validate_scorer(scorer, name=name, methods=methods)
         is_estimator = hasattr(scorer, "fit") and hasattr(scorer, "get_params")
         if self.refit and not is_estimator:
             raise TypeError(param_error(
@@ -225,21 +209,26 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 func, name, "a fitted model when refit=False (pass refit=True to train it)",
                 scorer))
 
-    def _metric_iv(self, func: str) -> None:
+    def _metric_iv(self, func: str) -> ResolvedMetric | None:
         metric = self.metric
         if isinstance(metric, OperatingPoint):
-            return
-        if isinstance(metric, str):
-            check_option(metric, func, "metric", METRIC_NAMES)
-        elif not callable(metric):
-            expected = ("one of " + ", ".join(map(repr, METRIC_NAMES))
-                        + ", a callable or an OperatingPoint")
-            raise ValueError(param_error(func, "metric", expected, metric))
-        if self.method == "studentized" and isinstance(metric, str) \
-                and metric not in _bootstrap.STUDENTIZED_METRICS:
-            raise ValueError(param_error(
-                func, "method", "'percentile', 'basic' or 'bca' for this metric ('studentized' "
-                f"needs one of {', '.join(_bootstrap.STUDENTIZED_METRICS)})", self.method))
+            check_option(self.method, func, "method", OP_POINT_METHODS)
+            return None
+        resolved = resolve_metric(metric, func=func, also=" or an OperatingPoint")
+        resolved.check_method(self.method, func)
+        return resolved
+
+    def _task_iv(self, resolved: ResolvedMetric | None, y: np.ndarray) -> str:
+        """The task, from the metric, the target and the scorers (see the module docstring)."""
+        if resolved is None:
+            return "binary"  # an OperatingPoint
+        tasks = resolved.spec.tasks if resolved.spec is not None else TASKS
+        regressors = all(_is_regressor(getattr(self, n)) for n in self._SCORERS)
+        if tasks == ("regression",) or ("regression" in tasks and regressors):
+            return "regression"
+        if "binary" in tasks and np.unique(y).shape[0] <= 2:
+            return "binary"
+        return "multiclass"
 
     # ----- fitting
     def fit(self, X: Any, y: Any, groups: Any = None) -> _BaseBootstrap:
@@ -248,9 +237,9 @@ class _BaseBootstrap(BaseEstimator, ABC):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
-            Input of the scorers' ``predict_proba``.
+            Input of the scorers.
         y : array-like of shape (n_samples,)
-            Binary labels.
+            Class labels (binary or multiclass) or regression targets.
         groups : array-like of shape (n_samples,), optional
             Cluster ids (patient, user, document): the bootstrap resamples
             whole groups (see :func:`~eval_toolkit.bootstrap_ci`), and with
@@ -262,9 +251,17 @@ class _BaseBootstrap(BaseEstimator, ABC):
         self : object
             The fitted meta-estimator.
         """
-        resampling, stratify = self._params_iv()
         func = type(self).__name__
-        labels = check_labels(np.asarray(y), func, param="y", pos_label=self.pos_label)
+        resolved = self._metric_iv(func)
+        labels = np.asarray(y)
+        if labels.ndim != 1 or labels.size == 0:
+            raise ValueError(param_error(func, "y", "a non-empty 1-D array", f"shape "
+                                         f"{labels.shape}"))
+        task = self._task_iv(resolved, labels)
+        methods = ("predict_proba",) if resolved is None else response_methods(resolved, task)
+        resampling, stratify = self._params_iv(methods)
+        if task == "binary":  # before any model is called
+            labels = check_labels(labels, func, param="y", pos_label=self.pos_label)
         if _n_rows(X, func) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
                                          f"{_n_rows(X, func)} rows"))
@@ -274,6 +271,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 func, "groups", "None with an OperatingPoint metric (its validation/test "
                 "split is by rows)", "cluster ids"))
         self._record_input(X)
+        self.task_, self._methods = task, methods
         scores = self._fit_scorers(X, y, groups)
         self.result_ = self._bootstrap(labels, scores, resampling, stratify, codes)
         return self
@@ -298,22 +296,39 @@ class _BaseBootstrap(BaseEstimator, ABC):
 
         # One list of splits for every scorer, so the out-of-fold predictions
         # stay paired even with a shuffling splitter.
-        splits = list(check_cv(self.cv, y, classifier=True).split(X, y, groups))
+        classifier = self.task_ != "regression"
+        splits = list(check_cv(self.cv, y, classifier=classifier).split(X, y, groups))
         scores = []
         for name in self._SCORERS:
             fitted = clone(getattr(self, name)).fit(X, y)
             setattr(self, f"{name}_", fitted)
-            oof = cross_val_predict(clone(getattr(self, name)), X, y, cv=splits,
-                                    method="predict_proba")
-            scores.append(self._positive(name, oof))
+            method = next(m for m in self._methods if callable(getattr(fitted, m, None)))
+            oof = cross_val_predict(clone(getattr(self, name)), X, y, cv=splits, method=method)
+            scores.append(self._prepare(name, method, oof))
         return scores
 
     def _scores(self, name: str, X: Any) -> np.ndarray:
-        return self._positive(name, getattr(self, f"{name}_").predict_proba(X))
+        method, output = get_response(getattr(self, f"{name}_"), X, self._methods)
+        return self._prepare(name, method, output)
 
-    def _positive(self, name: str, proba: Any) -> np.ndarray:
-        classes = getattr(getattr(self, f"{name}_"), "classes_", None)
-        return _positive_column(proba, classes, self.pos_label, type(self).__name__, name)
+    def _prepare(self, name: str, method: str, output: Any) -> np.ndarray:
+        """Binary: the positive-class column; otherwise the output as is."""
+        if self.task_ == "binary" and method == "predict_proba":
+            classes = getattr(getattr(self, f"{name}_"), "classes_", None)
+            return _positive_column(output, classes, self.pos_label, type(self).__name__, name)
+        return np.asarray(output)
+
+    def _class_labels(self) -> Any:
+        """The scorers' ``classes_`` (column order of multiclass probabilities), if any."""
+        if self.task_ != "multiclass":
+            return None
+        found = [getattr(getattr(self, f"{n}_"), "classes_", None) for n in self._SCORERS]
+        if any(c is None for c in found):
+            return None
+        if any(not np.array_equal(found[0], c) for c in found[1:]):
+            raise ValueError(param_error(type(self).__name__, self._SCORERS[1], "a model of the "
+                                         f"same classes as {self._SCORERS[0]}", found[1]))
+        return found[0]
 
     def _problem(
         self,
@@ -324,10 +339,15 @@ class _BaseBootstrap(BaseEstimator, ABC):
         groups: np.ndarray | None,
     ) -> _bootstrap.Problem:
         """The functional API's problem: the scorers' predictions checked, the rest validated."""
-        # Named after the scorer and its method: the user never passed these arrays.
-        named = {f"{name}.predict_proba(X)": s for name, s in zip(self._SCORERS, scores)}
-        return _bootstrap.checked_problem(
-            type(self).__name__, y, named, self.metric, resampling, stratify, groups)
+        func = type(self).__name__
+        resolved = resolve_metric(self.metric, func=func)
+        predictions = dict(zip(self._SCORERS, scores))
+        if self.task_ == "binary":  # labels checked in fit
+            data = binary_scores_iv(func, y, predictions, resolved)
+        else:
+            data = task_data_iv(func, y, predictions, resolved, task=self.task_,
+                                labels=self._class_labels(), y_param="y")
+        return _bootstrap.checked_problem(func, data, resolved, resampling, stratify, groups)
 
     @abstractmethod
     def _bootstrap(
@@ -346,23 +366,24 @@ class _BaseBootstrap(BaseEstimator, ABC):
 
         The same statistic as ``result_`` (for :class:`PairedBootstrap`,
         delta = metric(B) - metric(A)), so ``cross_validate`` and
-        ``GridSearchCV`` see held-out values and stay fast.  Greater is better
-        only for metrics where higher is better: for ``"log_loss"``,
-        ``"brier"``, ``"ece"`` and ``"ece_debiased"`` negate it before
-        maximising.
+        ``GridSearchCV`` see held-out values and stay fast.  Greater is better,
+        as scikit-learn expects: for an error or loss (``greater_is_better``
+        False in ``result_``) the value is negated, as scikit-learn's ``neg_``
+        scorers are.
 
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
             Held-out input.
         y : array-like of shape (n_samples,)
-            Held-out binary labels.
+            Held-out labels or targets.
 
         Returns
         -------
         float
-            The point estimate; ``nan`` (with an ``UndefinedMetricWarning``) when
-            the metric is undefined on ``(X, y)``, e.g. a single class.
+            The point estimate (negated for errors and losses); ``nan`` (with
+            an ``UndefinedMetricWarning``) when the metric is undefined on
+            ``(X, y)``, e.g. a single class.
         """
         check_is_fitted(self)
         labels = np.asarray(y)
@@ -372,9 +393,12 @@ class _BaseBootstrap(BaseEstimator, ABC):
                 check_labels(labels, type(self).__name__, param="y", pos_label=self.pos_label),
                 scores, self.seed)
         else:
-            params = ("y_score_a", "y_score_b") if len(scores) == 2 else ("y_score",)
-            value = _metric_point(type(self).__name__, labels, dict(zip(params, scores)),
-                                  self.metric, self.pos_label)
+            values = [_bootstrap.metric_value(labels, s, self.metric, task=self.task_,
+                                              labels=self._class_labels(),
+                                              pos_label=self.pos_label)
+                      for s in scores]
+            value = values[0] if len(values) == 1 else values[1] - values[0]
+            value = value if self.result_.greater_is_better else -value
         if not np.isfinite(value):
             warn(f"{type(self).__name__}.score: {self.result_.metric} is undefined on these "
                  "data (e.g. a single class); returning nan.", UndefinedMetricWarning)
@@ -466,6 +490,11 @@ def _is_fitted(estimator: Any) -> bool:
     except NotFittedError:
         return False
     return True
+
+
+def _is_regressor(scorer: Any) -> bool:
+    """A scikit-learn regressor (by its tags); a plain scorer object is not."""
+    return hasattr(scorer, "__sklearn_tags__") and is_regressor(scorer)
 
 
 def _allows_nan(scorer: Any) -> bool:
@@ -723,12 +752,12 @@ class Bootstrap(_BaseBootstrap):
         self.stratify = stratify
         self.pos_label = pos_label
 
-    def _metric_iv(self, func: str) -> None:
+    def _metric_iv(self, func: str) -> ResolvedMetric | None:
         if isinstance(self.metric, OperatingPoint):
             raise ValueError(param_error(
                 func, "metric", "a metric name or callable (compare operating points with "
                 "PairedBootstrap)", self.metric))
-        super()._metric_iv(func)
+        return super()._metric_iv(func)
 
     def _bootstrap(
         self,

@@ -315,7 +315,9 @@ def test_grid_search_over_nested_scorer_parameter(data):
 def test_score_is_the_point_estimate(data, fitted):
     _, _, X, y = data
     pb = PairedBootstrap(*fitted, metric="brier", **FAST).fit(X, y)
-    assert pb.score(X, y) == pytest.approx(pb.delta_, abs=1e-15)
+    # A loss: score() is greater-is-better, like scikit-learn's neg_ scorers.
+    assert pb.result_.greater_is_better is False
+    assert pb.score(X, y) == pytest.approx(-pb.delta_, abs=1e-15)
     bs = Bootstrap(fitted[0], metric=brier_metric, **FAST).fit(X, y)
     assert bs.score(X, y) == pytest.approx(bs.estimate_, abs=1e-15)
 
@@ -398,17 +400,21 @@ SPEC = OperatingPoint(AtSpecificity(0.9), Sensitivity())
          "'bca', 'studentized'. Got 'normal' instead."),
         (PairedBootstrap, {"method": "studentized", "metric": "ece"}, ValueError,
          "The 'method' parameter of PairedBootstrap must be 'percentile', 'basic' or 'bca' for "
-         "this metric ('studentized' needs one of roc_auc, accuracy, brier, log_loss). Got "
+         "this metric ('studentized' needs a closed-form standard error: roc_auc, log_loss, "
+         "brier, top_k_accuracy, accuracy, mean_absolute_error, mean_squared_error, "
+         "root_mean_squared_error, r2, mean_absolute_percentage_error, mean_pinball_loss). Got "
          "'studentized' instead."),
         (PairedBootstrap, {"method": "studentized", "metric": SPEC}, ValueError,
          "The 'method' parameter of PairedBootstrap must be one of 'percentile', 'basic', "
          "'bca'. Got 'studentized' instead."),
         (PairedBootstrap, {"metric": "auc"}, ValueError,
-         "The 'metric' parameter of PairedBootstrap must be one of 'roc_auc', "),
+         "The 'metric' parameter of PairedBootstrap must be a metric name of "
+         "eval_toolkit.metrics.list_metrics() (e.g. 'roc_auc', "),
         (PairedBootstrap, {"metric": 3}, ValueError,
-         "The 'metric' parameter of PairedBootstrap must be one of 'roc_auc', 'average_precision',"
-         " 'accuracy', 'balanced_accuracy', 'log_loss', 'brier', 'ece', 'ece_debiased', 'f1', "
-         "'precision', 'recall', 'specificity', a callable or an OperatingPoint. Got 3 instead."),
+         "The 'metric' parameter of PairedBootstrap must be a metric name of "
+         "eval_toolkit.metrics.list_metrics() (e.g. 'roc_auc', 'f1_macro', 'r2'), a scikit-learn "
+         "scorer name (sklearn.metrics.get_scorer_names()), a callable or an OperatingPoint. "
+         "Got 3 instead."),
         (PairedBootstrap, {"seed": -1}, ValueError,
          "The 'seed' parameter of PairedBootstrap must be a non-negative int, a "
          "numpy.random.SeedSequence or None. Got -1 instead."),

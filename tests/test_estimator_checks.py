@@ -97,9 +97,9 @@ class RandomScorer:
         return _UNSEEDED.random(len(X))
 
 
-class ThreeColumns:
+class ThreeDimensional:
     def predict_proba(self, X):
-        return np.full((len(X), 3), 1 / 3)
+        return np.full((len(X), 3, 1), 1 / 3)
 
 
 class NaNScorer:
@@ -150,14 +150,14 @@ def test_non_scorer_fails_with_documented_message():
     "scorer, message",
     [
         (RandomScorer(), "RandomScorer.predict_proba is not deterministic"),
-        (ThreeColumns(), "ThreeColumns.predict_proba must return shape (n,) or (n, 2); "
-                         "got shape (240, 3)."),
+        (ThreeDimensional(), "ThreeDimensional.predict_proba must return shape (n,) or "
+                             "(n, n_classes); got shape (240, 3, 1)."),
         (NaNScorer(), "NaNScorer.predict_proba returned NaN or inf."),
-        (UnnormalisedScorer(), "UnnormalisedScorer.predict_proba returned 2 columns whose rows "
+        (UnnormalisedScorer(), "UnnormalisedScorer.predict_proba returned columns whose rows "
                                "do not sum to 1."),
         (ForgetfulScorer(), "ForgetfulScorer.predict_proba changes after a pickle round trip"),
     ],
-    ids=["random", "three-columns", "nan", "unnormalised", "pickle-round-trip"],
+    ids=["random", "three-dimensional", "nan", "unnormalised", "pickle-round-trip"],
 )
 def test_check_scorer_failures(scorer, message):
     with pytest.raises(AssertionError, match="^check_scorer: " + re.escape(message)):
@@ -183,8 +183,8 @@ class NJobsDependent(PairedBootstrap):
 
 
 class SeedIgnoring(PairedBootstrap):
-    def _params_iv(self):
-        resampling, stratify = super()._params_iv()
+    def _params_iv(self, methods):
+        resampling, stratify = super()._params_iv(methods)
         return dataclasses.replace(resampling, seed=0), stratify
 
 

@@ -14,12 +14,11 @@ from sklearn import metrics
 from sklearn.calibration import calibration_curve
 
 from eval_toolkit import _kernels
-from eval_toolkit._kernels import (
-    METRIC_NAMES,
-    THRESHOLD_METRICS,
-    cell_scores,
-    make_kernel,
-)
+from eval_toolkit._kernels import cell_scores, make_kernel
+from eval_toolkit.metrics import list_metrics
+
+METRIC_NAMES = tuple(m.name for m in list_metrics("binary"))
+THRESHOLD_METRICS = frozenset(m.name for m in list_metrics("binary") if m.thresholded)
 
 # (metric, ece strategy): every metric once, plus the second ECE strategy.
 VARIANTS = [(name, "uniform") for name in METRIC_NAMES] + [("ece", "quantile")]
@@ -387,23 +386,17 @@ def test_mean_influence_gives_variance_over_n(name, data, threshold):
         assert math.isclose(se2, per_sample.var() / n, rel_tol=1e-10, abs_tol=TOL)
 
 
-@pytest.mark.parametrize(
-    "name", [m for m in METRIC_NAMES if m not in MEAN_METRICS and m != "roc_auc"]
-)
+@pytest.mark.parametrize("name", [m.name for m in list_metrics("binary") if not m.influence])
 def test_influence_unavailable(name):
     kernel = make_kernel(name, np.array([True, False]), np.array([0.7, 0.2]), np.array([1, 1]))
     assert kernel.influence(np.ones((3, 2), dtype=np.int64)) is None
 
 
-@pytest.mark.parametrize("name", METRIC_NAMES)
-def test_cell_scores(name):
+def test_cell_scores():
     score = np.array([0.0, 0.2, 0.3, 0.5, 0.9, 1.0])
-    reduced = cell_scores(name, score, threshold=0.3)
-    if name in THRESHOLD_METRICS:
-        np.testing.assert_array_equal(reduced, [0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
-        assert reduced.dtype == np.float64
-    else:
-        np.testing.assert_array_equal(reduced, score)
+    reduced = cell_scores(score, threshold=0.3)
+    np.testing.assert_array_equal(reduced, [0.0, 0.0, 1.0, 1.0, 1.0, 1.0])
+    assert reduced.dtype == np.float64
 
 
 @pytest.mark.parametrize("name", sorted(THRESHOLD_METRICS))
@@ -411,7 +404,7 @@ def test_cell_scores(name):
 @given(data=cells_and_counts(), threshold=THRESHOLDS)
 def test_merged_threshold_cells_give_same_values(name, data, threshold):
     y, score, mult, counts = data
-    reduced = cell_scores(name, score, threshold=threshold)
+    reduced = cell_scores(score, threshold=threshold)
     merged, inverse = np.unique(np.column_stack([y, reduced]), axis=0, return_inverse=True)
     inverse = inverse.ravel()
     merge = np.zeros((len(y), len(merged)), dtype=np.int64)

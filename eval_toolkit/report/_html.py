@@ -78,6 +78,8 @@ def _figures(report: ComparisonReport) -> list[tuple[str, str, str]]:
                 _figure(plotting.plot_bootstrap_distribution, row.ci, size=(6.4, 3.2)),
             )
         )
+    if report.task != "binary":
+        return out  # ROC and reliability diagrams are binary plots
     if all(s.min() >= 0.0 and s.max() <= 1.0 for s in scores.values()):
         out.append(
             (

@@ -18,21 +18,20 @@ from typing import Any
 
 import numpy as np
 
-from .._kernels import METRIC_NAMES, NEEDS_PROBABILITIES
 from .._results import MDEEstimate, PairedBootstrapCI
+from .._tasks import TaskData, binary_data, task_data_iv
 from .._validation import (
     Resampling,
     check_bool,
     check_groups,
-    check_labels,
     check_option,
     check_probabilities,
     check_resampling,
-    check_scores,
     group_codes,
     param_error,
 )
-from ..bootstrap import CI_METHODS, Problem, check_studentized, mde_from_ci, paired_result
+from ..bootstrap import CI_METHODS, check_studentized, checked_problem, mde_from_ci, paired_result
+from ..metrics import ResolvedMetric, list_metrics, lookup_metric, resolve_metric
 from ._tables import ALL_SLICE, html_table, text_table
 
 __all__ = ["ComparisonRow", "ComparisonReport", "compare_scores"]
@@ -40,27 +39,8 @@ __all__ = ["ComparisonRow", "ComparisonReport", "compare_scores"]
 #: Version of the JSON layout written by :meth:`ComparisonReport.to_dict`.
 SCHEMA_VERSION = 1
 
-#: Metrics of :func:`compare_scores` when ``metrics`` is not given.  Calibration
-#: is the debiased L2 error, whose intervals cover in the coverage study and
-#: the plug-in ``"ece"``'s do not (doc/user_guide/coverage.rst).
-DEFAULT_METRICS = ("roc_auc", "average_precision", "brier", "ece_debiased")
-
-LOWER_IS_BETTER = frozenset({"log_loss", "brier", "ece", "ece_debiased"})
-
-METRIC_LABELS = {
-    "roc_auc": "ROC AUC",
-    "average_precision": "PR AUC (AP)",
-    "accuracy": "accuracy",
-    "balanced_accuracy": "balanced accuracy",
-    "log_loss": "log loss",
-    "brier": "Brier score",
-    "ece": "ECE",
-    "ece_debiased": "ECE (L2, debiased)",
-    "f1": "F1",
-    "precision": "precision",
-    "recall": "recall",
-    "specificity": "specificity",
-}
+# Stands for "no metric named yet" when the task is read from the data alone.
+_ANY_METRIC = ResolvedMetric("metrics", "metrics", None, None, {}, True, None)
 
 
 
@@ -100,7 +80,10 @@ class ComparisonRow:
     @property
     def display_name(self) -> str:
         """``label``, or the readable name of ``metric``."""
-        return self.label or METRIC_LABELS.get(self.metric, self.metric)
+        if self.label:
+            return self.label
+        spec = lookup_metric(self.metric)
+        return spec.label if spec is not None else self.metric
 
     @property
     def better(self) -> str | None:
@@ -162,6 +145,9 @@ class ComparisonReport:
         Seed of the resampling, recorded for reproduction.
     title : str, default="Paired comparison"
         Heading of the report.
+    task : str, default="binary"
+        ``"binary"``, ``"multiclass"`` or ``"regression"``; ROC and
+        reliability plots are drawn for binary reports only.
     """
 
     rows: tuple[ComparisonRow, ...]
@@ -172,6 +158,7 @@ class ComparisonReport:
     name_b: str = "B"
     seed: int | None = None
     title: str = "Paired comparison"
+    task: str = "binary"
 
     @property
     def intervals(self) -> tuple[PairedBootstrapCI, ...]:
@@ -213,25 +200,18 @@ class ComparisonReport:
 # ---- building a report ---------------------------------------------------------------------
 
 
-def _metric_value(name: str, y: np.ndarray, score: np.ndarray) -> float:
-    from .. import _engine
-
-    statistic = _engine.kernel_statistic(
-        name, y, (score,), _engine.KernelOptions(), stratify=False, with_se=False
-    )
-    return float(statistic.point())
-
-
-def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
-    y = check_labels(y_true, func, pos_label=pos_label)
-    a = check_scores(score_a, func, param="score_a", n=y.shape[0])
-    b = check_scores(score_b, func, param="score_b", n=y.shape[0])
+def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label, task, labels):
     if metrics is not None:
         if isinstance(metrics, str) or not isinstance(metrics, Sequence) or not metrics:
             raise ValueError(
                 param_error(func, "metrics", "a non-empty list of metric names", metrics)
             )
-        metrics = tuple(check_option(m, func, "metrics", METRIC_NAMES) for m in metrics)
+        metrics = tuple(metrics)
+    data = _data_iv(func, y_true, score_a, score_b, metrics, task, labels, pos_label)
+    if data.task == "binary":
+        y, a, b = data.y, data.preds[0], data.preds[1]
+    else:
+        y, (a, b) = data.y_call, data.preds_call
     if slices is not None:
         slices = np.asarray(slices)
         if slices.shape != y.shape:
@@ -243,26 +223,43 @@ def _compare_iv(func, y_true, score_a, score_b, metrics, slices, pos_label):
                     f"shape {slices.shape}",
                 )
             )
-    return y, a, b, metrics, slices
+    return y, a, b, metrics, slices, data.task
+
+
+def _data_iv(func, y, a, b, metrics, task, labels, pos_label=None):
+    """Detect the task (from the data and the first metric) and validate the arrays for it."""
+    known = metrics and isinstance(metrics[0], str) and lookup_metric(metrics[0]) is not None
+    first = resolve_metric(metrics[0], func=func, param="metrics") if known else _ANY_METRIC
+    return task_data_iv(func, y, {"score_a": a, "score_b": b}, first, task=task,
+                        labels=labels, pos_label=pos_label)
 
 
 def _metrics_for(
     func: str,
     metrics: tuple[str, ...] | None,
-    a: np.ndarray,
-    b: np.ndarray,
+    data: Any,
     method: str,
     groups: np.ndarray | None,
 ) -> tuple[str, ...]:
-    """The default metrics, or check what the given ones need of the scores and the method."""
+    """The default metrics of the task (registry ``report_default``), or check the given
+    ones: of the task, what they need of the scores, whether the method suits them."""
+    names = list_metrics(data.task)
     if metrics is None:
-        probabilities = all(s.min() >= 0.0 and s.max() <= 1.0 for s in (a, b))
-        metrics = tuple(m for m in DEFAULT_METRICS if probabilities or m not in NEEDS_PROBABILITIES)
+        probabilities = all(p.min() >= 0.0 and p.max() <= 1.0 for p in data.preds) and (
+            data.task != "multiclass" or data.is_probability)
+        metrics = tuple(
+            m.name for m in names if data.task in m.report_default
+            and (probabilities or not m.needs_probabilities)
+            and (data.task != "multiclass" or probabilities
+                 or "predict" in m.response_method["multiclass"]))
     for metric in metrics:
-        if metric in NEEDS_PROBABILITIES:
-            for param, s in (("score_a", a), ("score_b", b)):
+        spec = lookup_metric(metric) if isinstance(metric, str) else None
+        if spec is None or data.task not in spec.tasks:
+            check_option(metric, func, "metrics", tuple(m.name for m in names))
+        elif spec.needs_probabilities and data.task == "binary":
+            for param, s in zip(("score_a", "score_b"), data.preds):
                 check_probabilities(s, func, param)
-        check_studentized(func, method, metric, groups)
+        check_studentized(func, method, resolve_metric(metric, func=func), groups)
     return metrics
 
 
@@ -295,6 +292,8 @@ def compare_scores(
     progress: bool = False,
     checkpoint: str | os.PathLike | None = None,
     retries: int = 0,
+    task: str | None = None,
+    labels: Any = None,
 ) -> ComparisonReport:
     """Compare two models' scores on several metrics (and slices) with paired bootstrap CIs.
 
@@ -305,15 +304,20 @@ def compare_scores(
     Parameters
     ----------
     y_true : array-like of shape (n,)
-        Binary labels (see :func:`~eval_toolkit.bootstrap_ci`).
-    score_a, score_b : array-like of shape (n,) or (n, 2)
-        Scores of model A (reference) and model B (candidate).
+        Labels or regression targets (see :func:`~eval_toolkit.bootstrap_ci`).
+    score_a, score_b : array-like of shape (n,) or (n, n_classes)
+        Predictions of model A (reference) and model B (candidate), as
+        ``y_score`` of :func:`~eval_toolkit.bootstrap_ci`.
     metrics : list of str, optional
-        Metric names (see :func:`~eval_toolkit.bootstrap_ci`).  Default:
-        ``roc_auc``, ``average_precision``, and ``brier`` and
-        ``ece_debiased`` (the calibration error whose intervals cover, see
+        Metric names of the task (see :func:`~eval_toolkit.metrics.list_metrics`).
+        Default: the registry's report metrics of the task
+        (``MetricSpec.report_default``).  Binary: ``roc_auc``,
+        ``average_precision``, and ``brier`` and ``ece_debiased`` (the
+        calibration error whose intervals cover, see
         :func:`~eval_toolkit.paired_bootstrap_ece_diff`) when both scores are
-        probabilities in [0, 1].
+        probabilities in [0, 1]; multiclass: ``log_loss``, ``brier``, ``ece``,
+        ``roc_auc_ovr`` for probability matrices, ``accuracy`` and
+        ``f1_macro`` for labels; regression: MAE, RMSE and R^2.
     slices : array-like of shape (n,), optional
         A slice label per sample; adds one row per metric and distinct value,
         after the rows on all samples.
@@ -329,7 +333,7 @@ def compare_scores(
         Directory of checkpoints, one subdirectory per row (metric and slice),
         as in :func:`~eval_toolkit.paired_bootstrap_diff`: a rerun after an
         interruption computes only the missing blocks.
-    retries : int, default=0
+    retries, task, labels : optional
         As in :func:`~eval_toolkit.paired_bootstrap_diff`.
 
     Returns
@@ -349,8 +353,8 @@ def compare_scores(
     [('roc_auc', 'B'), ('brier', 'B')]
     """
     func = "compare_scores"
-    y, a, b, names, slice_values = _compare_iv(
-        func, y_true, score_a, score_b, metrics, slices, pos_label
+    y, a, b, names, slice_values, task = _compare_iv(
+        func, y_true, score_a, score_b, metrics, slices, pos_label, task, labels
     )
     resampling = check_resampling(
         func,
@@ -378,6 +382,8 @@ def compare_scores(
         resampling=resampling,
         stratify=stratify,
         groups=check_groups(groups, func, n=y.shape[0], stratify=stratify),
+        task=task,
+        labels=labels,
     )
 
 
@@ -395,23 +401,32 @@ def build_comparison(
     resampling: Resampling,
     stratify: bool,
     groups: np.ndarray | None = None,
+    task: str = "binary",
+    labels: Any = None,
 ) -> ComparisonReport:
     """:func:`compare_scores` on validated values (labels, scores, options: the caller's job).
 
-    Only what depends on the data together is checked here: the scores a
-    metric needs (probabilities) and whether the interval method suits it.
-    The command line uses this entry after checking its own options.
+    Only what depends on the data together is checked here: the task's
+    inputs (``task_data_iv``: binary labels and scores pass through, class
+    labels are encoded, probability matrices checked), the scores a metric
+    needs and whether the interval method suits it.  The command line uses
+    this entry after checking its own options.
     """
-    metrics = _metrics_for(func, metrics, a, b, resampling.method, groups)
+    if task == "binary":  # labels and scores validated by the caller
+        data = binary_data(y, (a, b))
+    else:
+        data = _data_iv(func, y, a, b, metrics, task, labels)
+    metrics = _metrics_for(func, metrics, data, resampling.method, groups)
     rows = []
     for slice_label, mask in _slice_masks(y, slices, slice_name):
         codes = _slice_groups(func, groups, mask, slice_label)
         rows += [
-            _row(func, y[mask], a[mask], b[mask], metric, slice_label, resampling, stratify, codes)
+            _row(func, data.subset(mask), metric, slice_label, resampling, stratify, codes)
             for metric in metrics
         ]
     seed = resampling.seed if isinstance(resampling.seed, int) else None
-    return ComparisonReport(tuple(rows), y, a, b, name_a=name_a, name_b=name_b, seed=seed)
+    return ComparisonReport(tuple(rows), y, a, b, name_a=name_a, name_b=name_b, seed=seed,
+                            task=data.task)
 
 
 def _slice_groups(
@@ -442,9 +457,7 @@ def _row_checkpoint(checkpoint: Any, slice_label: str, metric: str) -> str:
 
 def _row(
     func: str,
-    y: np.ndarray,
-    a: np.ndarray,
-    b: np.ndarray,
+    data: TaskData,
     metric: str,
     slice_label: str,
     resampling: Resampling,
@@ -456,19 +469,9 @@ def _row(
         resampling = replace(
             resampling, checkpoint=_row_checkpoint(resampling.checkpoint, slice_label, metric)
         )
-    problem = Problem(
-        func=func,
-        y=y,
-        scores=(a, b),
-        metric_name=metric,
-        metric_fn=None,
-        label=metric,
-        resampling=resampling,
-        stratify=stratify,
-        groups=groups,
-    )
     try:
-        ci = paired_result(problem)
+        resolved = resolve_metric(metric, func=func, param="metrics")
+        ci = paired_result(checked_problem(func, data, resolved, resampling, stratify, groups))
     except ValueError as exc:
         if slice_label == ALL_SLICE:
             raise
@@ -477,7 +480,7 @@ def _row(
         metric=metric,
         slice=slice_label,
         ci=ci,
-        value_a=_metric_value(metric, y, a),
-        value_b=_metric_value(metric, y, b),
-        higher_is_better=metric not in LOWER_IS_BETTER,
+        value_a=ci.value_a,
+        value_b=ci.value_b,
+        higher_is_better=ci.greater_is_better,
     )

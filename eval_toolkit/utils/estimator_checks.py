@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .._validation import param_error
-from ..protocols import validate_scorer
+from ..protocols import RESPONSE_METHODS, get_response, validate_scorer
 
 __all__ = ["check_reproducibility", "check_scorer", "parametrize_with_checks"]
 
@@ -39,30 +39,35 @@ _PROBA_SUM_ATOL = 1e-6
 _DEFAULT_N_SAMPLES = 200
 
 
-def _predict(scorer: Any, X: Any) -> np.ndarray:
-    return np.asarray(scorer.predict_proba(X))
+def _predict(scorer: Any, X: Any) -> tuple[str, np.ndarray]:
+    """The scorer's first output among predict_proba, decision_function, predict."""
+    return get_response(scorer, X, RESPONSE_METHODS)
 
 
-def _fail(scorer: Any, what: str) -> AssertionError:
-    return AssertionError(f"check_scorer: {type(scorer).__name__}.predict_proba {what}")
+def _fail(scorer: Any, method: str, what: str) -> AssertionError:
+    return AssertionError(f"check_scorer: {type(scorer).__name__}.{method} {what}")
 
 
-def _check_output(scorer: Any, proba: np.ndarray, n: int) -> None:
-    """Shape (n,) or (n, 2), numeric, finite; probabilities for two columns."""
-    if not (proba.ndim == 1 or (proba.ndim == 2 and proba.shape[1] == 2)):
-        raise _fail(scorer, f"must return shape (n,) or (n, 2); got shape {proba.shape}.")
-    if proba.shape[0] != n:
-        raise _fail(scorer, f"must return one row per sample ({n}); got {proba.shape[0]}.")
-    if proba.dtype.kind not in "biuf":
-        raise _fail(scorer, f"must return numbers; got dtype {proba.dtype}.")
-    if not np.all(np.isfinite(proba)):
-        raise _fail(scorer, "returned NaN or inf.")
-    if proba.ndim == 2:
-        if proba.min() < 0 or proba.max() > 1:
-            raise _fail(scorer, "returned 2 columns outside [0, 1]; 2 columns are read as "
+def _check_output(scorer: Any, method: str, out: np.ndarray, n: int) -> None:
+    """Shape (n,) or (n, n_classes), finite numbers (predict may return labels);
+    rows of probability columns sum to one."""
+    if not (out.ndim == 1 or (out.ndim == 2 and method != "predict")):
+        raise _fail(scorer, method, f"must return shape (n,) or (n, n_classes); got shape "
+                    f"{out.shape}.")
+    if out.shape[0] != n:
+        raise _fail(scorer, method, f"must return one row per sample ({n}); got {out.shape[0]}.")
+    if method == "predict" and out.dtype.kind not in "biuf":
+        return  # class labels
+    if out.dtype.kind not in "biuf":
+        raise _fail(scorer, method, f"must return numbers; got dtype {out.dtype}.")
+    if not np.all(np.isfinite(out)):
+        raise _fail(scorer, method, "returned NaN or inf.")
+    if out.ndim == 2 and method == "predict_proba":
+        if out.min() < 0 or out.max() > 1:
+            raise _fail(scorer, method, "returned columns outside [0, 1]; columns are read as "
                         "class probabilities.")
-        if not np.allclose(proba.sum(axis=1), 1.0, rtol=0, atol=_PROBA_SUM_ATOL):
-            raise _fail(scorer, "returned 2 columns whose rows do not sum to 1.")
+        if not np.allclose(out.sum(axis=1), 1.0, rtol=0, atol=_PROBA_SUM_ATOL):
+            raise _fail(scorer, method, "returned columns whose rows do not sum to 1.")
 
 
 def _same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
@@ -75,10 +80,12 @@ def _same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
 def check_scorer(scorer: Any, X: Any = None) -> None:
     """Check that ``scorer`` can be used, reproducibly, by eval_toolkit.
 
-    Checks, in order: the :class:`~eval_toolkit.Scorer` protocol and plain
-    pickling (:func:`~eval_toolkit.validate_scorer`); ``predict_proba(X)``
-    returns shape (n,) or (n, 2), finite numbers, and probabilities summing to
-    one when there are two columns; a second call returns bit-identical
+    Checks, in order: the :class:`~eval_toolkit.Scorer` protocol (one of
+    ``predict_proba``, ``decision_function``, ``predict``; the first one the
+    scorer has is checked) and plain pickling
+    (:func:`~eval_toolkit.validate_scorer`); the output has shape (n,) or
+    (n, n_classes), finite numbers (``predict`` may return class labels) and
+    probability rows summing to one; a second call returns bit-identical
     predictions; a pickle round trip returns bit-identical predictions.
 
     Parameters
@@ -110,19 +117,19 @@ def check_scorer(scorer: Any, X: Any = None) -> None:
     >>> check_scorer(lambda X: X)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: scorer: expected a Scorer (an object with a predict_proba(X) method, ...
+    TypeError: scorer: expected a Scorer (an object with a predict_proba(X) or ...
     """
-    validate_scorer(scorer, name="scorer")
+    validate_scorer(scorer, name="scorer", methods=RESPONSE_METHODS)
     if X is None:
         X = _default_X(scorer, "check_scorer")
-    first = _predict(scorer, X)
-    _check_output(scorer, first, _n_rows(X))
-    if not _same_array(first, _predict(scorer, X)):
-        raise _fail(scorer, "is not deterministic: two calls on the same X differ.")
+    method, first = _predict(scorer, X)
+    _check_output(scorer, method, first, _n_rows(X))
+    if not _same_array(first, _predict(scorer, X)[1]):
+        raise _fail(scorer, method, "is not deterministic: two calls on the same X differ.")
     restored = pickle.loads(pickle.dumps(scorer, protocol=pickle.HIGHEST_PROTOCOL))
-    if not _same_array(first, _predict(restored, X)):
-        raise _fail(scorer, "changes after a pickle round trip, so parallel workers would "
-                    "see a different model.")
+    if not _same_array(first, _predict(restored, X)[1]):
+        raise _fail(scorer, method, "changes after a pickle round trip, so parallel workers "
+                    "would see a different model.")
 
 
 def _bits(value: Any) -> Any:
@@ -157,7 +164,7 @@ def check_reproducibility(obj: Any, X: Any, y: Any) -> None:
     X : array-like or DataFrame of shape (n_samples, n_features)
         Input of ``fit``.
     y : array-like of shape (n_samples,)
-        Binary labels.
+        Labels or regression targets.
 
     Raises
     ------
@@ -230,9 +237,22 @@ def _default_data(obj: Any) -> tuple[Any, np.ndarray]:
         X = _default_X(shaped[0], "parametrize_with_checks")
     else:
         X = np.random.default_rng(0).standard_normal((_DEFAULT_N_SAMPLES, 4))
-    # Labels that depend on the data, so that the metrics are far from degenerate.
-    y = (np.asarray(X)[:, 0] + np.random.default_rng(1).normal(0, 1, _n_rows(X)) > 0)
-    return X, y.astype(int)
+    # Targets that depend on the data, so that the metrics are far from
+    # degenerate: continuous for regressors, the scorer's classes otherwise.
+    signal = np.asarray(X)[:, 0] + np.random.default_rng(1).normal(0, 1, _n_rows(X))
+    if scorers and all(_is_regressor(s) for s in scorers):
+        return X, signal
+    classes = getattr(scorers[0], "classes_", None) if scorers else None
+    if classes is not None and len(classes) > 2:
+        cuts = np.quantile(signal, np.linspace(0, 1, len(classes) + 1)[1:-1])
+        return X, np.asarray(classes)[np.searchsorted(cuts, signal)]
+    return X, (signal > 0).astype(int)
+
+
+def _is_regressor(scorer: Any) -> bool:
+    from sklearn.base import is_regressor
+
+    return hasattr(scorer, "__sklearn_tags__") and is_regressor(scorer)
 
 
 def _yield_checks(obj: Any) -> Iterator[Callable[..., None]]:
@@ -266,9 +286,10 @@ def parametrize_with_checks(objects: Iterable[Any], *, X: Any = None, y: Any = N
     X : array-like or DataFrame, optional
         Data for the checks.  Defaults to 200 rows of standard-normal data
         shaped for each object's (first) fitted scikit-learn scorer, with
-        labels correlated with the first column.
+        targets correlated with the first column: continuous for regressors,
+        the classifier's ``classes_`` otherwise.
     y : array-like, optional
-        Binary labels for ``X``; required when ``X`` is given.
+        Labels or targets for ``X``; required when ``X`` is given.
 
     Returns
     -------
