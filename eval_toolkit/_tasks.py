@@ -80,6 +80,11 @@ def task_data_iv(
                                      f"shape {y.shape}"))
     if y.size == 0:
         raise ValueError(param_error(func, y_param, "a non-empty array", "an empty array"))
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise ValueError(param_error(func, y_param, "free of NaN and inf", "non-finite labels"))
+    if y.dtype.kind == "O" and any(v is None for v in y.tolist()):
+        raise ValueError(param_error(func, y_param, "free of missing values (None)",
+                                     "None among the labels"))
     preds = {p: np.asarray(v) for p, v in raw_preds.items()}
     task = _task_iv(func, y, preds, metric, task, labels, y_param)
     if task == "regression":
@@ -95,10 +100,40 @@ def binary_scores_iv(
 ) -> TaskData:
     """Binary task with labels validated by the caller (bool): check the scores only."""
     scores = tuple(check_scores(v, func, param=p, n=y.shape[0]) for p, v in raw_preds.items())
+    _check_label_function(func, metric, raw_preds, scores)
     if metric.spec is not None and metric.spec.needs_probabilities:
         for p, s in zip(raw_preds, scores):
             check_probabilities(s, func, p)
     return binary_data(y, scores)
+
+
+#: scikit-learn functions that compare predicted labels, and the named metric
+#: that thresholds scores at 0.5 instead.
+_LABEL_FUNCTIONS = {
+    "accuracy_score": "accuracy",
+    "balanced_accuracy_score": "balanced_accuracy",
+    "f1_score": "f1",
+    "precision_score": "precision",
+    "recall_score": "recall",
+}
+
+
+def _check_label_function(
+    func: str, metric: ResolvedMetric, raw_preds: dict[str, Any], scores: tuple[np.ndarray, ...]
+) -> None:
+    """A label-comparing sklearn function given scores: name the scores, not sklearn's error."""
+    fn = metric.function
+    if fn is None or getattr(fn, "__module__", "").split(".")[0] != "sklearn":
+        return
+    named = _LABEL_FUNCTIONS.get(getattr(fn, "__name__", ""))
+    if named is None:
+        return
+    for param, s in zip(raw_preds, scores):
+        if not np.isin(s, (0.0, 1.0)).all():
+            raise ValueError(param_error(
+                func, param, f"0/1 predictions for {fn.__name__}, which compares predicted "
+                f"labels (or pass metric={named!r}: scores >= 0.5 count as positive)",
+                f"scores in [{s.min():.4g}, {s.max():.4g}]"))
 
 
 def _task_iv(func, y, preds, metric, task, labels, y_param) -> str:

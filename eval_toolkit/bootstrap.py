@@ -156,6 +156,12 @@ def _check_point(problem: Problem, point: float) -> None:
     """Before resampling: the metric must be defined on the full data; warn on tiny classes."""
     data = problem.data
     if data.task == "binary":
+        both = 0 < int(np.count_nonzero(data.y)) < data.y.shape[0]
+        if not np.isfinite(point) and problem.metric.function is not None and both:
+            # Both classes are there: the user's callable, not the labels, gave no number.
+            raise ValueError(param_error(
+                problem.func, "metric", "a callable returning a finite number on the full data",
+                f"{problem.label}(y_true, y_score) = {point}"))
         if not np.isfinite(point):
             raise _engine.undefined_metric_error(problem.func, data.y, problem.label)
         _engine.warn_if_few_in_class(data.y, problem.func)
@@ -617,6 +623,7 @@ def paired_bootstrap_ece_diff(
         progress=progress,
         checkpoint=checkpoint,
         retries=retries,
+        task="binary",  # binary scores; multiclass top-label ECE goes through paired_bootstrap_diff
     )
 
 

@@ -662,12 +662,15 @@ def _compare_inputs(args: argparse.Namespace, func: str):
     for option, name in wanted.items():
         if name is not None:
             _column(header, name, option, func, source)
-    table = read_predictions(args.predictions, [n for n in wanted.values() if n is not None])
+    kind = _prediction_kind(args, func)
+    # Score columns are named; prediction and probability columns may be a
+    # prefix, so those tasks read every column.
+    needed = [n for n in wanted.values() if n is not None] if kind == "score" else None
+    table = read_predictions(args.predictions, needed)
 
     def column(option: str, name: str) -> np.ndarray:
-        return table[name]
+        return _column(table, name, option, func, source)
 
-    kind = _prediction_kind(args, func)
     if kind == "score":
         y = _labels(column("--label", args.label), args.label, args.pos_label, func)
         a = _scores(column("--score-a", args.score_a), args.score_a, "--score-a", func)
@@ -791,7 +794,7 @@ def _run_compare_models(args: argparse.Namespace, func: str, resampling: Any) ->
 
     columns = _model_columns(args, func)
     args.score_a = args.score_b = next(iter(columns.values()))
-    y, _, _, slices, groups = _compare_inputs(args, func)
+    y, _, _, slices, groups, _ = _compare_inputs(args, func)
     table = read_predictions(args.predictions)
     source = Path(args.predictions).name
     scores = {name: _scores(_column(table, col, "--model", func, source), col, "--model", func)

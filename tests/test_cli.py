@@ -634,7 +634,7 @@ def test_compare_models_routes_to_evaluate(tmp_path):
         (["--model", "a=p0", "--model", "b=p1", "--reference", "zz"],
          "The '--reference' parameter"),
         (["--model", "a=p0", "--model", "b=p1", "--score-a", "p2"], "use either --model"),
-        ([], "the following arguments are required: --score-a, --score-b"),
+        ([], "give one pair of prediction options: --score-a/--score-b"),
     ],
 )
 def test_compare_models_usage_errors(tmp_path, extra, message):

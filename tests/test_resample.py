@@ -19,6 +19,7 @@ from sklearn import metrics
 
 from eval_toolkit import _engine, _resample, paired_bootstrap_diff
 from eval_toolkit._engine import KernelOptions, kernel_statistic
+from eval_toolkit.metrics import get_metric
 
 REFERENCE_CHUNK_ENTRIES = 2**20
 
@@ -112,7 +113,8 @@ def test_arm_counts_equal_the_reference(
     monkeypatch.setattr(_resample, "CACHE_ENTRIES", cache)
     monkeypatch.setattr(_resample, "_INT32_LOOKUP_FROM", 1000)
     stat = kernel_statistic(
-        metric, y, (a, b)[:n_arms], KernelOptions(), stratify=stratify, with_se=False
+        metric, y, (a, b)[:n_arms], KernelOptions(), stratify=stratify, with_se=False,
+        thresholded=get_metric(metric).thresholded,
     )
     n_resamples = 70
     joint = _reference_joint_counts(stat.table, 11, n_resamples)
@@ -129,7 +131,8 @@ def test_distribution_is_the_kernel_on_reference_counts(n, decimals, metric, str
     result = paired_bootstrap_diff(
         y, a, b, metric, n_resamples=n_resamples, seed=5, stratify=stratify
     )
-    stat = kernel_statistic(metric, y, (a, b), KernelOptions(), stratify=stratify, with_se=False)
+    stat = kernel_statistic(metric, y, (a, b), KernelOptions(), stratify=stratify, with_se=False,
+                            thresholded=get_metric(metric).thresholded)
     joint = _reference_joint_counts(stat.table, 5, n_resamples)
     values = [
         arm.kernel(_reference_arm_counts(joint, arm.fold.mapping, arm.fold.y.shape[0]))
