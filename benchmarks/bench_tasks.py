@@ -21,6 +21,7 @@ not a test: it prints PASS/FAIL against the targets and never fails.
 from __future__ import annotations
 
 import argparse
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -117,10 +118,12 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for case in CASES:
         y, a, b = case.data(case.n)
-        ours = _median_time(lambda: paired_bootstrap_diff(
-            y, a, b, case.metric, n_resamples=N_RESAMPLES, method="percentile"), args.repeats)
-        per = _median_time(lambda: naive(y, a, b, case.reference, args.baseline_resamples),
-                           args.repeats) / args.baseline_resamples
+        ours = _median_time(functools.partial(
+            paired_bootstrap_diff, y, a, b, case.metric, n_resamples=N_RESAMPLES,
+            method="percentile"), args.repeats)
+        per = _median_time(functools.partial(
+            naive, y, a, b, case.reference, args.baseline_resamples),
+            args.repeats) / args.baseline_resamples
         loop = per * N_RESAMPLES
         rows.append((case, ours, loop, loop / ours))
     header = f"{'case':40s} {'n':>8s} {'eval_toolkit s':>15s} {'naive loop s*':>14s} " \
