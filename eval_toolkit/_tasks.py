@@ -17,7 +17,13 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import check_labels, check_probabilities, check_scores, param_error
+from ._validation import (
+    check_labels,
+    check_no_missing,
+    check_probabilities,
+    check_scores,
+    param_error,
+)
 from .metrics import TASKS, ResolvedMetric
 
 __all__: list[str] = []
@@ -80,11 +86,7 @@ def task_data_iv(
                                      f"shape {y.shape}"))
     if y.size == 0:
         raise ValueError(param_error(func, y_param, "a non-empty array", "an empty array"))
-    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
-        raise ValueError(param_error(func, y_param, "free of NaN and inf", "non-finite labels"))
-    if y.dtype.kind == "O" and any(v is None for v in y.tolist()):
-        raise ValueError(param_error(func, y_param, "free of missing values (None)",
-                                     "None among the labels"))
+    check_no_missing(y, func, y_param)
     preds = {p: np.asarray(v) for p, v in raw_preds.items()}
     task = _task_iv(func, y, preds, metric, task, labels, y_param)
     if task == "regression":

@@ -86,6 +86,15 @@ def check_seed(seed: Any, func: str) -> int | np.random.SeedSequence:
     )
 
 
+def check_no_missing(y: np.ndarray, func: str, param: str) -> None:
+    """Refuse NaN, inf or None among labels/targets before any task detection sorts them."""
+    missing = (y.dtype.kind == "f" and not np.all(np.isfinite(y))) or (
+        y.dtype.kind == "O" and any(v is None for v in y.tolist()))
+    if missing:
+        raise ValueError(param_error(func, param, "free of missing values (NaN, inf, None)",
+                                     "missing labels"))
+
+
 def check_labels(
     y_true: Any, func: str, *, param: str = "y_true", pos_label: Any = None
 ) -> np.ndarray:

@@ -448,23 +448,7 @@ def paired_bootstrap_diff(
         The positive label for non-standard labels.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
-    checkpoint : str or os.PathLike, optional
-        Directory keeping every finished block of resamples (written
-        atomically as it completes).  After an interruption (Ctrl-C, a killed
-        process, a dead worker) the same call with the same directory computes
-        only the missing blocks, and the result is bit-identical to an
-        uninterrupted run.  The directory is bound to the inputs and
-        parameters (a SHA-256 fingerprint; ``n_resamples``, ``confidence``,
-        the interval method and ``n_jobs`` excepted): another computation's
-        directory is refused, and a corrupt block file is recomputed with a
-        :class:`~eval_toolkit.CheckpointWarning`.  A custom metric callable
-        is identified by its qualified name and bytecode.
-    retries : int, default=0
-        How often to resubmit the blocks lost when a worker process dies
-        (killed by the OS, e.g. out of memory); the same seeds give the same
-        values.  When retries run out, :class:`~eval_toolkit.WorkerDiedError`
-        says which blocks were lost and how to resume.
-    task, labels : optional
+    checkpoint, retries, task, labels : optional
         As in :func:`bootstrap_ci`.
 
     Returns

@@ -42,6 +42,7 @@ from ._validation import (
     check_bool,
     check_groups,
     check_labels,
+    check_no_missing,
     check_open_unit,
     check_option,
     check_resampling,
@@ -257,10 +258,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         if labels.ndim != 1 or labels.size == 0:
             raise ValueError(param_error(func, "y", "a non-empty 1-D array", f"shape "
                                          f"{labels.shape}"))
-        if (labels.dtype.kind == "f" and not np.all(np.isfinite(labels))) or (
-                labels.dtype.kind == "O" and any(v is None for v in labels.tolist())):
-            raise ValueError(param_error(func, "y", "free of missing values (NaN, inf, None)",
-                                         "missing labels"))
+        check_no_missing(labels, func, "y")
         task = self._task_iv(resolved, labels)
         methods = ("predict_proba",) if resolved is None else response_methods(resolved, task)
         resampling, stratify = self._params_iv(methods)
