@@ -153,6 +153,7 @@ def run(
     description: str,
     check_point: Callable[[float], None],
     fingerprint: dict[str, Any] | None = None,
+    values: np.ndarray | None = None,
 ) -> Outcome:
     """The one bootstrap pipeline: point -> distribution -> drop degenerate -> interval.
 
@@ -162,14 +163,17 @@ def run(
     public function and the metric in degenerate-resample messages.
     ``fingerprint`` names the inputs that determine the blocks (labels,
     scores, metric, ...) for ``resampling.checkpoint``.  Kernel and generic
-    statistics also report each arm's value (``arm_points``).
+    statistics also report each arm's value (``arm_points``).  ``values``:
+    the per-resample values drawn already (one draw shared by several
+    statistics of the same data, ``eval_toolkit._shared_draw``); they replace
+    the draw, nothing else changes.
     """
     arm_points = getattr(statistic, "arm_points", None)
     arm_values = tuple(float(v) for v in arm_points()) if arm_points is not None else ()
     point = statistic.point() if not arm_values else (
         arm_values[0] if len(arm_values) == 1 else arm_values[1] - arm_values[0])
     check_point(point)
-    values = bootstrap_distribution(
+    values = values if values is not None else bootstrap_distribution(
         statistic,
         resampling.n_resamples,
         resampling.seed,

@@ -17,7 +17,6 @@ from ._harness_common import (
     metric_label,
     outcome_rows,
     run_params,
-    seed_grid,
     shipped_features,
 )
 from ._harness_results import FoldedRunResult, ResultRow
@@ -244,7 +243,7 @@ def _pooled_rows(v: _Folded, oof: dict, stages: list) -> list[ResultRow]:
     stack = {m: p.reshape(repeats * y.shape[0], *p.shape[2:]) for m, p in oof.items()}
     names, k = list(oof), len(v.metrics)
     labels = [metric_label(m) for m in v.metrics]
-    seeds = seed_grid(stages[0], len(names), k)
+    seeds = stages[0].spawn(len(names))  # one per model: its metrics share one draw
     items: list[tuple] = [
         (y_stack, stack[m], groups, v.metrics, seeds[i], f"evaluate_folded: model {m!r}")
         for i, m in enumerate(names)
@@ -254,8 +253,9 @@ def _pooled_rows(v: _Folded, oof: dict, stages: list) -> list[ResultRow]:
     for i, out in enumerate(parallel_map(step, items, n_jobs=v.n_jobs,
                                          description="metric bootstraps",
                                          progress=v.progress)):
-        rows += outcome_rows("metric", out, seeds[i], labels, model=names[i], slice=OOF_SLICE)
-    seeds = seed_grid(stages[1], len(v.pairs), k)
+        rows += outcome_rows("metric", out, [seeds[i]] * k, labels, model=names[i],
+                             slice=OOF_SLICE)
+    seeds = stages[1].spawn(len(v.pairs))
     items = [(y_stack, stack[a], stack[b], groups, v.metrics, seeds[i],
               f"evaluate_folded: {b!r} - {a!r}") for i, (a, b) in enumerate(v.pairs)]
     step = functools.partial(diff_step, v.opts)
@@ -263,7 +263,7 @@ def _pooled_rows(v: _Folded, oof: dict, stages: list) -> list[ResultRow]:
                                          description="paired differences",
                                          progress=v.progress)):
         a, b = v.pairs[i]
-        rows += outcome_rows("diff", out, seeds[i], labels, model=b, reference=a,
+        rows += outcome_rows("diff", out, [seeds[i]] * k, labels, model=b, reference=a,
                              slice=OOF_SLICE)
     return rows
 

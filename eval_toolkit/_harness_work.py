@@ -88,39 +88,37 @@ def predict_step(models: tuple, xs: tuple, task: str, record: bool, item: tuple)
 
 
 def metric_step(opts: BootOptions, item: tuple) -> list[Any]:
-    """Bootstrap CIs of every metric of one (model, slice) cell."""
-    from .bootstrap import bootstrap_ci
+    """Bootstrap CIs of every metric of one (model, slice) cell, from one draw.
 
-    y, pred, groups, metrics, seeds, where = item
-    out: list[Any] = []
-    for metric, seed in zip(metrics, seeds):
-        try:
-            out.append(
-                bootstrap_ci(y, pred, metric, n_resamples=opts.n_resamples,
+    Equal to ``bootstrap_ci(y, pred, metric, seed=seed)`` for each metric
+    (``eval_toolkit._shared_draw``).
+    """
+    from ._shared_draw import bootstrap_cis
+
+    y, pred, groups, metrics, seed, where = item
+    outcomes = bootstrap_cis(y, pred, metrics, n_resamples=opts.n_resamples,
                              confidence=opts.confidence, method=opts.method, seed=seed,
                              groups=groups, n_jobs=1)
-            )
-        except Exception as exc:
-            out.append(_fail(exc, f"{where}, metric {metric!r}", opts.record))
-    return out
+    return _failures(outcomes, metrics, where, opts.record)
 
 
 def diff_step(opts: BootOptions, item: tuple) -> list[Any]:
-    """Paired bootstrap differences of every metric of one (pair, slice) cell."""
-    from .bootstrap import paired_bootstrap_diff
+    """Paired bootstrap differences of every metric of one (pair, slice) cell, from one draw."""
+    from ._shared_draw import paired_bootstrap_diffs
 
-    y, pred_a, pred_b, groups, metrics, seeds, where = item
-    out: list[Any] = []
-    for metric, seed in zip(metrics, seeds):
-        try:
-            out.append(
-                paired_bootstrap_diff(y, pred_a, pred_b, metric, n_resamples=opts.n_resamples,
+    y, pred_a, pred_b, groups, metrics, seed, where = item
+    outcomes = paired_bootstrap_diffs(y, pred_a, pred_b, metrics, n_resamples=opts.n_resamples,
                                       confidence=opts.confidence, method=opts.method,
                                       seed=seed, groups=groups, n_jobs=1)
-            )
-        except Exception as exc:
-            out.append(_fail(exc, f"{where}, metric {metric!r}", opts.record))
-    return out
+    return _failures(outcomes, metrics, where, opts.record)
+
+
+def _failures(outcomes: list[Any], metrics: tuple, where: str, record: bool) -> list[Any]:
+    """Exceptions become Failures (or are raised, naming the cell and metric)."""
+    return [
+        _fail(out, f"{where}, metric {metric!r}", record) if isinstance(out, Exception) else out
+        for out, metric in zip(outcomes, metrics)
+    ]
 
 
 def op_point_step(opts: BootOptions, item: tuple) -> tuple[Any, list[Any]]:

@@ -177,17 +177,25 @@ def _check_point(problem: Problem, point: float) -> None:
                                  f"defined on the full data ({expected})", got))
 
 
-def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _engine.Outcome:
-    """Build the statistic and run the engine's one pipeline on it."""
+def _run(problem: Problem, opts: _engine.KernelOptions, description: str,
+         drawn: tuple[Any, np.ndarray] | None = None) -> _engine.Outcome:
+    """Build the statistic and run the engine's one pipeline on it.
+
+    ``drawn``: ``(statistic, values)`` when the statistic was built, its point
+    checked and its resamples drawn already (``eval_toolkit._shared_draw``).
+    """
+    statistic, values = drawn if drawn is not None else (_statistic(problem, opts), None)
     try:
         return _engine.run(
-            _statistic(problem, opts),
+            statistic,
             problem.resampling,
             func=problem.func,
             label=problem.label,
             description=description,
-            check_point=lambda point: _check_point(problem, point),
+            check_point=(lambda point: _check_point(problem, point)) if drawn is None
+            else (lambda point: None),
             fingerprint=_fingerprint(problem, opts),
+            values=values,
         )
     except _engine.MetricOutputError as exc:
         raise TypeError(
@@ -348,9 +356,12 @@ def bootstrap_ci(
     return ci_result(problem)
 
 
-def ci_result(problem: Problem) -> BootstrapCI:
-    """The bootstrap CI of a validated one-arm problem (see :func:`checked_problem`)."""
-    out = _run(problem, _engine.KernelOptions(), "bootstrap CI")
+def ci_result(problem: Problem, drawn: tuple[Any, np.ndarray] | None = None) -> BootstrapCI:
+    """The bootstrap CI of a validated one-arm problem (see :func:`checked_problem`).
+
+    ``drawn``: see ``_run``.
+    """
+    out = _run(problem, _engine.KernelOptions(), "bootstrap CI", drawn)
     return BootstrapCI(
         point_estimate=float(out.point),
         ci_low=out.interval.low,
@@ -384,10 +395,14 @@ def _paired(
     return paired_result(problem, opts)
 
 
-def paired_result(problem: Problem, opts: _engine.KernelOptions | None = None) -> PairedBootstrapCI:
-    """The paired bootstrap of a validated two-arm problem (see :func:`checked_problem`)."""
+def paired_result(problem: Problem, opts: _engine.KernelOptions | None = None,
+                  drawn: tuple[Any, np.ndarray] | None = None) -> PairedBootstrapCI:
+    """The paired bootstrap of a validated two-arm problem (see :func:`checked_problem`).
+
+    ``drawn``: see ``_run``.
+    """
     opts = _engine.KernelOptions() if opts is None else opts
-    out = _run(problem, opts, f"{problem.func} ({problem.label})")
+    out = _run(problem, opts, f"{problem.func} ({problem.label})", drawn)
     return out.paired_result(
         problem.resampling, n_samples=int(problem.y.shape[0]), metric=problem.label,
         greater_is_better=problem.metric.greater_is_better, task=problem.data.task,

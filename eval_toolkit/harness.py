@@ -366,7 +366,7 @@ def _failure_rows(preds: dict[tuple[str, str], Any]) -> list[ResultRow]:
 
 def _metric_rows(run: _Run, preds: dict, stage: np.random.SeedSequence) -> list[ResultRow]:
     cells = [(m, j) for m in run.names for j in range(len(run.slices))]
-    seeds = seed_grid(stage, len(cells), len(run.metrics))
+    seeds = stage.spawn(len(cells))  # one per cell: its metrics share one draw
     todo = [k for k, (m, j) in enumerate(cells) if not isinstance(preds[m, run.slices[j].name],
                                                                   Failure)]
     items = [
@@ -381,14 +381,14 @@ def _metric_rows(run: _Run, preds: dict, stage: np.random.SeedSequence) -> list[
     rows = []
     for k, outcomes in zip(todo, results):
         m, j = cells[k]
-        rows += outcome_rows("metric", outcomes, seeds[k], labels, model=m,
+        rows += outcome_rows("metric", outcomes, [seeds[k]] * len(labels), labels, model=m,
                              slice=run.slices[j].name)
     return rows
 
 
 def _diff_rows(run: _Run, preds: dict, stage: np.random.SeedSequence) -> list[ResultRow]:
     cells = [(pair, j) for pair in run.pairs for j in range(len(run.slices))]
-    seeds = seed_grid(stage, len(cells), len(run.metrics))
+    seeds = stage.spawn(len(cells))  # one per cell: its metrics share one draw
 
     def ok(pair, j):
         return not any(isinstance(preds[m, run.slices[j].name], Failure) for m in pair)
@@ -406,8 +406,8 @@ def _diff_rows(run: _Run, preds: dict, stage: np.random.SeedSequence) -> list[Re
     rows = []
     for k, outcomes in zip(todo, results):
         (a, b), j = cells[k]
-        rows += outcome_rows("diff", outcomes, seeds[k], labels, model=b, reference=a,
-                      slice=run.slices[j].name)
+        rows += outcome_rows("diff", outcomes, [seeds[k]] * len(labels), labels, model=b,
+                             reference=a, slice=run.slices[j].name)
     return rows
 
 

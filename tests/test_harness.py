@@ -56,8 +56,14 @@ def precomputed():
 
 
 def _expected_seeds(seed, stage, n_units, per_unit):
+    """Operating-point units: one seed per metric of a unit."""
     stages = np.random.SeedSequence(seed).spawn(4)
     return [u.spawn(per_unit) for u in stages[stage].spawn(n_units)]
+
+
+def _cell_seeds(seed, stage, n_units):
+    """Metric and diff units: one seed per cell, shared by all its metrics (one draw)."""
+    return np.random.SeedSequence(seed).spawn(4)[stage].spawn(n_units)
 
 
 def test_evaluate_agrees_with_functional_api_per_cell(precomputed):
@@ -65,7 +71,7 @@ def test_evaluate_agrees_with_functional_api_per_cell(precomputed):
     metrics = ["roc_auc", "average_precision", "brier", "ece_debiased"]
     run = evaluate(preds, slices, reference="a", n_resamples=200, seed=3)
     assert run.task == "binary" and run.params["metrics"] == metrics
-    seeds = _expected_seeds(3, 0, 9, 4)
+    seeds = _cell_seeds(3, 0, 9)
     rows = run.rows_of("metric")
     assert len(rows) == 3 * 3 * 4
     for model in "abc":
@@ -73,8 +79,9 @@ def test_evaluate_agrees_with_functional_api_per_cell(precomputed):
             for i, metric in enumerate(metrics):
                 row = rows[("abc".index(model) * 3 + j) * 4 + i]
                 ci = bootstrap_ci(sl.y, preds[model][sl.name], metric, n_resamples=200,
-                                  seed=seeds[("abc".index(model)) * 3 + j][i])
+                                  seed=seeds[("abc".index(model)) * 3 + j])
                 assert (row.model, row.slice, row.metric) == (model, sl.name, metric)
+                assert row.seed_key == tuple(seeds["abc".index(model) * 3 + j].spawn_key)
                 assert (row.estimate, row.ci_low, row.ci_high, row.std_error) == (
                     ci.point_estimate, ci.ci_low, ci.ci_high, ci.std_error)
                 assert row.n == len(sl.y) and row.n_degenerate == 0
@@ -96,18 +103,18 @@ def test_evaluate_paired_diffs_and_holm_family(precomputed):
                    paired_diffs=[("b", "c")], n_resamples=300, method="percentile", seed=5)
     pairs = [("a", "b"), ("a", "c"), ("b", "c")]
     assert run.params["pairs"] == [list(p) for p in pairs]
-    seeds = _expected_seeds(5, 1, 9, 2)
+    seeds = _cell_seeds(5, 1, 9)
     diffs = run.rows_of("diff")
     assert len(diffs) == 18
     for u, ((a, b), sl) in enumerate((p, s) for p in pairs for s in slices):
         for i, metric in enumerate(["roc_auc", "brier"]):
             row = diffs[u * 2 + i]
             ref = paired_bootstrap_diff(sl.y, preds[a][sl.name], preds[b][sl.name], metric,
-                                        n_resamples=300, method="percentile", seed=seeds[u][i])
+                                        n_resamples=300, method="percentile", seed=seeds[u])
             assert (row.reference, row.model, row.metric) == (a, b, metric)
             assert (row.estimate, row.ci_low, row.ci_high, row.p_value) == (
                 ref.delta, ref.ci_low, ref.ci_high, ref.p_value)
-            assert row.seed_key == tuple(seeds[u][i].spawn_key)
+            assert row.seed_key == tuple(seeds[u].spawn_key)
     raw = np.array([r.p_value for r in diffs])
     np.testing.assert_allclose([r.p_adjusted for r in diffs], correct_p_values(raw, "holm"))
     assert {r.p_family for r in diffs} == {"diff: 18 tests, holm"}

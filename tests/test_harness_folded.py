@@ -77,23 +77,27 @@ def test_corrected_ttest_against_hand_computation(data):
 
 def test_pooled_oof_bootstrap_is_the_functional_api(data):
     X, y = data
-    run = evaluate_folded(_estimators(), X, y, metrics=["roc_auc"], reference="nb",
+    metrics = ["roc_auc", "brier"]
+    run = evaluate_folded(_estimators(), X, y, metrics=metrics, reference="nb",
                           n_resamples=120, seed=4)
     stages = np.random.SeedSequence(4).spawn(3)
-    metric_seeds = [u.spawn(1) for u in stages[1].spawn(3)]
-    diff_seeds = [u.spawn(1) for u in stages[2].spawn(2)]
+    # one seed per model (per pair), shared by its metrics: one draw for all of them
+    metric_seeds = stages[1].spawn(3)
+    diff_seeds = stages[2].spawn(2)
     oof = run.oof_predictions
-    for i, name in enumerate(["nb", "lr", "tree"]):
-        row = [r for r in run.rows_of("metric") if r.model == name][0]
-        ci = bootstrap_ci(y, oof[name][0], "roc_auc", n_resamples=120, seed=metric_seeds[i][0])
-        assert (row.estimate, row.ci_low, row.ci_high) == (ci.point_estimate, ci.ci_low,
-                                                           ci.ci_high)
-    for i, other in enumerate(["lr", "tree"]):
-        row = [r for r in run.rows_of("diff") if r.model == other][0]
-        ref = paired_bootstrap_diff(y, oof["nb"][0], oof[other][0], "roc_auc", n_resamples=120,
-                                    seed=diff_seeds[i][0])
-        assert (row.estimate, row.ci_low, row.ci_high, row.p_value) == (
-            ref.delta, ref.ci_low, ref.ci_high, ref.p_value)
+    for metric in metrics:
+        for i, name in enumerate(["nb", "lr", "tree"]):
+            row = [r for r in run.rows_of("metric") if r.model == name and r.metric == metric][0]
+            ci = bootstrap_ci(y, oof[name][0], metric, n_resamples=120, seed=metric_seeds[i])
+            assert (row.estimate, row.ci_low, row.ci_high) == (ci.point_estimate, ci.ci_low,
+                                                               ci.ci_high)
+            assert row.seed_key == tuple(metric_seeds[i].spawn_key)
+        for i, other in enumerate(["lr", "tree"]):
+            row = [r for r in run.rows_of("diff") if r.model == other and r.metric == metric][0]
+            ref = paired_bootstrap_diff(y, oof["nb"][0], oof[other][0], metric, n_resamples=120,
+                                        seed=diff_seeds[i])
+            assert (row.estimate, row.ci_low, row.ci_high, row.p_value) == (
+                ref.delta, ref.ci_low, ref.ci_high, ref.p_value)
     # folds are StratifiedKFold(shuffle=True) seeded from the run's seed
     state = int(stages[0].spawn(1)[0].generate_state(1)[0])
     cv = StratifiedKFold(5, shuffle=True, random_state=state)
