@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 from ._harness_results import ResultRow
-from ._harness_tasks import default_metrics
 from ._harness_work import Failure, FrameFile
 from ._pvalues import correct_p_values
-from ._validation import param_error
+from ._validation import check_labels, param_error
+from .metrics import default_metrics
 
 __all__: list[str] = []
 
@@ -69,6 +69,46 @@ def check_metrics(metrics: Any, task: str, func: str) -> tuple[Any, ...]:
     if len(set(labels)) != len(labels):
         raise ValueError(param_error(func, "metrics", "metrics with distinct names", labels))
     return tuple(metrics)
+
+
+def check_classes(task: str, ys: Sequence[np.ndarray], pos_label: Any, labels: Any,
+                  default_labels: Any, func: str, y_param: str):
+    """The labels metrics see, the positive class and the class labels of a run.
+
+    Binary: every slice's labels as bool (True = ``pos_label``; needed unless
+    labels are {0, 1}, {-1, 1} or bool, as in :func:`~eval_toolkit.bootstrap_ci`),
+    and the positive label the models' scores are read for.  Multiclass: the
+    classes in the column order of probability matrices (``labels``, else
+    ``default_labels``, else the sorted classes of all slices), which must
+    include every class present.  Returns ``(ys, positive, labels)``.
+    """
+    if pos_label is not None and task != "binary":
+        raise ValueError(param_error(func, "pos_label", "None unless the task is binary",
+                                     pos_label))
+    if labels is not None and task != "multiclass":
+        raise ValueError(param_error(func, "labels", "None unless the task is multiclass",
+                                     labels))
+    pooled = np.concatenate([np.asarray(y).ravel() for y in ys])
+    if task == "binary":
+        # Pooled first: a pos_label matching no slice's labels is named even
+        # when every slice holds a single class.
+        check_labels(pooled, func, param=y_param, pos_label=pos_label)
+        bools = tuple(check_labels(y, func, param=y_param, pos_label=pos_label) for y in ys)
+        return bools, 1 if pos_label is None else pos_label, None
+    if task == "regression":
+        return tuple(ys), None, None
+    chosen = labels if labels is not None else default_labels
+    if chosen is None:
+        return tuple(ys), None, np.unique(pooled)
+    out = np.asarray(chosen)
+    if out.ndim != 1 or np.unique(out).shape[0] != out.shape[0]:
+        raise ValueError(param_error(func, "labels", "a 1-D array of distinct class labels",
+                                     chosen))
+    missing = np.setdiff1d(np.unique(pooled), out)
+    if missing.size:
+        raise ValueError(param_error(func, "labels", "every class of the data",
+                                     f"{out.tolist()}, without {missing.tolist()}"))
+    return tuple(ys), None, out
 
 
 def check_pairs(reference: Any, paired_diffs: Any, names: list[str], func: str):

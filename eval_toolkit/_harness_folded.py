@@ -11,6 +11,7 @@ import numpy as np
 
 from ._harness_common import (
     adjust_rows,
+    check_classes,
     check_metrics,
     check_pairs,
     fresh_root,
@@ -113,7 +114,9 @@ class _Folded:
     """Validated inputs of :func:`evaluate_folded`."""
 
     estimators: dict[str, Any]
-    y: np.ndarray
+    y: np.ndarray  # as given: what the estimators are fit on
+    y_eval: np.ndarray  # what metrics see (binary: bool, True = positive)
+    positive: Any  # binary: the label whose scores the estimators give
     task: str
     cv: Any
     groups: np.ndarray | None
@@ -128,7 +131,8 @@ class _Folded:
 
 
 def _evaluate_folded_iv(estimators, X, y, cv, groups, repeats, metrics, reference, paired_diffs,
-                        task, n_resamples, confidence, method, p_adjust, seed, n_jobs, progress):
+                        task, pos_label, n_resamples, confidence, method, p_adjust, seed, n_jobs,
+                        progress):
     func = "evaluate_folded"
     if not isinstance(estimators, Mapping) or not estimators or not all(
         isinstance(k, str) and callable(getattr(v, "fit", None)) for k, v in estimators.items()
@@ -141,7 +145,10 @@ def _evaluate_folded_iv(estimators, X, y, cv, groups, repeats, metrics, referenc
     if y.ndim != 1 or y.shape[0] < 4:
         raise ValueError(param_error(func, "y", "a 1-D array of at least 4 targets",
                                      f"shape {y.shape}"))
-    task = detect_task([y], func) if task is None else check_option(task, func, "task", TASKS)
+    task = (detect_task([y], func, list(estimators.values())) if task is None
+            else check_option(task, func, "task", TASKS))
+    # Estimators are unfitted: the classes are those of y, sorted as classes_ will be.
+    (y_eval,), positive, labels = check_classes(task, [y], pos_label, None, None, func, "y")
     if not hasattr(cv, "split"):
         cv = check_int(cv, func, "cv", low=2)
     repeats = check_int(repeats, func, "repeats", low=1)
@@ -158,12 +165,14 @@ def _evaluate_folded_iv(estimators, X, y, cv, groups, repeats, metrics, referenc
         for name, est in estimators.items():
             sniff_pickle(est, f"estimator {name!r} ({type(est).__qualname__})", func)
     return _Folded(
-        estimators=dict(estimators), y=y, task=task, cv=cv, groups=groups, repeats=repeats,
+        estimators=dict(estimators), y=y, y_eval=y_eval, positive=positive, task=task, cv=cv,
+        groups=groups, repeats=repeats,
         metrics=check_metrics(metrics, task, func),
         pairs=check_pairs(reference, paired_diffs, list(estimators), func),
         opts=BootOptions(check_int(n_resamples, func, "n_resamples", low=1),
                          check_open_unit(confidence, func, "confidence"),
-                         check_option(method, func, "method", CI_METHODS), record=False),
+                         check_option(method, func, "method", CI_METHODS), record=False,
+                         labels=labels),
         p_adjust=check_option(p_adjust, func, "p_adjust", P_ADJUST_METHODS),
         root=fresh_root(check_seed(seed, func)),
         n_jobs=n_jobs,
@@ -178,7 +187,7 @@ def _fit_all(v: _Folded, X: Any, splits: list) -> dict[str, np.ndarray]:
     items = [(i, tr, te) for i in range(len(names)) for _, _, tr, te in flat]
     with shipped_features([X], v.n_jobs) as (shipped,):
         step = functools.partial(fit_step, tuple(v.estimators.values()), shipped, v.y,
-                                 v.task)
+                                 v.task, v.positive)
         preds = parallel_map(step, items, n_jobs=v.n_jobs, description="fold fits",
                              progress=v.progress)
     n, oof = v.y.shape[0], {}
@@ -200,7 +209,8 @@ def _fold_rows(v: _Folded, splits: list, oof: dict) -> tuple[list[ResultRow], di
             vals = []
             for r, folds in enumerate(splits):
                 for f, (_, te) in enumerate(folds):
-                    value = point_value(metric, v.y[te], pred[r, te])
+                    value = point_value(metric, v.y_eval[te], pred[r, te], v.task,
+                                        labels=v.opts.labels)
                     vals.append(value)
                     rows.append(ResultRow(kind="fold_metric", model=name, slice=OOF_SLICE,
                                           metric=label, estimate=value, n=int(te.shape[0]),
@@ -233,7 +243,7 @@ def _pooled_rows(v: _Folded, oof: dict, stages: list) -> list[ResultRow]:
     stacked rows are resampled by sample (cluster bootstrap with the sample,
     or the user's group, as cluster), so repetitions never pass for new data.
     """
-    repeats, y = len(next(iter(oof.values()))), v.y
+    repeats, y = len(next(iter(oof.values()))), v.y_eval
     y_stack = np.tile(y, repeats)
     groups: np.ndarray | None
     if v.groups is not None:
@@ -280,6 +290,7 @@ def evaluate_folded(
     reference: str | None = None,
     paired_diffs: Sequence[tuple[str, str]] | None = None,
     task: str | None = None,
+    pos_label: Any = None,
     n_resamples: int = 1000,
     confidence: float = 0.95,
     method: str = "percentile",
@@ -324,6 +335,11 @@ def evaluate_folded(
         Repetitions with different shuffles (int ``cv`` only).
     metrics, reference, paired_diffs, task, n_resamples, confidence, method
         As in :func:`~eval_toolkit.harness.evaluate`.
+    pos_label : object, optional
+        Binary only: the positive class, needed unless ``y`` is {0, 1},
+        {-1, 1} or bool; estimators are fit on ``y`` as given and their
+        scores read for this class.  (Multiclass runs use the sorted classes
+        of ``y``, the fitted estimators' ``classes_``.)
     p_adjust, seed, n_jobs, progress
         As in :func:`~eval_toolkit.harness.evaluate`.
 
@@ -345,8 +361,8 @@ def evaluate_folded(
     (4, 'lr', 'nb')
     """
     v = _evaluate_folded_iv(estimators, X, y, cv, groups, repeats, metrics, reference,
-                            paired_diffs, task, n_resamples, confidence, method, p_adjust, seed,
-                            n_jobs, progress)
+                            paired_diffs, task, pos_label, n_resamples, confidence, method,
+                            p_adjust, seed, n_jobs, progress)
     stages = v.root.spawn(3)
     splits = _make_splits(v.cv, X, v.y, v.groups, v.repeats, v.task, stages[0],
                           "evaluate_folded")
@@ -362,6 +378,7 @@ def evaluate_folded(
         "repeats": len(splits),
         "metrics": [metric_label(m) for m in v.metrics],
         "pairs": [list(p) for p in v.pairs],
+        "pos_label": pos_label.item() if isinstance(pos_label, np.generic) else pos_label,
         "n_resamples": v.opts.n_resamples,
         "confidence": v.opts.confidence,
         "method": v.opts.method,

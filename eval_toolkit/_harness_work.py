@@ -35,6 +35,7 @@ class BootOptions:
     confidence: float
     method: str
     record: bool
+    labels: Any = None  # multiclass: the classes, in the column order of probabilities
 
 
 @dataclass(frozen=True)
@@ -77,12 +78,13 @@ def _fail(exc: BaseException, where: str, record: bool) -> Failure:
     raise exc
 
 
-def predict_step(models: tuple, xs: tuple, task: str, record: bool, item: tuple) -> Any:
+def predict_step(models: tuple, xs: tuple, task: str, positive: Any, record: bool,
+                 item: tuple) -> Any:
     """Predictions of model ``m`` on slice ``s``: ``item = (m, s, where)``."""
     m, s, where = item
     try:
         with _own_threads():
-            return predict(models[m], features(xs[s]), task)
+            return predict(models[m], features(xs[s]), task, positive)
     except Exception as exc:  # the user's model may raise anything
         return _fail(exc, where, record)
 
@@ -98,7 +100,7 @@ def metric_step(opts: BootOptions, item: tuple) -> list[Any]:
     y, pred, groups, metrics, seed, where = item
     outcomes = bootstrap_cis(y, pred, metrics, n_resamples=opts.n_resamples,
                              confidence=opts.confidence, method=opts.method, seed=seed,
-                             groups=groups, n_jobs=1)
+                             groups=groups, labels=opts.labels, n_jobs=1)
     return _failures(outcomes, metrics, where, opts.record)
 
 
@@ -109,7 +111,7 @@ def diff_step(opts: BootOptions, item: tuple) -> list[Any]:
     y, pred_a, pred_b, groups, metrics, seed, where = item
     outcomes = paired_bootstrap_diffs(y, pred_a, pred_b, metrics, n_resamples=opts.n_resamples,
                                       confidence=opts.confidence, method=opts.method,
-                                      seed=seed, groups=groups, n_jobs=1)
+                                      seed=seed, groups=groups, labels=opts.labels, n_jobs=1)
     return _failures(outcomes, metrics, where, opts.record)
 
 
@@ -162,7 +164,8 @@ def op_point_diff_step(opts: BootOptions, item: tuple) -> list[Any]:
     return out
 
 
-def fit_step(estimators: tuple, X: Any, y: np.ndarray, task: str, item: tuple) -> np.ndarray:
+def fit_step(estimators: tuple, X: Any, y: np.ndarray, task: str, positive: Any,
+             item: tuple) -> np.ndarray:
     """Fit a clone of estimator ``m`` on a training fold; predict its test fold."""
     from sklearn.base import clone
 
@@ -170,7 +173,7 @@ def fit_step(estimators: tuple, X: Any, y: np.ndarray, task: str, item: tuple) -
     X = features(X)
     with _own_threads():
         model = clone(estimators[m]).fit(_rows(X, train), y[train])
-        return predict(model, _rows(X, test), task)
+        return predict(model, _rows(X, test), task, positive)
 
 
 def _rows(X: Any, index: np.ndarray) -> Any:

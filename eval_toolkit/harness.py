@@ -26,6 +26,7 @@ import numpy as np
 
 from ._harness_common import (
     adjust_rows,
+    check_classes,
     check_metrics,
     check_pairs,
     check_prediction,
@@ -38,7 +39,13 @@ from ._harness_common import (
 )
 from ._harness_folded import evaluate_folded
 from ._harness_results import FoldedRunResult, ResultRow, RunResult
-from ._harness_tasks import TASKS, detect_task, has_response
+from ._harness_tasks import (
+    TASKS,
+    check_given_task,
+    check_model_classes,
+    detect_task,
+    has_response,
+)
 from ._harness_work import (
     BootOptions,
     Failure,
@@ -181,6 +188,7 @@ class _Run:
     ys: tuple[np.ndarray, ...]
     groups: tuple[np.ndarray | None, ...]
     task: str
+    positive: Any  # binary: the label whose scores the models give
     metrics: tuple[Any, ...]
     pairs: tuple[tuple[str, str], ...]
     specs: tuple[OperatingPointSpec, ...]
@@ -290,13 +298,23 @@ def _specs_iv(specs: Any, run_names: list[str], slice_names: list[str], task: st
     return specs
 
 
-def _evaluate_iv(scorers, slices, metrics, reference, paired_diffs, specs, task, n_resamples,
-                 confidence, method, p_adjust, seed, n_jobs, on_scorer_error, progress) -> _Run:
+def _evaluate_iv(scorers, slices, metrics, reference, paired_diffs, specs, task, pos_label,
+                 labels, n_resamples, confidence, method, p_adjust, seed, n_jobs,
+                 on_scorer_error, progress) -> _Run:
     func = "evaluate"
     slices = _slices_iv(slices, func)
     models, given = _scorers_iv(scorers, slices, func)
     ys = tuple(np.asarray(s.y) for s in slices)
-    task = detect_task(list(ys), func) if task is None else check_option(task, func, "task", TASKS)
+    if task is None:
+        task = detect_task(list(ys), func, None if models is None else list(models.values()))
+        if given is not None:
+            check_given_task(task, given, func)
+    task = check_option(task, func, "task", TASKS)
+    first = next(iter(models.values())) if models is not None else None
+    ys, positive, labels = check_classes(task, ys, pos_label, labels,
+                                         getattr(first, "classes_", None), func, "slices")
+    if models is not None:
+        check_model_classes(models, task, positive, labels, func)
     names = list(scorers)
     n_jobs = check_n_jobs(n_jobs, func)
     if models is not None and n_jobs != 1:
@@ -311,6 +329,7 @@ def _evaluate_iv(scorers, slices, metrics, reference, paired_diffs, specs, task,
         ys=ys,
         groups=tuple(None if s.groups is None else np.asarray(s.groups) for s in slices),
         task=task,
+        positive=positive,
         metrics=check_metrics(metrics, task, func),
         pairs=check_pairs(reference, paired_diffs, names, func),
         specs=_specs_iv(specs, names, [s.name for s in slices], task, func),
@@ -319,6 +338,7 @@ def _evaluate_iv(scorers, slices, metrics, reference, paired_diffs, specs, task,
             confidence=check_open_unit(confidence, func, "confidence"),
             method=check_option(method, func, "method", CI_METHODS),
             record=record == "record",
+            labels=labels,
         ),
         p_adjust=check_option(p_adjust, func, "p_adjust", P_ADJUST_METHODS),
         root=fresh_root(check_seed(seed, func)),
@@ -340,7 +360,7 @@ def _predictions(run: _Run) -> dict[tuple[str, str], Any]:
     ]
     with shipped_features([s.X for s in run.slices], run.n_jobs) as xs:
         step = functools.partial(predict_step, tuple(run.models.values()), xs, run.task,
-                                 run.opts.record)
+                                 run.positive, run.opts.record)
         preds = parallel_map(step, items, n_jobs=run.n_jobs, description="predictions",
                              progress=run.progress)
     out = {}
@@ -419,8 +439,7 @@ def _op_point_rows(run: _Run, preds: dict, stages: list[Any]) -> list[ResultRow]
                                        stages[1].spawn(len(run.specs))):
         models = list(spec.scorers) or run.names
         fit = run.slice_index(spec.fit_slice)
-        opts = BootOptions(run.opts.n_resamples, run.opts.confidence, spec.method,
-                           run.opts.record)
+        opts = replace(run.opts, method=spec.method)
         cells = [(m, sel, run.slice_index(a)) for m in models for sel in spec.selectors
                  for a in spec.apply_slices]
         seeds = seed_grid(stage, len(cells), len(OP_POINT_METRICS))
@@ -481,6 +500,11 @@ def _op_point_diff_rows(run, spec, opts, preds, stage, labels) -> list[ResultRow
     return rows
 
 
+def _plain(value: Any) -> Any:
+    """A label as a plain Python value (JSON-friendly run parameters)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def evaluate(
     scorers: Mapping[str, Any],
     slices: Sequence[EvalSlice],
@@ -490,6 +514,8 @@ def evaluate(
     paired_diffs: Sequence[tuple[str, str]] | None = None,
     operating_point_specs: Sequence[OperatingPointSpec] = (),
     task: str | None = None,
+    pos_label: Any = None,
+    labels: Any = None,
     n_resamples: int = 1000,
     confidence: float = 0.95,
     method: str = "percentile",
@@ -520,6 +546,20 @@ def evaluate(
         Transferred operating points (binary tasks).
     task : {"binary", "multiclass", "regression"}, optional
         Default: scikit-learn's ``type_of_target`` of all slices' labels.
+    pos_label : object, optional
+        Binary only: the positive class, needed unless labels are {0, 1},
+        {-1, 1} or bool (as in :func:`~eval_toolkit.bootstrap_ci`).  Models'
+        scores are read for it: the ``predict_proba`` column of ``pos_label``
+        in ``classes_``, ``decision_function`` negated when it is
+        ``classes_[0]``.  Every metric, difference and operating point then
+        treats it as positive; rows equal the functional calls with the same
+        ``pos_label``.
+    labels : array-like, optional
+        Multiclass only: the classes, in the column order of probability
+        predictions.  Default: the models' ``classes_`` (which must then
+        agree), else the sorted classes of all slices.  Passed to every
+        bootstrap, so a slice lacking a class still reads every column and
+        label metrics average over all classes (scikit-learn's ``labels=``).
     n_resamples : int, default=1000
         Bootstrap resamples per estimate.
     confidence : float, default=0.95
@@ -531,7 +571,13 @@ def evaluate(
         Multiple-comparison adjustment; the family is every test of one kind
         in the run (see :func:`correct_p_values`).
     seed : int or numpy.random.SeedSequence, default=42
-        Root of every random stream.  Each row records its ``seed_key``.
+        Root of every random stream.  Each row records its ``seed_key``:
+        ``SeedSequence(seed, spawn_key=row.seed_key)`` given to the functional
+        API (``bootstrap_ci``, ``paired_bootstrap_diff``, ...) with the row's
+        inputs reproduces the row bit for bit.  All metrics of one (model,
+        slice) cell, and of one paired difference on a slice, share one seed
+        and so one draw of resamples (drawn once, evaluated by every metric):
+        their intervals come from the same resampled rows.
     n_jobs : int, default=1
         Parallel work units (``-1``: all cores; an active
         ``joblib.parallel_config(backend="dask")`` runs them on a cluster).
@@ -560,8 +606,8 @@ def evaluate(
     [('metric', 'a', 0.626), ('metric', 'b', 0.688), ('diff', 'b', 0.061)]
     """
     run = _evaluate_iv(scorers, slices, metrics, reference, paired_diffs, operating_point_specs,
-                       task, n_resamples, confidence, method, p_adjust, seed, n_jobs,
-                       on_scorer_error, progress)
+                       task, pos_label, labels, n_resamples, confidence, method, p_adjust,
+                       seed, n_jobs, on_scorer_error, progress)
     stages = run.root.spawn(len(_STAGES))
     preds = _predictions(run)
     rows = _failure_rows(preds)
@@ -581,6 +627,8 @@ def evaluate(
             for spec in run.specs
         ],
         "predictions": "given" if run.given is not None else "models",
+        "pos_label": _plain(pos_label),
+        "labels": None if run.opts.labels is None else run.opts.labels.tolist(),
         "n_resamples": run.opts.n_resamples,
         "confidence": run.opts.confidence,
         "method": run.opts.method,

@@ -46,8 +46,8 @@ import numpy as np
 
 from ._validation import param_error
 
-__all__ = ["TASKS", "MetricSpec", "ResolvedMetric", "get_metric", "list_metrics", "lookup_metric",
-           "resolve_metric"]
+__all__ = ["TASKS", "MetricSpec", "ResolvedMetric", "default_metrics", "get_metric",
+           "list_metrics", "lookup_metric", "resolve_metric"]
 
 TASKS = ("binary", "multiclass", "regression")
 
@@ -506,6 +506,44 @@ def list_metrics(task: str | None = None) -> tuple[MetricSpec, ...]:
     if task is not None and task not in TASKS:
         raise ValueError(param_error("list_metrics", "task", f"one of {TASKS} or None", task))
     return tuple(s for s in _REGISTRY.values() if task is None or task in s.tasks)
+
+
+#: What :func:`default_metrics` returns.  Calibration is the debiased ECE, as
+#: in the reports: the plug-in ECE's intervals undercover
+#: (doc/user_guide/coverage.rst).  No multiclass ROC AUC: a slice lacking a
+#: class would leave it undefined.
+_DEFAULT_METRICS = MappingProxyType({
+    "binary": ("roc_auc", "average_precision", "brier", "ece_debiased"),
+    "multiclass": ("accuracy", "f1_macro", "log_loss"),
+    "regression": ("mean_absolute_error", "root_mean_squared_error", "r2"),
+})
+
+
+def default_metrics(task: str) -> tuple[str, ...]:
+    """The metrics an evaluation run reports when none are named.
+
+    Used by :func:`eval_toolkit.harness.evaluate` and
+    :func:`~eval_toolkit.harness.evaluate_folded`.  (Comparison reports pick
+    theirs from ``MetricSpec.report_default`` and the kind of scores.)
+
+    Parameters
+    ----------
+    task : {"binary", "multiclass", "regression"}
+
+    Returns
+    -------
+    tuple of str
+        Registry names.
+
+    Examples
+    --------
+    >>> from eval_toolkit.metrics import default_metrics
+    >>> default_metrics("regression")
+    ('mean_absolute_error', 'root_mean_squared_error', 'r2')
+    """
+    if task not in TASKS:
+        raise ValueError(param_error("default_metrics", "task", f"one of {TASKS}", task))
+    return _DEFAULT_METRICS[task]
 
 
 def get_metric(name: str) -> MetricSpec:
