@@ -9,6 +9,7 @@ pool inside each worker would only oversubscribe the cores.
 
 from __future__ import annotations
 
+import os
 import pickle
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +37,13 @@ class BootOptions:
     method: str
     record: bool
     labels: Any = None  # multiclass: the classes, in the column order of probabilities
+    checkpoint: Any = None  # a directory: each unit keeps its blocks in a subdirectory
+
+    def unit_checkpoint(self, seed: np.random.SeedSequence) -> Any:
+        """The unit's own checkpoint directory, named by its seed's spawn key (unique)."""
+        if self.checkpoint is None:
+            return None
+        return os.path.join(self.checkpoint, "unit_" + "_".join(map(str, seed.spawn_key)))
 
 
 @dataclass(frozen=True)
@@ -100,7 +108,8 @@ def metric_step(opts: BootOptions, item: tuple) -> list[Any]:
     y, pred, groups, metrics, seed, where = item
     outcomes = bootstrap_cis(y, pred, metrics, n_resamples=opts.n_resamples,
                              confidence=opts.confidence, method=opts.method, seed=seed,
-                             groups=groups, labels=opts.labels, n_jobs=1)
+                             groups=groups, labels=opts.labels, n_jobs=1,
+                             checkpoint=opts.unit_checkpoint(seed))
     return _failures(outcomes, metrics, where, opts.record)
 
 
@@ -111,7 +120,8 @@ def diff_step(opts: BootOptions, item: tuple) -> list[Any]:
     y, pred_a, pred_b, groups, metrics, seed, where = item
     outcomes = paired_bootstrap_diffs(y, pred_a, pred_b, metrics, n_resamples=opts.n_resamples,
                                       confidence=opts.confidence, method=opts.method,
-                                      seed=seed, groups=groups, labels=opts.labels, n_jobs=1)
+                                      seed=seed, groups=groups, labels=opts.labels, n_jobs=1,
+                                      checkpoint=opts.unit_checkpoint(seed))
     return _failures(outcomes, metrics, where, opts.record)
 
 

@@ -16,14 +16,23 @@ the same seed.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from . import _engine
 from ._resample import ArmSampler, CellTable
-from .bootstrap import Problem, _check_point, _problem_iv, _statistic, ci_result, paired_result
+from .bootstrap import (
+    Problem,
+    _check_point,
+    _fingerprint,
+    _problem_iv,
+    _statistic,
+    ci_result,
+    paired_result,
+)
 
 __all__: list[str] = []
 
@@ -105,6 +114,11 @@ def _shared(
     metrics that pass share draws by group; a metric that fails before its
     draw, or whose group's draw fails, is rerun alone through the functional
     path so that it raises exactly what the functional call raises.
+
+    With ``checkpoint=DIR`` each group keeps its blocks in ``DIR/draw_<g>``
+    (bound to the group's labels, scores, metrics and seed) and a metric run
+    alone in ``DIR/metric_<i>``, so an interrupted call resumes as
+    :func:`~eval_toolkit.bootstrap_ci` does.
     """
     out: list[Any] = [None] * len(metrics)
     problems: dict[int, Problem] = {}
@@ -124,14 +138,21 @@ def _shared(
             continue
         statistics[i] = statistic
     n_arms = len(raw_scores)
-    for group in _groups(statistics):
+    for g, group in enumerate(_groups(statistics)):
         resampling = problems[group[0]].resampling
         members = tuple(statistics[i] for i in group)
+        try:
+            checkpoint = _group_checkpoint([problems[i] for i in group], g)
+        except Exception as exc:  # a refused or unwritable directory: every member's error
+            for i in group:
+                out[i] = exc
+            continue
         try:
             values = _engine.bootstrap_distribution(
                 _Joint(members), resampling.n_resamples, resampling.seed,
                 n_jobs=resampling.n_jobs, description=f"{func} (shared draw)",
-                progress=resampling.progress, retries=resampling.retries)
+                progress=resampling.progress, retries=resampling.retries,
+                checkpoint=checkpoint)
         except Exception:
             alone += group
             continue
@@ -139,8 +160,29 @@ def _shared(
         for i, statistic, columns in zip(group, members, np.split(values, ends[:-1], axis=1)):
             out[i] = _attempt(finish, problems[i], (statistic, columns))
     for i in sorted(alone):
-        out[i] = _attempt(finish, problems[i], None)
+        out[i] = _attempt(finish, _in_subdirectory(problems[i], f"metric_{i}"), None)
     return out
+
+
+def _in_subdirectory(problem: Problem, name: str) -> Problem:
+    """The problem with its checkpoint directory (if any) moved to ``DIR/name``."""
+    checkpoint = problem.resampling.checkpoint
+    if checkpoint is None:
+        return problem
+    return replace(problem, resampling=replace(problem.resampling,
+                                               checkpoint=Path(checkpoint) / name))
+
+
+def _group_checkpoint(problems: list[Problem], g: int) -> Any:
+    """The checkpoint of group ``g``'s shared draw: its inputs, every member metric."""
+    first = _in_subdirectory(problems[0], f"draw_{g}")
+    if first.resampling.checkpoint is None:
+        return None
+    opts = _engine.KernelOptions()
+    prints = [_fingerprint(p, opts) for p in problems]
+    fingerprint = dict(prints[0], metric=[f["metric"] for f in prints],
+                       metric_options=[f["metric_options"] for f in prints])
+    return _engine.open_checkpoint(first.resampling, first.func, fingerprint)
 
 
 def bootstrap_cis(y_true: Any, y_score: Any, metrics: Sequence[Any], **options: Any) -> list[Any]:
@@ -148,7 +190,7 @@ def bootstrap_cis(y_true: Any, y_score: Any, metrics: Sequence[Any], **options: 
 
     Each entry is the :class:`~eval_toolkit.BootstrapCI` that call returns, or
     the exception it raises.  ``options``: keyword arguments of
-    :func:`~eval_toolkit.bootstrap_ci` except ``checkpoint``.
+    :func:`~eval_toolkit.bootstrap_ci` (``checkpoint``: see ``_shared``).
     """
     return _shared("bootstrap_ci", y_true, {"y_score": y_score}, metrics, ci_result,
                    _options(options))
@@ -168,5 +210,5 @@ def _options(options: dict[str, Any]) -> dict[str, Any]:
     # The defaults of the functional API (bootstrap_ci / paired_bootstrap_diff).
     defaults = dict(n_resamples=1000, confidence=0.95, method="percentile", seed=42, n_jobs=1,
                     stratify=False, groups=None, pos_label=None, progress=False, retries=0,
-                    task=None, labels=None)
+                    checkpoint=None, task=None, labels=None)
     return {**defaults, **options}

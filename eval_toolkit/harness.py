@@ -18,6 +18,7 @@ where a model must predict or be fit.
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -60,6 +61,7 @@ from ._parallel import parallel_map, sniff_pickle
 from ._pvalues import P_ADJUST_METHODS, correct_p_values
 from ._validation import (
     check_bool,
+    check_checkpoint,
     check_int,
     check_n_jobs,
     check_open_unit,
@@ -300,7 +302,7 @@ def _specs_iv(specs: Any, run_names: list[str], slice_names: list[str], task: st
 
 def _evaluate_iv(scorers, slices, metrics, reference, paired_diffs, specs, task, pos_label,
                  labels, n_resamples, confidence, method, p_adjust, seed, n_jobs,
-                 on_scorer_error, progress) -> _Run:
+                 on_scorer_error, progress, checkpoint) -> _Run:
     func = "evaluate"
     slices = _slices_iv(slices, func)
     models, given = _scorers_iv(scorers, slices, func)
@@ -339,6 +341,7 @@ def _evaluate_iv(scorers, slices, metrics, reference, paired_diffs, specs, task,
             method=check_option(method, func, "method", CI_METHODS),
             record=record == "record",
             labels=labels,
+            checkpoint=check_checkpoint(checkpoint, func),
         ),
         p_adjust=check_option(p_adjust, func, "p_adjust", P_ADJUST_METHODS),
         root=fresh_root(check_seed(seed, func)),
@@ -439,7 +442,7 @@ def _op_point_rows(run: _Run, preds: dict, stages: list[Any]) -> list[ResultRow]
                                        stages[1].spawn(len(run.specs))):
         models = list(spec.scorers) or run.names
         fit = run.slice_index(spec.fit_slice)
-        opts = replace(run.opts, method=spec.method)
+        opts = replace(run.opts, method=spec.method, checkpoint=None)
         cells = [(m, sel, run.slice_index(a)) for m in models for sel in spec.selectors
                  for a in spec.apply_slices]
         seeds = seed_grid(stage, len(cells), len(OP_POINT_METRICS))
@@ -524,6 +527,7 @@ def evaluate(
     n_jobs: int = 1,
     on_scorer_error: str = "raise",
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
 ) -> RunResult:
     """Every metric of every model on every slice, paired comparisons and operating points.
 
@@ -587,6 +591,14 @@ def evaluate(
         ``"error"`` row with the exception text; every other row is computed.
     progress : bool, default=False
         Progress bars (tqdm, stderr), one per stage.
+    checkpoint : str or os.PathLike, optional
+        Directory keeping every finished block of resamples of the metric
+        and paired-difference bootstraps, one subdirectory per work unit
+        (``unit_<seed key>``), each bound to its inputs as in
+        :func:`~eval_toolkit.bootstrap_ci`.  The same call after an
+        interruption computes only the missing blocks, with a bit-identical
+        result; a directory of another run is refused.  Predictions are
+        recomputed, and operating-point bootstraps are not checkpointed.
 
     Returns
     -------
@@ -607,7 +619,7 @@ def evaluate(
     """
     run = _evaluate_iv(scorers, slices, metrics, reference, paired_diffs, operating_point_specs,
                        task, pos_label, labels, n_resamples, confidence, method, p_adjust,
-                       seed, n_jobs, on_scorer_error, progress)
+                       seed, n_jobs, on_scorer_error, progress, checkpoint)
     stages = run.root.spawn(len(_STAGES))
     preds = _predictions(run)
     rows = _failure_rows(preds)

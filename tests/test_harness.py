@@ -431,3 +431,38 @@ def test_plot_intervals_takes_arrays_and_labels():
     with pytest.raises(ValueError, match="The 'labels' parameter of plot_intervals must be as "
                                          "many labels as estimates"):
         plot_intervals([0.1], [0.0], [0.2], ["a", "b"])
+
+
+# ---- checkpoint --------------------------------------------------------------------------
+
+
+def test_evaluate_checkpoint_resumes_bit_identically(precomputed, tmp_path):
+    preds, slices = precomputed
+    kw = dict(metrics=["roc_auc", "brier", "accuracy"], reference="a", n_resamples=200, seed=6)
+    plain = evaluate(preds, slices, **kw)
+    first = evaluate(preds, slices, checkpoint=tmp_path, **kw)
+    assert first == plain
+    units = sorted(p for p in tmp_path.iterdir() if p.is_dir())
+    assert len(units) == 9 + 6  # metric cells (model x slice) and diff cells (pair x slice)
+    # an interruption: some blocks of one unit were never written
+    blocks = sorted(units[4].rglob("block_*.npy"))
+    kept = {b: b.stat().st_mtime_ns for b in blocks[::2]}
+    for b in blocks[1::2]:
+        b.unlink()
+    resumed = evaluate(preds, slices, checkpoint=tmp_path, **kw)
+    assert resumed == plain
+    assert all(b.exists() for b in blocks)
+    assert all(b.stat().st_mtime_ns == t for b, t in kept.items())  # read, not recomputed
+
+
+def test_evaluate_checkpoint_refuses_another_run(precomputed, tmp_path):
+    preds, slices = precomputed
+    evaluate(preds, slices, metrics=["roc_auc"], n_resamples=64, seed=1, checkpoint=tmp_path)
+    with pytest.raises(ValueError, match="The 'checkpoint' parameter of bootstrap_ci must be a "
+                                         "directory holding no checkpoint or a checkpoint of "
+                                         "this same computation"):
+        changed = {m: {s: p[::-1] for s, p in per.items()} for m, per in preds.items()}
+        evaluate(changed, slices, metrics=["roc_auc"], n_resamples=64, seed=1,
+                 checkpoint=tmp_path)
+    with pytest.raises(TypeError, match="The 'checkpoint' parameter of evaluate must be None"):
+        evaluate(preds, slices, metrics=["roc_auc"], n_resamples=64, checkpoint=3)
