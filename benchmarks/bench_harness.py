@@ -6,8 +6,9 @@ The workload is the issue's: 4 models x 8 slices x 4 metrics (ROC AUC, average
 precision, Brier score, ECE) x 1,000 bootstrap resamples, n = 20,000 rows per
 slice, models given as precomputed probabilities.  Side by side in one process:
 
-* ``evaluate(..., n_jobs=1)`` and ``evaluate(..., n_jobs=-1)`` (BCa intervals,
-  the default, and percentile intervals);
+* ``evaluate(..., n_jobs=1)`` and ``evaluate(..., n_jobs=-1)`` (percentile
+  intervals, the default, and BCa); the four metrics of a (model, slice)
+  cell share one draw of resamples;
 * the plain loop a user writes today: for every model, slice, metric and
   resample, draw row indices, call the scikit-learn metric (a numpy ECE with
   10 uniform bins, scikit-learn has none) and take percentiles at the end.  It

@@ -94,7 +94,9 @@ class ResultRow:
     seed_key : tuple of int or None
         ``spawn_key`` of the seed of this row's bootstrap:
         ``numpy.random.SeedSequence(run_seed, spawn_key=seed_key)`` passed as
-        ``seed=`` to the functional API reproduces the row exactly.
+        ``seed=`` to the functional API reproduces the row exactly.  The
+        metric rows of one (model, slice) cell share it (they share one draw
+        of resamples), as do the difference rows of one (pair, slice).
     """
 
     kind: str
