@@ -406,13 +406,13 @@ class _RocAucKernel(_RankKernel):
         return numerator, cum_pos[:, -1], cum_neg[:, -1], neg_placement, pos_placement
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
+        x = _exact_counts(counts)
         x_neg, x_pos = self._class_columns(x)
         # Only the negatives' cumulative sum is needed for the AUC itself.
         cum_neg = _padded_cumsum(x_neg)
         # Twice the placements, halved after the sum: every term is an
-        # integer below 2**53, so the sum is exact in any order and equals
-        # the sum of the halved placements bit for bit.
+        # integer, so the sum is exact (in int64, or in float64 below 2**53)
+        # in any order and equals the sum of the halved placements bit for bit.
         twice = _columns(cum_neg, self._neg_below_pos)
         twice += _columns(cum_neg, self._neg_upto_pos)
         numerator = 0.5 * np.einsum("ij,ij->i", x_pos, twice)
@@ -464,6 +464,12 @@ class _AveragePrecisionKernel(_RankKernel):
         # cell, i.e. whose thresholds include a sample of that cell.
         self._pos_upto_pos = np.searchsorted(self._pos_score, self._pos_score, side="right")
         self._pos_upto_neg = np.searchsorted(self._pos_score, self._neg_score, side="right")
+        # Distinct positive scores (always so for the engine's cells): the
+        # positives below each positive cell are the cumulative sum up to
+        # it, a view instead of a gathered copy.
+        self._pos_distinct = bool(
+            np.array_equal(self._pos_below_pos, np.arange(self._pos_below_pos.size))
+        )
 
     def _positive_counts(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Recall gain, true and predicted positives at each positive cell's score.
@@ -479,18 +485,26 @@ class _AveragePrecisionKernel(_RankKernel):
             Count of the cell, and positives / all samples scored at least as
             high as the cell.
         """
-        cum_pos, cum_neg = self._class_cumsums(x)
-        true_pos = cum_pos[:, -1:] - _columns(cum_pos, self._pos_below_pos)
-        false_pos = cum_neg[:, -1:] - _columns(cum_neg, self._neg_below_pos)
-        return self._class_columns(x)[1], true_pos, true_pos + false_pos
+        x_neg, x_pos = self._class_columns(x)
+        cum_pos, cum_neg = _padded_cumsum(x_pos), _padded_cumsum(x_neg)
+        below = cum_pos[:, :-1] if self._pos_distinct else _columns(cum_pos, self._pos_below_pos)
+        true_pos = cum_pos[:, -1:] - below
+        predicted_pos = _columns(cum_neg, self._neg_below_pos)
+        np.subtract(cum_neg[:, -1:], predicted_pos, out=predicted_pos)  # false positives
+        predicted_pos += true_pos
+        return x_pos, true_pos, predicted_pos
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
+        x = _exact_counts(counts)
         recall_gain, true_pos, predicted_pos = self._positive_counts(x)
         # A positive cell with count 0 adds no recall; its precision may be
-        # 0 / 0 and must not turn the sum into NaN.
-        precision = _divide_or_zero(true_pos, predicted_pos)
-        return _safe_divide(_row_sum(recall_gain * precision), recall_gain.sum(axis=1))
+        # 0 / 0 and must not turn the sum into NaN.  Predicted positives are
+        # 0 only where true positives are (they include them), so dividing by
+        # max(predicted, 1) gives the 0 of `_divide_or_zero` without a mask.
+        np.maximum(predicted_pos, 1, out=predicted_pos)
+        precision = np.divide(true_pos, predicted_pos, dtype=np.float64)
+        precision *= recall_gain
+        return _safe_divide(_row_sum(precision), recall_gain.sum(axis=1))
 
     def loo(self) -> np.ndarray:
         gain, true_pos, predicted_pos = (
@@ -725,6 +739,19 @@ def _lerp(a: np.ndarray, b: np.ndarray, t: np.ndarray) -> np.ndarray:
     return np.where(t >= 0.5, b - diff * (1 - t), a + diff * t)
 
 
+def _exact_counts(counts: np.ndarray) -> np.ndarray:
+    """Count matrix as C-ordered int64 if it is integer, else as `_as_counts`.
+
+    For kernels whose intermediate values are integer counts (cumulative
+    counts, pair counts): those are exact in either type, so the result is
+    the same bit for bit, but a cumulative sum along rows is ~7x faster in
+    int64 than in float64 (no floating-point add latency chain).
+    """
+    if counts.dtype.kind in "iu":
+        return np.ascontiguousarray(counts, dtype=np.int64)
+    return _as_counts(counts)
+
+
 def _as_counts(counts: np.ndarray) -> np.ndarray:
     """Count matrix as C-ordered float64 (integer counts are exact)."""
     return np.ascontiguousarray(counts, dtype=np.float64)
@@ -745,8 +772,12 @@ def _row_sum(x: np.ndarray) -> np.ndarray:
 
 
 def _padded_cumsum(x: np.ndarray) -> np.ndarray:
-    """Cumulative sum along rows with a leading zero column, shape (r, k + 1)."""
-    out = np.zeros((x.shape[0], x.shape[1] + 1))
+    """Cumulative sum along rows with a leading zero column, shape (r, k + 1).
+
+    int64 for int64 ``x``, else float64.
+    """
+    dtype = np.int64 if x.dtype == np.int64 else np.float64
+    out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
     np.cumsum(x, axis=1, out=out[:, 1:])
     return out
 
