@@ -244,16 +244,21 @@ def build_cells(
     # and keeps the same lexicographic order.  The code is re-densified
     # whenever the next digit could overflow int64.
     columns = [np.asarray(c, dtype=np.float64) for c in columns]
-    key = np.zeros(columns[0].shape[0], dtype=np.int64)
+    n = columns[0].shape[0]
+    key = np.zeros(n, dtype=np.int64)
     for column in columns:
-        level, code = np.unique(column, return_inverse=True)
-        if (int(key.max()) + 1) * level.shape[0] >= 2**62:
+        if np.all((column == 0.0) | (column == 1.0)):
+            # Labels and thresholded scores: the value is its code (radix 2
+            # even if one value is absent; keys keep their order), without
+            # the O(n log n) sort of np.unique.
+            radix, code = 2, column.astype(np.int64)
+        else:
+            level, code = np.unique(column, return_inverse=True)
+            radix = level.shape[0]
+        if (int(key.max()) + 1) * radix >= 2**62:
             key = np.unique(key, return_inverse=True)[1].reshape(-1).astype(np.int64)
-        key = key * level.shape[0] + code.reshape(-1)
-    _, first, inverse, mult = np.unique(
-        key, return_index=True, return_inverse=True, return_counts=True
-    )
-    inverse = inverse.reshape(-1).astype(np.int64)
+        key = key * radix + code.reshape(-1)
+    first, inverse, mult = _distinct(key)
     values = np.column_stack([c[first] for c in columns])
     k = values.shape[0]
     if strata_labels is None:
@@ -267,6 +272,29 @@ def build_cells(
         strata.append(Stratum(samples, cells, sub_mult, np.flatnonzero(sub_mult)))
     clusters = None if groups is None else _clusters(groups, inverse, k)
     return CellTable(mult=mult.astype(np.int64), strata=tuple(strata), clusters=clusters), values
+
+
+def _distinct(key: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First index, inverse and count of each distinct key, keys in increasing order.
+
+    What ``np.unique(key, return_index=True, return_inverse=True,
+    return_counts=True)`` returns; by counting when the keys span at most 2n
+    values (threshold metrics: a few cells), which is ~4x faster than its sort.
+    """
+    n = key.shape[0]
+    span = int(key.max(initial=0)) + 1
+    if span > 2 * n:
+        _, first, inverse, mult = np.unique(
+            key, return_index=True, return_inverse=True, return_counts=True
+        )
+        return first, inverse.reshape(-1).astype(np.int64), mult
+    counts = np.bincount(key, minlength=span)
+    present = np.flatnonzero(counts)
+    rank = np.zeros(span, dtype=np.int64)
+    rank[present] = np.arange(present.shape[0])
+    first = np.full(span, n, dtype=np.int64)
+    np.minimum.at(first, key, np.arange(n, dtype=np.int64))
+    return first[present], rank[key], counts[present]
 
 
 def _clusters(groups: np.ndarray, inverse: np.ndarray, k: int) -> Clusters:
