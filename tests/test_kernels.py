@@ -345,6 +345,27 @@ def test_closed_form_loo_groups_split_cells(name, strategy, data, n_bins, where)
     np.testing.assert_allclose(split, np.append(whole, whole[j]), rtol=TOL, atol=TOL)
 
 
+@pytest.mark.parametrize("name", ["roc_auc", "average_precision"])
+def test_rank_kernels_on_split_cells_equal_merged_cells(name):
+    # Cells sharing a (y, score) (as the multiclass kernels build them) take
+    # the rank kernels' general path; splitting each row's count of a cell
+    # between its pieces is the same data, so the values are the same.
+    y, score, mult, rng = _fixed_cells(300, seed=3)
+    pieces = rng.choice(len(y), 40, replace=False)
+    split_y, split_score = np.append(y, y[pieces]), np.append(score, score[pieces])
+    split_mult = np.append(mult, np.ones(len(pieces), dtype=np.int64))
+    counts = rng.multinomial(mult.sum(), mult / mult.sum(), size=25)
+    moved = np.minimum(counts[:, pieces], rng.integers(0, 3, (25, len(pieces))))
+    split_counts = np.hstack([counts, moved])
+    for i, j in enumerate(pieces):
+        split_counts[:, j] -= moved[:, i]
+    assert (split_counts >= 0).all()
+    merged = make_kernel(name, y, score, mult)(counts)
+    split = make_kernel(name, split_y, split_score, split_mult)
+    np.testing.assert_allclose(split(split_counts), merged, rtol=TOL, atol=TOL)
+    np.testing.assert_array_equal(split(split_counts.astype(np.float64)), split(split_counts))
+
+
 @pytest.mark.parametrize(("name", "strategy"), CLOSED_FORM_LOO, ids=CLOSED_FORM_IDS)
 def test_closed_form_loo_at_larger_k(name, strategy):
     y, score, mult, _ = _fixed_cells(3000, seed=1)
