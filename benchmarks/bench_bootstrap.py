@@ -63,6 +63,7 @@ from sklearn.metrics import accuracy_score, average_precision_score, f1_score, r
 
 import eval_toolkit
 from eval_toolkit import delong_test, paired_bootstrap_diff, paired_bootstrap_ece_diff
+from eval_toolkit._parallel import parallel_map
 
 METRICS = ("roc_auc", "average_precision", "accuracy", "f1", "ece")
 FULL_SIZES = (10**3, 10**4, 10**5, 10**6)
@@ -271,7 +272,12 @@ def core_probe() -> float:
     hypervisor of a shared VM) leaves only one.  No n_jobs=2 run can beat it.
     """
     def run(k: int) -> None:
-        joblib.Parallel(n_jobs=2)(joblib.delayed(_spin)(_SPIN_ITERATIONS) for _ in range(k))
+        # Through the package's own helper: loky keeps its worker pool only
+        # for identical settings, and the package's pool has an initializer
+        # (workers exit with their parent), so a plain joblib.Parallel here
+        # would shut it down and make the next n_jobs=-1 run start a new one
+        # (2.2-2.6 s on the loaded benchmark machine).
+        parallel_map(_spin, [_SPIN_ITERATIONS] * k, n_jobs=2, description="core probe")
 
     one = _timed(lambda: run(1), 1)[0]
     two = _timed(lambda: run(2), 1)[0]
@@ -370,12 +376,16 @@ def warm_up(metrics: Sequence[str], seed: int) -> None:
         run_scipy(REFERENCE_STATISTICS[metric], y, a, b, n_resamples=4, method="percentile",
                   seed=seed)
     delong_test(y, a, b)
+    keep_pool_warm(seed)
 
 
 def keep_pool_warm(seed: int) -> None:
-    """The loky pool shuts down after idling; restart it before timing n_jobs=-1."""
-    y, a, b = make_data(1000, seed)
-    run_package("roc_auc", y, a, b, n_resamples=128, method="percentile", seed=seed, n_jobs=-1)
+    """The loky pool shuts down after idling; restart it before timing n_jobs=-1.
+
+    Through the package's own helper (a small bootstrap would run in process,
+    without the pool: see IN_PROCESS_ENTRIES), so the pool has its settings.
+    """
+    parallel_map(_spin, [seed % 1000] * 4, n_jobs=-1, description="warm-up")
 
 
 def baseline_resamples(n: int, n_resamples: int, override: int | None) -> int:
