@@ -491,7 +491,10 @@ class ArmSampler:
 
     def _count_pair(self, drawn: np.ndarray, packed: np.ndarray, shift: int) -> list[np.ndarray]:
         (w0, w1), n_rows = self.widths, drawn.shape[0]
-        out = [np.zeros((n_rows, w0), dtype=np.int64), np.zeros((n_rows, w1), dtype=np.int64)]
+        # Pieces of whole rows write each row once: no zeroing, no reading back.
+        whole_rows = drawn.shape[1] <= CACHE_ENTRIES
+        new = np.empty if whole_rows else np.zeros
+        out = [new((n_rows, w0), dtype=np.int64), new((n_rows, w1), dtype=np.int64)]
         for rows, cols in pieces(drawn):
             piece = drawn[rows, cols]
             both = np.take(packed, piece, mode="clip")  # positions are in range
@@ -505,7 +508,11 @@ class ArmSampler:
                 high += r * w1
             for total, cells, width in ((out[0], low, w0), (out[1], high, w1)):
                 size = piece.shape[0] * width
-                total[rows] += np.bincount(cells.reshape(-1), minlength=size).reshape(-1, width)
+                counted = np.bincount(cells.reshape(-1), minlength=size).reshape(-1, width)
+                if whole_rows:
+                    total[rows] = counted
+                else:
+                    total[rows] += counted
         return out
 
 
