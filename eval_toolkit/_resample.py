@@ -445,11 +445,15 @@ class ArmSampler:
         serves both arms and two streaming passes unpack it.  The packed
         table is int32 when the cells fit 31 bits, else int64 for fewer than
         ``_INT32_LOOKUP_FROM`` samples (a small table stays in cache), else
-        two int32 tables are gathered.  ``shift`` is 0 when not packed.
+        two int32 tables are gathered.  ``shift`` is 0 when not packed; a
+        multinomial stratum (drawn as cell counts) has no tables.
         """
         out = []
         bits = [max(int(w) - 1, 1).bit_length() for w in self.widths]
         for s in self.table.strata:
+            if s.uses_multinomial:  # drawn as cell counts: no per-sample table
+                out.append(((), 0))
+                continue
             dtype = lookup_dtype(s.samples.shape[0])
             cells = [m[s.cells] for m in self.mappings]
             if len(cells) == 2 and dtype == np.int64:
