@@ -17,24 +17,19 @@ from itertools import combinations
 
 import numpy as np
 
-from ._kernels import (
+from ._kernel_utils import (
     Kernel,
-    _as_counts,
-    _MeanKernel,
-    _RocAucKernel,
-    _row_sum,
-    _safe_divide,
-    _UniformEceKernel,
+    MeanKernel,
+    as_counts,
+    divide_or_zero,
+    row_sum,
+    safe_divide,
 )
+from ._kernels import make_kernel
 
 __all__: list[str] = []
 
 AVERAGES = ("macro", "micro", "weighted")
-
-
-def _divide_or_zero(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den``, 0 where ``den == 0``: scikit-learn's ``zero_division=0``."""
-    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den != 0)
 
 
 class ConfusionTableKernel(Kernel):
@@ -85,7 +80,7 @@ class ConfusionTableKernel(Kernel):
 
     def tables(self, counts: np.ndarray) -> np.ndarray:
         """Confusion tables, shape (r, C, C): ``[i, true, predicted]``."""
-        return (_as_counts(counts) @ self._indicator).reshape(-1, self._c, self._c)
+        return (as_counts(counts) @ self._indicator).reshape(-1, self._c, self._c)
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         table = self.tables(counts)
@@ -93,9 +88,9 @@ class ConfusionTableKernel(Kernel):
         tp = np.diagonal(table, axis1=1, axis2=2)
         n = true.sum(axis=1)
         if self._metric == "accuracy":
-            return _safe_divide(tp.sum(axis=1), n)
+            return safe_divide(tp.sum(axis=1), n)
         if self._metric == "balanced_accuracy":
-            return _mean_where(_divide_or_zero(tp, true), true > 0)
+            return _mean_where(divide_or_zero(tp, true), true > 0)
         if self._metric == "matthews_corrcoef":
             return _matthews(tp.sum(axis=1), n, true, predicted)
         if self._metric == "cohen_kappa":
@@ -108,9 +103,9 @@ class ConfusionTableKernel(Kernel):
         if self._average == "micro":
             tp, fp, fn = (np.where(included, v, 0.0).sum(axis=1) for v in (tp, fp, fn))
         per_class = {
-            "precision": lambda: _divide_or_zero(tp, tp + fp),
-            "recall": lambda: _divide_or_zero(tp, tp + fn),
-            "f1": lambda: _divide_or_zero(2.0 * tp, 2.0 * tp + fp + fn),
+            "precision": lambda: divide_or_zero(tp, tp + fp),
+            "recall": lambda: divide_or_zero(tp, tp + fn),
+            "f1": lambda: divide_or_zero(2.0 * tp, 2.0 * tp + fp + fn),
         }[self._metric]()
         if self._average == "micro":
             return np.where(true.sum(axis=1) > 0, per_class, np.nan)
@@ -118,22 +113,22 @@ class ConfusionTableKernel(Kernel):
             return _mean_where(per_class, included)
         support = np.where(included, true, 0.0)
         total = support.sum(axis=1)
-        weighted = _divide_or_zero(_row_sum(per_class * support), total)
+        weighted = divide_or_zero(row_sum(per_class * support), total)
         return np.where(true.sum(axis=1) > 0, weighted, np.nan)
 
 
 def _mean_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Row means of ``values`` over ``mask``, NaN for a row with an empty mask."""
-    return _safe_divide(_row_sum(np.where(mask, values, 0.0)), mask.sum(axis=1))
+    return safe_divide(row_sum(np.where(mask, values, 0.0)), mask.sum(axis=1))
 
 
 def _matthews(
     correct: np.ndarray, n: np.ndarray, true: np.ndarray, predicted: np.ndarray
 ) -> np.ndarray:
     """Multiclass Matthews correlation, scikit-learn's formula (Gorodkin 2004)."""
-    cov_ytyp = correct * n - _row_sum(true * predicted)
-    cov_ypyp = n**2 - _row_sum(predicted * predicted)
-    cov_ytyt = n**2 - _row_sum(true * true)
+    cov_ytyp = correct * n - row_sum(true * predicted)
+    cov_ypyp = n**2 - row_sum(predicted * predicted)
+    cov_ytyt = n**2 - row_sum(true * true)
     den = cov_ytyt * cov_ypyp
     with np.errstate(divide="ignore", invalid="ignore"):
         value = cov_ytyp / np.sqrt(den)
@@ -145,7 +140,7 @@ def _cohen_kappa(
 ) -> np.ndarray:
     """Unweighted Cohen's kappa, ``1 - observed / expected disagreement``."""
     observed = n - correct
-    expected = n - _safe_divide(_row_sum(true * predicted), n)
+    expected = n - safe_divide(row_sum(true * predicted), n)
     undefined = np.isclose(expected, 0.0) | (n == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(undefined, np.nan, 1.0 - observed / expected)
@@ -188,7 +183,7 @@ def top_label_ece_kernel(y: np.ndarray, proba: np.ndarray, mult: np.ndarray, n_b
     n_bins : int
     """
     correct = np.argmax(proba, axis=1) == y
-    return _UniformEceKernel(correct, proba.max(axis=1), mult, n_bins)
+    return make_kernel("ece", correct, proba.max(axis=1), mult, n_bins=n_bins)
 
 
 #: Rows of counts the one-vs-rest kernel evaluates at once.  Its C passes over
@@ -241,8 +236,8 @@ class OneVsRestAucKernel(Kernel):
             return auc.mean(axis=1)
         support = np.column_stack([n_pos for _, n_pos in parts])
         # An absent class has weight 0 and drops out, as in scikit-learn.
-        weighted = _row_sum(np.where(support > 0, auc * support, 0.0))
-        return _safe_divide(weighted, support.sum(axis=1))
+        weighted = row_sum(np.where(support > 0, auc * support, 0.0))
+        return safe_divide(weighted, support.sum(axis=1))
 
 
 def _ranked(is_pos: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -266,7 +261,7 @@ def _class_auc(
     x_pos = np.take(x, pos, axis=1)
     numerator = 0.5 * np.einsum("ij,ij->i", x_pos, twice).astype(np.float64)
     n_pos = x_pos.sum(axis=1).astype(np.float64)
-    return _safe_divide(numerator, n_pos * cum[:, -1].astype(np.float64)), n_pos
+    return safe_divide(numerator, n_pos * cum[:, -1].astype(np.float64)), n_pos
 
 
 class OneVsOneAucKernel(Kernel):
@@ -295,17 +290,17 @@ class OneVsOneAucKernel(Kernel):
             self._pairs.append((
                 cells,
                 is_a,
-                _RocAucKernel(is_a, proba[cells, a], mult[cells]),
-                _RocAucKernel(~is_a, proba[cells, b], mult[cells]),
+                make_kernel("roc_auc", is_a, proba[cells, a], mult[cells]),
+                make_kernel("roc_auc", ~is_a, proba[cells, b], mult[cells]),
             ))
         self._weighted = average == "weighted"
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
+        x = as_counts(counts)
         scores, shares, present = [], [], []
         for cells, is_a, kernel_a, kernel_b in self._pairs:
             sub = np.take(x, cells, axis=1)
-            n_a = _row_sum(np.where(is_a, sub, 0.0))
+            n_a = row_sum(np.where(is_a, sub, 0.0))
             n_ab = sub.sum(axis=1)
             with np.errstate(invalid="ignore"):
                 scores.append((kernel_a(sub) + kernel_b(sub)) / 2)
@@ -315,9 +310,9 @@ class OneVsOneAucKernel(Kernel):
         # Pairs of classes present in the row, as scikit-learn pairs the
         # classes of y_true; a row with fewer than two classes is NaN.
         weight = np.where(both, share if self._weighted else 1.0, 0.0)
-        return _safe_divide(_row_sum(np.where(both, score, 0.0) * weight), weight.sum(axis=1))
+        return safe_divide(row_sum(np.where(both, score, 0.0) * weight), weight.sum(axis=1))
 
 
 def mean_kernel(values: np.ndarray, mult: np.ndarray) -> Kernel:
     """A per-cell value averaged over each row (log loss, Brier, top-k accuracy)."""
-    return _MeanKernel(values, mult)
+    return MeanKernel(values, mult)
