@@ -312,6 +312,14 @@ class MeanOfSamples:
 class R2OfSamples:
     """R^2 of resampled rows: two-pass SST and the force_finite rules of `R2Kernel`.
 
+    A row of constant targets has SST 0 (decided exactly, as in `R2Kernel`).
+    Its computed SST is only rounding residue: the mean of n copies of ``c``
+    is within ``n * eps * |c|`` of ``c`` in any summation order, so the SST
+    stays below ``residue = 4 n (n eps max|y|)**2``.  Only rows with SST at or
+    below ``residue`` can be constant, and only those are checked exactly
+    with min/max (two passes over every other row saved).  Near underflow the
+    bound is not trusted and every row is checked.
+
     Parameters
     ----------
     y, pred : ndarray of shape (n,)
@@ -320,14 +328,22 @@ class R2OfSamples:
 
     def __init__(self, y: np.ndarray, pred: np.ndarray) -> None:
         self._y, self._sq = y, squared_errors(y, pred)
+        n, scale = y.shape[0], float(np.max(np.abs(y), initial=0.0))
+        residue = 4.0 * n * (n * np.finfo(np.float64).eps * scale) ** 2
+        self._residue = residue if residue > 1e-290 else np.inf
 
     def __call__(self, idx: np.ndarray) -> np.ndarray:
         """Metric of each row of sample indices, idx of shape (r, n) -> (r,)."""
-        y = np.take(self._y, idx)
-        dev = y - (y.sum(axis=1) / idx.shape[1])[:, np.newaxis]
-        sst = (dev * dev).sum(axis=1)
+        dev = np.take(self._y, idx)
+        mean = dev.sum(axis=1) / idx.shape[1]
+        np.subtract(dev, mean[:, np.newaxis], out=dev)
+        np.multiply(dev, dev, out=dev)
+        sst = dev.sum(axis=1)
         sse = np.take(self._sq, idx).sum(axis=1)
-        sst = np.where(y.min(axis=1) == y.max(axis=1), 0.0, sst)
+        suspect = np.flatnonzero(sst <= self._residue)
+        if suspect.size:
+            y = np.take(self._y, idx[suspect])
+            sst[suspect] = np.where(y.min(axis=1) == y.max(axis=1), 0.0, sst[suspect])
         ratio = np.divide(sse, sst, out=np.zeros_like(sse), where=sst != 0)
         score = np.where(sse == 0, 1.0, np.where(sst == 0, 0.0, 1.0 - ratio))
         return np.where(idx.shape[1] < 2, np.nan, score)
