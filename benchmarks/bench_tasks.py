@@ -11,10 +11,11 @@ cores).  Each row times, side by side in one process and with ``n_jobs=1``,
   indices (one ``SeedSequence`` child per block of 64, as the package) and
   folding them into counts with one ``bincount`` per block, no metric
   (``bench_bootstrap.exact_work_floor``);
-* the package's own **draws** alone: the joint cells of ``(y, a, b)`` and
-  ``CellTable.draw_counts`` in blocks of 64 (for 10-class labels a
+* the package's own **draws** alone, in its blocks of 64 and chunks: the
+  cell counts of the joint cells of ``(y, a, b)`` (for 10-class labels a
   multinomial over the ~400 joint cells, cheaper than the floor; otherwise n
-  indices), no metric.
+  indices folded to cells), or for regression the index rows its values are
+  gathered at; no metric.
 
 ``naive / floor`` is the most any exact index bootstrap can gain over the
 naive loop, and ``naive / draws`` the most the package's sampler allows: a
@@ -60,6 +61,7 @@ class Case:
     reference: Callable[..., float]
     target: float
     data: Callable[[int], tuple[np.ndarray, np.ndarray, np.ndarray]]
+    gathers: bool = False  # the package resamples index rows (regression), not counts
 
 
 def _multiclass_labels(n: int, classes: int = 10):
@@ -100,9 +102,10 @@ CASES = [
          lambda y, p: metrics.f1_score(y, p, average="macro"), 300, _multiclass_labels),
     Case("paired OvR macro ROC AUC, 5 classes", 10_000, "roc_auc_ovr",
          lambda y, p: metrics.roc_auc_score(y, p, multi_class="ovr"), 20, _multiclass_proba),
-    Case("paired MAE", 100_000, "mae", metrics.mean_absolute_error, 30, _regression),
-    Case("paired RMSE", 100_000, "rmse", metrics.root_mean_squared_error, 30, _regression),
-    Case("paired R^2", 100_000, "r2", metrics.r2_score, 30, _regression),
+    Case("paired MAE", 100_000, "mae", metrics.mean_absolute_error, 30, _regression, gathers=True),
+    Case("paired RMSE", 100_000, "rmse", metrics.root_mean_squared_error, 30, _regression,
+         gathers=True),
+    Case("paired R^2", 100_000, "r2", metrics.r2_score, 30, _regression, gathers=True),
     Case("paired ROC AUC (binary)", 10_000, "roc_auc", metrics.roc_auc_score, 40, _binary),
 ]
 
@@ -118,8 +121,12 @@ def naive(y, a, b, reference, n_resamples: int) -> np.ndarray:
     return np.percentile(out, [2.5, 97.5])
 
 
-def package_draws(y, a, b, n_resamples: int) -> int:
-    """The package's sampler alone on the joint cells of (y, a, b): no metric."""
+def package_draws(y, a, b, n_resamples: int, gathers: bool) -> int:
+    """The package's sampler alone on the joint cells of (y, a, b): no metric.
+
+    Counts per cell, or with ``gathers`` the index rows (no bincount): the
+    draws the package's regression path gathers values at.
+    """
     columns = [np.asarray(y, dtype=np.float64)]
     for pred in (a, b):
         columns += list(np.asarray(pred, dtype=np.float64).reshape(y.shape[0], -1).T)
@@ -128,7 +135,10 @@ def package_draws(y, a, b, n_resamples: int) -> int:
     total = 0
     for child in np.random.SeedSequence(0).spawn(full + bool(rest)):
         rng = np.random.default_rng(child)
-        total += int(table.draw_counts(rng, BLOCK_SIZE)[0, 0])
+        for start in range(0, BLOCK_SIZE, table.chunk_rows()):
+            rows = min(table.chunk_rows(), BLOCK_SIZE - start)
+            draw = table.draw_indices if gathers else table.draw_counts
+            total += int(draw(rng, rows)[0, 0])
     return total
 
 
@@ -147,7 +157,7 @@ def time_case(case: Case, repeats: int, baseline: int) -> dict[str, float]:
         "naive": functools.partial(naive, y, a, b, case.reference, baseline),
         "floor": functools.partial(exact_work_floor, case.n, N_RESAMPLES,
                                    np.random.SeedSequence(0)),
-        "draws": functools.partial(package_draws, y, a, b, N_RESAMPLES),
+        "draws": functools.partial(package_draws, y, a, b, N_RESAMPLES, case.gathers),
     }
     for fn in fns.values():  # warm-up: imports, first allocations
         if fn.func is not naive:
