@@ -368,12 +368,14 @@ class _AveragePrecisionKernel(_RankKernel):
             Count of the cell, and positives / all samples scored at least as
             high as the cell.
         """
+        # Samples scored at least as high as a cell are a suffix sum of its
+        # class's counts: integers, equal to total minus prefix, one pass each.
         x_neg, x_pos = self._class_columns(x)
-        cum_pos, cum_neg = _padded_cumsum(x_pos), _padded_cumsum(x_neg)
-        below = cum_pos[:, :-1] if self._pos_distinct else _columns(cum_pos, self._pos_below_pos)
-        true_pos = cum_pos[:, -1:] - below
-        predicted_pos = _columns(cum_neg, self._neg_below_pos)
-        np.subtract(cum_neg[:, -1:], predicted_pos, out=predicted_pos)  # false positives
+        above_pos, above_neg = _padded_suffix_sums(x_pos), _padded_suffix_sums(x_neg)
+        true_pos = (
+            above_pos[:, :-1] if self._pos_distinct else _columns(above_pos, self._pos_below_pos)
+        )
+        predicted_pos = _columns(above_neg, self._neg_below_pos)  # false positives
         predicted_pos += true_pos
         return x_pos, true_pos, predicted_pos
 
@@ -648,6 +650,17 @@ def _padded_cumsum(x: np.ndarray) -> np.ndarray:
     dtype = np.int64 if x.dtype == np.int64 else np.float64
     out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
     np.cumsum(x, axis=1, out=out[:, 1:])
+    return out
+
+
+def _padded_suffix_sums(x: np.ndarray) -> np.ndarray:
+    """Sums along rows from each column on, with a trailing zero column, shape (r, k + 1).
+
+    int64 for int64 ``x``, else float64.
+    """
+    dtype = np.int64 if x.dtype == np.int64 else np.float64
+    out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
+    np.cumsum(x[:, ::-1], axis=1, out=out[:, -2::-1])
     return out
 
 
