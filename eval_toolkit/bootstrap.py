@@ -66,6 +66,9 @@ class Problem:
     resampling: Resampling
     stratify: bool
     groups: np.ndarray | None = None  # dense cluster codes 0..G-1 (cluster bootstrap)
+    #: Names of the labels and of each arm's predictions as the caller's user
+    #: knows them (checkpoint mismatch messages); None: the functional API's.
+    input_names: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:
@@ -109,20 +112,22 @@ def checked_problem(
     resampling: Resampling,
     stratify: bool,
     groups: np.ndarray | None = None,
+    input_names: tuple[str, ...] | None = None,
 ) -> Problem:
     """Check what depends on the data, the metric and the options together.
 
     The entry for callers that validated their own parameters already (the
     meta-estimators of :mod:`eval_toolkit.compare`, the reports): ``data`` from
     ``task_data_iv``, ``metric`` from :func:`~eval_toolkit.metrics.resolve_metric`,
-    ``groups`` as dense codes (see ``check_groups``).
+    ``groups`` as dense codes (see ``check_groups``), ``input_names`` the
+    labels' and each arm's name in the caller's terms.
     """
     if stratify and data.task == "regression":
         raise ValueError(param_error(func, "stratify", "False for regression targets (there "
                                      "are no classes to resample within)", stratify))
     check_studentized(func, resampling.method, metric, groups)
     return Problem(func=func, data=data, metric=metric, resampling=resampling,
-                   stratify=stratify, groups=groups)
+                   stratify=stratify, groups=groups, input_names=input_names)
 
 
 def check_studentized(
@@ -198,10 +203,11 @@ def _run(problem: Problem, opts: _engine.KernelOptions, description: str) -> _en
 def _fingerprint(problem: Problem, opts: _engine.KernelOptions) -> dict[str, Any]:
     """The inputs that determine the blocks, named as the user knows them (checkpoints)."""
     data, metric = problem.data, problem.metric
-    names = ("y_score",) if len(data.preds) == 1 else ("y_score_a", "y_score_b")
+    names = problem.input_names or (
+        ("y_true", "y_score") if len(data.preds) == 1 else ("y_true", "y_score_a", "y_score_b"))
     return dict(
-        zip(names, data.preds),
-        y_true=data.y,
+        zip(names[1:], data.preds),
+        **{names[0]: data.y},
         task=data.task,
         metric=metric.function if metric.function is not None else metric.name,
         metric_options=sorted((k, repr(v)) for k, v in metric.options.items()),
@@ -717,6 +723,8 @@ def paired_mde(
     pos_label: Any = None,
     task: str | None = None,
     labels: Any = None,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> MDEEstimate:
     """Minimum detectable effect of comparing A and B on this evaluation set.
 
@@ -734,6 +742,10 @@ def paired_mde(
         Target power.
     n_resamples, seed, n_jobs, stratify, groups, pos_label, task, labels
         As in :func:`paired_bootstrap_diff`.
+    checkpoint, retries
+        As in :func:`bootstrap_ci`; the blocks are those of
+        :func:`paired_bootstrap_diff` with the same inputs, so either call
+        resumes from the other's directory.
 
     Returns
     -------
@@ -771,5 +783,7 @@ def paired_mde(
         pos_label=pos_label,
         task=task,
         labels=labels,
+        checkpoint=checkpoint,
+        retries=retries,
     )
     return mde_from_ci(ci, alpha=alpha, power=power)
