@@ -75,6 +75,11 @@ class Problem:
         return self.metric.label
 
     @property
+    def y_name(self) -> str:
+        """The labels' parameter as the user wrote it."""
+        return self.input_names[0] if self.input_names else "y_true"
+
+    @property
     def y(self) -> np.ndarray:
         """Labels (bool, binary), class codes (multiclass) or targets (regression)."""
         return self.data.y
@@ -166,9 +171,11 @@ def _check_point(problem: Problem, point: float) -> None:
             # Both classes are there: the user's callable, not the labels, gave no number.
             raise ValueError(param_error(
                 problem.func, "metric", "a callable returning a finite number on the full data",
-                f"{problem.label}(y_true, y_score) = {point}"))
+                f"{problem.label}({problem.y_name}, "
+                f"{'y_score' if problem.input_names is None else 'predictions'}) = {point}"))
         if not np.isfinite(point):
-            raise _engine.undefined_metric_error(problem.func, data.y, problem.label)
+            raise _engine.undefined_metric_error(problem.func, data.y, problem.label,
+                                                 problem.y_name)
         _engine.warn_if_few_in_class(data.y, problem.func)
         return
     if np.isfinite(point):
@@ -178,7 +185,7 @@ def _check_point(problem: Problem, point: float) -> None:
         expected = "every class present for ROC AUC"
     else:
         got, expected = f"{data.y.shape[0]} targets", "at least two targets for R^2"
-    raise ValueError(param_error(problem.func, "y_true", f"such that {problem.label} is "
+    raise ValueError(param_error(problem.func, problem.y_name, f"such that {problem.label} is "
                                  f"defined on the full data ({expected})", got))
 
 

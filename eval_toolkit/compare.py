@@ -227,8 +227,14 @@ class _BaseBootstrap(BaseEstimator, ABC):
         regressors = all(_is_regressor(getattr(self, n)) for n in self._SCORERS)
         if tasks == ("regression",) or ("regression" in tasks and regressors):
             return "regression"
-        if "binary" in tasks and np.unique(y).shape[0] <= 2:
+        n_classes = np.unique(y).shape[0]
+        if "binary" in tasks and n_classes <= 2:
             return "binary"
+        if "multiclass" not in tasks:  # name fit's y, not the functional API's task
+            raise ValueError(param_error(
+                type(self).__name__, "y", f"binary labels for metric {resolved.name!r} (for "
+                "more classes use a multiclass metric, e.g. 'roc_auc_ovr', 'f1_macro')",
+                f"{n_classes} classes"))
         return "multiclass"
 
     # ----- fitting

@@ -333,7 +333,9 @@ def test_bad_scorer_output_names_the_scorer_and_its_method(model, output, expect
     (None, Y, "X"), (np.zeros((N - 1, 2)), Y, "X"), ("X", np.ones(N), "y"),
     ("X", np.where(np.arange(N) == 0, np.nan, Y), "y"),
     ("X", np.array([None, *Y[1:].tolist()], dtype=object), "y"),
-], ids=["X-None", "X-rows", "y-one-class", "y-nan", "y-none"])
+    ("X", np.zeros(N), "y"), ("X", np.where(np.arange(N) == 0, 2, Y), "y"),
+], ids=["X-None", "X-rows", "y-one-class", "y-nan", "y-none", "y-only-negatives",
+        "y-three-classes-binary-metric"])
 def test_meta_object_fit_names_its_arguments(model, estimator, X, y, param):
     fitted, X_ok = model
     X = X_ok if isinstance(X, str) else X
@@ -342,8 +344,19 @@ def test_meta_object_fit_names_its_arguments(model, estimator, X, y, param):
     with pytest.raises((ValueError, TypeError)) as info:
         obj.fit(X, y)
     message = str(info.value)
-    assert f"'{param}'" in message or f"'{param}_true'" in message, message
-    assert estimator.__name__ in message and not any(w in message for w in INTERNAL), message
+    # Exactly fit's argument: not the functional API's y_true, task or y_score.
+    assert message.startswith(f"The '{param}' parameter of {estimator.__name__}"), message
+    assert not any(w in message for w in (*INTERNAL, "y_true", "y_score", "'task'")), message
+
+
+@pytest.mark.parametrize("estimator", [PairedBootstrap, Bootstrap], ids=lambda e: e.__name__)
+def test_meta_object_metric_returning_nan_names_fits_arguments(model, estimator):
+    fitted, X = model
+    scorers = (fitted, fitted) if estimator is PairedBootstrap else (fitted,)
+    with pytest.raises(ValueError) as info:
+        estimator(*scorers, metric=_nan_metric, **FAST).fit(X, Y)
+    _assert_named(info.value, "metric", estimator.__name__)
+    assert "_nan_metric(y, predictions) = nan" in str(info.value)
 
 
 @pytest.mark.parametrize(("name", "value"), [
