@@ -441,6 +441,33 @@ def test_columnar_reader_matches_the_row_reader(tmp_path, monkeypatch):
             np.testing.assert_array_equal(numbers, cli._as_numbers(slow[name]))
 
 
+@pytest.mark.parametrize("late", ["0.5", "yes", ""], ids=["float", "text", "empty"])
+def test_columnar_reader_handles_a_type_change_after_the_first_block(tmp_path, monkeypatch, late):
+    # Types are taken from the first block (1 MiB) and given to the full read;
+    # a later row of another type must still be read as the row reader reads it.
+    from eval_toolkit import cli
+
+    rows = 150_000  # ~1.5 MiB: the changed row is beyond the first block
+    path = tmp_path / "p.csv"
+    values = ["1"] * rows
+    values[-2] = late
+    path.write_text("y,a,s\n" + "".join(f"{i % 2},{v},t{i % 3}\n" for i, v in enumerate(values)))
+    fast = cli.read_predictions(str(path), ["y", "a", "s"])
+    monkeypatch.setitem(sys.modules, "pyarrow.csv", None)
+    slow = cli.read_predictions(str(path), ["y", "a", "s"])
+    np.testing.assert_array_equal(fast["y"], cli._as_numbers(slow["y"]))
+    np.testing.assert_array_equal(fast["s"], slow["s"])
+    numbers = cli._as_numbers(fast["a"])
+    if late == "yes":
+        assert numbers is None and fast["a"][-2] == "yes"  # text: the commands name the column
+    elif late == "":
+        expected = np.ones(rows)
+        expected[-2] = np.nan  # a missing number: refused by the checks, naming the column
+        np.testing.assert_array_equal(numbers, expected)
+    else:
+        np.testing.assert_array_equal(numbers, cli._as_numbers(slow["a"]))
+
+
 def _planted(tmp_path: Path, kind: str) -> tuple[Path, Path]:
     report_dir, outside = tmp_path / "out", tmp_path / "elsewhere"
     report_dir.mkdir()
