@@ -612,7 +612,7 @@ def read_predictions(path: str, columns: Sequence[str] | None = None) -> dict[st
     """The named columns (default: all) of a CSV or Parquet file, by name.
 
     CSV is read with pyarrow's columnar reader when it is installed (5.5 M rows,
-    212 MB: ~2 s, see ``benchmarks/bench_cli_read.py``), else row by row with
+    212 MB: 1.4 s, see ``benchmarks/bench_cli_read.py``), else row by row with
     the standard library.
     """
     header = read_header(path)
