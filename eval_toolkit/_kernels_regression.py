@@ -90,7 +90,6 @@ class _DevianceRatioKernel(Kernel):
     def __init__(self, y: np.ndarray, pred: np.ndarray, mult: np.ndarray) -> None:
         super().__init__(mult)
         self._y, self._pred = y, pred
-        self._y = y
 
     @staticmethod
     def _constant(x: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -143,17 +142,34 @@ class R2Kernel(_DevianceRatioKernel):
         m = self._mult
         n = m.sum()
         dev = self._y - np.average(self._y, weights=m)
-        sse_loo = (m * self._sq).sum() - self._sq
-        sst_loo = (m * dev * dev).sum() - _safe_divide(n * dev * dev, n - 1.0)
+        sse = (m * self._sq).sum()
+        sst = (m * dev * dev).sum()
+        sse_loo = sse - self._sq
+        sst_loo = sst - _safe_divide(n * dev * dev, n - 1.0)
         # Zero numerator and constant targets are decided exactly, by counts:
         # samples with an error, and distinct targets left after the removal.
         errors_left = (m * (self._sq != 0)).sum() - (self._sq != 0)
         _, level, level_count = np.unique(self._y, return_inverse=True, return_counts=True)
         level_total = np.bincount(level.ravel(), weights=m)
         levels_left = level_count.shape[0] - (level_total[level.ravel()] == 1)
-        sse_loo = np.where(errors_left == 0, 0.0, sse_loo)
-        sst_loo = np.where(levels_left <= 1, 0.0, sst_loo)
-        return self._force_finite(sse_loo, sst_loo, np.full(m.shape, n - 1.0))
+        loo = self._force_finite(
+            np.where(errors_left == 0, 0.0, sse_loo),
+            np.where(levels_left <= 1, 0.0, sst_loo),
+            np.full(m.shape, n - 1.0),
+        )
+        # Deleting a sample that carries over half of SSE or SST leaves a
+        # difference made mostly of rounding error (it can even round to 0
+        # while errors remain).  At most one cell per sum can do that, so
+        # those deletions are evaluated exactly, by the kernel: still O(k).
+        ill = ((sse_loo < 0.5 * sse) & (errors_left > 0)) | (
+            (sst_loo < 0.5 * sst) & (levels_left > 1)
+        )
+        rows = np.flatnonzero(ill)
+        if rows.size:
+            deleted = np.tile(m, (rows.size, 1))
+            deleted[np.arange(rows.size), rows] -= 1
+            loo[rows] = self(deleted)
+        return loo
 
     def influence(self, counts: np.ndarray) -> np.ndarray:
         x = _as_counts(counts)
