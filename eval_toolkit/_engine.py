@@ -25,7 +25,8 @@ import numpy as np
 
 from ._checkpoint import Checkpoint
 from ._intervals import Interval, JackknifeSets, bootstrap_interval
-from ._kernels import Kernel, cell_scores, make_kernel
+from ._kernel_utils import Kernel
+from ._kernels import cell_scores, make_kernel
 from ._parallel import parallel_map
 from ._resample import (
     BLOCK_SIZE,

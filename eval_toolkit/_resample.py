@@ -126,9 +126,12 @@ class CellTable:
     def _multinomial_counts(
         self, rng: np.random.Generator, rows: int, stratum: Stratum
     ) -> np.ndarray:
-        counts = np.zeros((rows, self.n_cells), dtype=np.int64)
         p = stratum.mult[stratum.occupied] / stratum.samples.shape[0]
-        counts[:, stratum.occupied] = rng.multinomial(stratum.samples.shape[0], p, size=rows)
+        drawn = rng.multinomial(stratum.samples.shape[0], p, size=rows)
+        if stratum.occupied.shape[0] == self.n_cells:  # one stratum: no empty cell to fill
+            return drawn
+        counts = np.zeros((rows, self.n_cells), dtype=np.int64)
+        counts[:, stratum.occupied] = drawn
         return counts
 
     @property

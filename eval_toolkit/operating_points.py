@@ -11,6 +11,12 @@ blocks of resampled count tables at once.
 A sample is predicted positive when ``score >= threshold``.  A threshold is
 always one of the observed scores, or ``+inf`` (predict nothing positive) when
 no observed score meets the target.
+
+With more than two classes, an operating point is one-vs-rest on a named
+class (``pos_label``): the scores are that class's, and every count,
+stratification and warning is that of the binary problem ``y == pos_label``.
+Regression has no operating point (no positive class to threshold for); the
+functions refuse continuous targets and name the regression alternative.
 """
 
 from __future__ import annotations
@@ -53,6 +59,9 @@ __all__ = [
     "paired_bootstrap_op_point_diff",
 ]
 
+
+#: What to use instead of an operating point for regression (named in the error).
+_REGRESSION_INSTEAD = "bootstrap_ci or paired_bootstrap_diff"
 
 #: Interval methods of the two-level bootstrap (no closed-form standard error for studentized).
 OP_POINT_METHODS = ("percentile", "basic", "bca")
@@ -426,6 +435,47 @@ def op_point_statistic(
     return OpPointStatistic(val_table, test_table, tuple(arms), threshold_fn, metric_fn)
 
 
+def op_point_labels(y: Any, func: str, param: str, pos_label: Any, instead: str) -> np.ndarray:
+    """Labels of an operating point as bool (True = the positive class).
+
+    Binary labels as everywhere (:func:`~eval_toolkit._validation.check_labels`);
+    more than two classes need ``pos_label`` and give the one-vs-rest problem
+    of that class.  Regression targets are refused: there is no positive class
+    to threshold for, and no established operating point of a regressor.
+    ``instead`` names what to use for them.
+    """
+    values = np.asarray(y)
+    if values.dtype.kind == "f" and values.size and np.all(np.isfinite(values)):
+        if np.any(values != np.round(values)):  # scikit-learn's "continuous" target
+            raise ValueError(
+                param_error(
+                    func,
+                    param,
+                    "class labels: an operating point thresholds a classifier's scores for a "
+                    "positive class, which regression targets do not have (for regression, "
+                    f"use {instead} with a regression metric such as 'mean_absolute_error')",
+                    "continuous values",
+                )
+            )
+    return check_labels(values, func, param=param, pos_label=pos_label, one_vs_rest=True)
+
+
+def _op_point_scores(scores: Any, func: str, param: str, n: int) -> np.ndarray:
+    """One arm's scores: 1-D, or 2 columns (predict_proba of a binary problem)."""
+    s = np.asarray(scores)
+    if s.ndim == 2 and s.shape[1] > 2:
+        raise ValueError(
+            param_error(
+                func,
+                param,
+                "a 1-D array of scores (for more than two classes, the scores of the class "
+                "pos_label, e.g. predict_proba(X)[:, k])",
+                f"shape {s.shape}",
+            )
+        )
+    return check_scores(s, func, param=param, n=n)
+
+
 def _op_point_iv(
     func: str,
     val: tuple[Any, ...],
@@ -461,10 +511,10 @@ def _op_point_iv(
         )
     data = []
     for prefix, (y, *arms) in (("val", val), ("test", test)):
-        labels = check_labels(y, func, param=f"{prefix}_y", pos_label=pos_label)
+        labels = op_point_labels(y, func, f"{prefix}_y", pos_label, _REGRESSION_INSTEAD)
         names = ("_a", "_b") if len(arms) == 2 else ("",)
         scores = tuple(
-            check_scores(s, func, param=f"{prefix}_score{arm}", n=labels.shape[0])
+            _op_point_scores(s, func, f"{prefix}_score{arm}", labels.shape[0])
             for arm, s in zip(names, arms)
         )
         data.append((labels, scores))
@@ -521,7 +571,8 @@ def paired_bootstrap_op_point_diff(
     Parameters
     ----------
     val_y, val_score_a, val_score_b : array-like of shape (n_val,)
-        Validation labels and both models' scores (thresholds are chosen here).
+        Validation labels (binary, or multiclass with ``pos_label``) and both
+        models' scores for the positive class (thresholds are chosen here).
     test_y, test_score_a, test_score_b : array-like of shape (n_test,)
         Test labels and scores (the metric is measured here).
     threshold_fn : ThresholdSelector
@@ -547,7 +598,14 @@ def paired_bootstrap_op_point_diff(
         Cluster ids of each set's rows: that set resamples whole groups (see
         :func:`~eval_toolkit.bootstrap_ci`), and BCa leaves one group out.
     pos_label : object, optional
-        Positive label for non-standard labels.
+        The positive class.  Needed for labels other than {0, 1}, {-1, 1} or
+        bool, and for more than two classes: the operating point is then
+        one-vs-rest on ``pos_label`` (give that class's scores, e.g.
+        ``predict_proba(X)[:, k]``), exactly the binary problem
+        ``y == pos_label``.  Regression targets are refused (ValueError): an
+        operating point thresholds a classifier's scores for a positive class;
+        compare regressors with :func:`~eval_toolkit.paired_bootstrap_diff`
+        and a regression metric.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
     checkpoint, retries : optional

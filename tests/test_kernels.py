@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 from sklearn import metrics
 from sklearn.calibration import calibration_curve
 
-from eval_toolkit import _kernels
+from eval_toolkit import _kernel_utils
 from eval_toolkit._kernels import cell_scores, make_kernel
 from eval_toolkit.metrics import list_metrics
 
@@ -247,10 +247,10 @@ def test_generic_loo_is_chunk_independent(name, strategy, monkeypatch):
     y, score = rng.random(40) < 0.4, rng.random(40)
     mult = rng.integers(1, 4, 40)
     kernel = make_kernel(name, y, score, mult, strategy=strategy)
-    generic = _kernels.Kernel.loo(kernel)
+    generic = _kernel_utils.Kernel.loo(kernel)
     np.testing.assert_allclose(kernel.loo(), generic, rtol=TOL, atol=TOL)
-    monkeypatch.setattr(_kernels, "_LOO_CHUNK_ENTRIES", 7 * 40)
-    np.testing.assert_array_equal(_kernels.Kernel.loo(kernel), generic)
+    monkeypatch.setattr(_kernel_utils, "LOO_CHUNK_ENTRIES", 7 * 40)
+    np.testing.assert_array_equal(_kernel_utils.Kernel.loo(kernel), generic)
 
 
 # Metrics whose loo() is closed-form rather than the generic O(k^2) fallback
@@ -278,9 +278,9 @@ def tied_cells(draw, max_cells: int = 12):
 
 def _check_loo(kernel, y, score, mult, name, n_bins=10):
     """Closed-form loo() against the generic fallback and against deletion."""
-    assert type(kernel).loo is not _kernels.Kernel.loo
+    assert type(kernel).loo is not _kernel_utils.Kernel.loo
     loo = kernel.loo()
-    generic = _kernels.Kernel.loo(kernel)
+    generic = _kernel_utils.Kernel.loo(kernel)
     for j in range(len(y)):
         _assert_matches(loo[j], generic[j], (name, "generic", j))
         deleted = mult.copy()
@@ -349,7 +349,7 @@ def test_closed_form_loo_groups_split_cells(name, strategy, data, n_bins, where)
 def test_closed_form_loo_at_larger_k(name, strategy):
     y, score, mult, _ = _fixed_cells(3000, seed=1)
     kernel = make_kernel(name, y, score, mult, n_bins=15, strategy=strategy)
-    np.testing.assert_allclose(kernel.loo(), _kernels.Kernel.loo(kernel), rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(kernel.loo(), _kernel_utils.Kernel.loo(kernel), rtol=TOL, atol=TOL)
 
 
 @settings(max_examples=200, deadline=None)

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics
 
-from eval_toolkit._kernels import Kernel
+from eval_toolkit._kernel_utils import Kernel
 from eval_toolkit.metrics import get_metric, list_metrics
 
 TOL = 1e-12
