@@ -219,7 +219,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         resampling = check_resampling(
             func, n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
             seed=self.seed, n_jobs=self.n_jobs, methods=ci_methods,
-            checkpoint=getattr(self, "checkpoint", None), n_columns=len(self._SCORERS))
+            checkpoint=self.checkpoint, n_columns=len(self._SCORERS))
         return resampling, check_bool(self.stratify, func, "stratify")
 
     def _scorer_iv(self, func: str, name: str, scorer: Any, methods: tuple[str, ...]) -> None:
@@ -258,8 +258,14 @@ class _BaseBootstrap(BaseEstimator, ABC):
         tasks = resolved.spec.tasks if resolved.spec is not None else TASKS
         if tasks == ("regression",) or ("regression" in tasks and regressors):
             return "regression"
-        if "binary" in tasks and np.unique(y).shape[0] <= 2:
+        n_classes = np.unique(y).shape[0]
+        if "binary" in tasks and n_classes <= 2:
             return "binary"
+        if "multiclass" not in tasks:  # name fit's y, not the functional API's task
+            raise ValueError(param_error(
+                type(self).__name__, "y", f"binary labels for metric {resolved.name!r} (for "
+                "more classes use a multiclass metric, e.g. 'roc_auc_ovr', 'f1_macro')",
+                f"{n_classes} classes"))
         return "multiclass"
 
     # ----- fitting
@@ -383,7 +389,9 @@ class _BaseBootstrap(BaseEstimator, ABC):
         else:
             data = task_data_iv(func, y, predictions, resolved, task=self.task_,
                                 labels=self._class_labels(), y_param="y")
-        return _bootstrap.checked_problem(func, data, resolved, resampling, stratify, groups)
+        names = ("y", *(f"{name} predictions" for name in self._SCORERS))
+        return _bootstrap.checked_problem(func, data, resolved, resampling, stratify, groups,
+                                          input_names=names)
 
     @abstractmethod
     def _bootstrap(
@@ -588,7 +596,7 @@ class PairedBootstrap(_BaseBootstrap):
     checkpoint : str or os.PathLike, optional
         Directory keeping finished blocks of resamples, so an interrupted
         ``fit`` resumes where it stopped (see
-        :func:`~eval_toolkit.paired_bootstrap_diff`).  Not with an
+        :func:`~eval_toolkit.paired_bootstrap_diff`), also with an
         :class:`OperatingPoint` metric.
 
     Attributes
@@ -692,7 +700,10 @@ class PairedBootstrap(_BaseBootstrap):
         statistic = op_point_statistic(
             y[val], tuple(s[val] for s in scores), y[test], tuple(s[test] for s in scores),
             spec.threshold_fn, spec.metric_fn, stratify)
-        return op_point_result(func, statistic, resampling)
+        # The split follows from y, the spec and the seed (in the key already).
+        fingerprint = {"y": y, "metric": spec, "stratify": stratify,
+                       **{f"{name} predictions": s for name, s in zip(self._SCORERS, scores)}}
+        return op_point_result(func, statistic, resampling, fingerprint)
 
 
 class Bootstrap(_BaseBootstrap):
@@ -728,6 +739,9 @@ class Bootstrap(_BaseBootstrap):
         Resample within each class.
     pos_label : object, optional
         The positive label for non-standard labels.
+    checkpoint : str or os.PathLike, optional
+        Directory keeping finished blocks of resamples, so an interrupted
+        ``fit`` resumes where it stopped (see :func:`~eval_toolkit.bootstrap_ci`).
 
     Attributes
     ----------
@@ -778,6 +792,7 @@ class Bootstrap(_BaseBootstrap):
         cv: Any = 5,
         stratify: bool = False,
         pos_label: Any = None,
+        checkpoint: Any = None,
     ) -> None:
         self.scorer = scorer
         self.metric = metric
@@ -790,6 +805,7 @@ class Bootstrap(_BaseBootstrap):
         self.cv = cv
         self.stratify = stratify
         self.pos_label = pos_label
+        self.checkpoint = checkpoint
 
     def _metric_iv(self, func: str) -> ResolvedMetric | None:
         if isinstance(self.metric, OperatingPoint):

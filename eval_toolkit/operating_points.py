@@ -22,6 +22,7 @@ functions refuse continuous targets and name the regression alternative.
 from __future__ import annotations
 
 import functools
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -485,8 +486,9 @@ def _op_point_iv(
     pos_label: Any,
     groups: tuple[Any, Any],
     **resampling: Any,
-) -> tuple[OpPointStatistic, Resampling]:
-    """Validate everything once; return the statistic and the resampling options."""
+) -> tuple[OpPointStatistic, Resampling, dict[str, Any]]:
+    """Validate everything once; return the statistic, the resampling options and the
+    fingerprint of the inputs that determine the blocks (for ``checkpoint=``)."""
     if not isinstance(threshold_fn, ThresholdSelector):
         raise ValueError(
             param_error(
@@ -524,7 +526,14 @@ def _op_point_iv(
         for prefix, g, y in (("val", groups[0], vy), ("test", groups[1], ty))
     ]
     statistic = op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, stratify, *codes)
-    return statistic, options
+    names = ("_a", "_b") if len(vs) == 2 else ("",)
+    fingerprint = {
+        "val_y": vy, "test_y": ty, "threshold_fn": threshold_fn, "metric_fn": metric_fn,
+        "stratify": stratify, "val_groups": codes[0], "test_groups": codes[1],
+        **{f"val_score{arm}": s for arm, s in zip(names, vs)},
+        **{f"test_score{arm}": s for arm, s in zip(names, ts)},
+    }
+    return statistic, options, fingerprint
 
 
 def paired_bootstrap_op_point_diff(
@@ -547,6 +556,8 @@ def paired_bootstrap_op_point_diff(
     test_groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> PairedBootstrapCI:
     """Paired two-level bootstrap of an operating-point metric with a transferred threshold.
 
@@ -597,6 +608,11 @@ def paired_bootstrap_op_point_diff(
         and a regression metric.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
+    checkpoint, retries : optional
+        As in :func:`~eval_toolkit.bootstrap_ci`: finished blocks are kept in
+        the ``checkpoint`` directory (bound to both sets' labels and scores,
+        ``threshold_fn``, ``metric_fn``, stratification, groups and ``seed``),
+        and blocks lost to a dead worker are resubmitted ``retries`` times.
 
     Returns
     -------
@@ -619,7 +635,7 @@ def paired_bootstrap_op_point_diff(
     (True, False)
     """
     func = "paired_bootstrap_op_point_diff"
-    statistic, resampling = _op_point_iv(
+    statistic, resampling, fingerprint = _op_point_iv(
         func,
         (val_y, val_score_a, val_score_b),
         (test_y, test_score_a, test_score_b),
@@ -634,24 +650,34 @@ def paired_bootstrap_op_point_diff(
         seed=seed,
         n_jobs=n_jobs,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
-    return op_point_result(func, statistic, resampling)
+    return op_point_result(func, statistic, resampling, fingerprint)
 
 
 def op_point_result(
-    func: str, statistic: OpPointStatistic, resampling: Resampling
+    func: str,
+    statistic: OpPointStatistic,
+    resampling: Resampling,
+    fingerprint: dict[str, Any] | None = None,
 ) -> PairedBootstrapCI:
     """The two-level bootstrap of a statistic built from validated data (the one pipeline).
 
     The entry for callers that validated their own parameters already
     (:class:`~eval_toolkit.PairedBootstrap` with an ``OperatingPoint``).
+    ``fingerprint``: the inputs that determine the blocks, named as the
+    caller's user knows them (needed with ``resampling.checkpoint``).
     """
-    out, metric = _op_point_outcome(func, statistic, resampling)
+    out, metric = _op_point_outcome(func, statistic, resampling, fingerprint)
     return out.paired_result(resampling, n_samples=statistic.test_table.n_samples, metric=metric)
 
 
 def _op_point_outcome(
-    func: str, statistic: OpPointStatistic, resampling: Resampling
+    func: str,
+    statistic: OpPointStatistic,
+    resampling: Resampling,
+    fingerprint: dict[str, Any] | None,
 ) -> tuple[_engine.Outcome, str]:
     """Run the engine on an operating-point statistic of one or two arms."""
     threshold_fn, metric_fn = statistic.threshold_fn, statistic.metric_fn
@@ -678,6 +704,7 @@ def _op_point_outcome(
         label=metric,
         description=f"{func} ({threshold_fn!r})",
         check_point=check_point,
+        fingerprint=fingerprint,
     )
     return out, metric
 
@@ -700,6 +727,8 @@ def bootstrap_op_point_ci(
     test_groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> BootstrapCI:
     """Two-level bootstrap interval of one model's metric at a transferred threshold.
 
@@ -717,7 +746,7 @@ def bootstrap_op_point_ci(
         Test labels and scores (the metric is measured here).
     threshold_fn, metric_fn, n_resamples, confidence, method, seed, n_jobs
         As in :func:`paired_bootstrap_op_point_diff`.
-    stratify, val_groups, test_groups, pos_label, progress
+    stratify, val_groups, test_groups, pos_label, progress, checkpoint, retries
         As in :func:`paired_bootstrap_op_point_diff`.
 
     Returns
@@ -740,7 +769,7 @@ def bootstrap_op_point_ci(
     True
     """
     func = "bootstrap_op_point_ci"
-    statistic, resampling = _op_point_iv(
+    statistic, resampling, fingerprint = _op_point_iv(
         func,
         (val_y, val_score),
         (test_y, test_score),
@@ -755,8 +784,10 @@ def bootstrap_op_point_ci(
         seed=seed,
         n_jobs=n_jobs,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
-    out, metric = _op_point_outcome(func, statistic, resampling)
+    out, metric = _op_point_outcome(func, statistic, resampling, fingerprint)
     return BootstrapCI(
         point_estimate=float(out.point),
         ci_low=out.interval.low,
