@@ -63,6 +63,7 @@ from sklearn.metrics import accuracy_score, average_precision_score, f1_score, r
 
 import eval_toolkit
 from eval_toolkit import delong_test, paired_bootstrap_diff, paired_bootstrap_ece_diff
+from eval_toolkit._parallel import parallel_map
 
 METRICS = ("roc_auc", "average_precision", "accuracy", "f1", "ece")
 FULL_SIZES = (10**3, 10**4, 10**5, 10**6)
@@ -199,19 +200,24 @@ def exact_work_floor(n: int, n_resamples: int, seed: np.random.SeedSequence) -> 
 # ------------------------------------------------------------------------- timing
 
 
-def _timed(fn: Callable[[], object], loops: int) -> tuple[float, object]:
-    start = time.perf_counter()
+def _timed(fn: Callable[[], object], loops: int) -> tuple[float, float, object]:
+    """Wall and CPU time (of this process) per call, and the last result."""
+    start, cpu = time.perf_counter(), time.process_time()
     for _ in range(loops):
         result = fn()
-    return (time.perf_counter() - start) / loops, result
+    return (time.perf_counter() - start) / loops, (time.process_time() - cpu) / loops, result
 
 
 def median_times(
     fns: dict[object, Callable[[], object]],
     repeats: int,
     prepare: Callable[[object], None] | None = None,
-) -> dict[object, tuple[float, object]]:
-    """Median wall time of one call of each function, and its last result.
+) -> dict[object, tuple[float, object, float]]:
+    """Median wall time of one call of each function, its last result, median CPU time.
+
+    The CPU time is this process's only (meaningless for n_jobs != 1); on a
+    loaded machine it is the steadier measure of in-process work, since wall
+    time also counts the time other processes held the core.
 
     The functions are timed in turn, repeat by repeat, so that a burst of
     load from other processes hits all of them alike (their ratios are what
@@ -221,29 +227,35 @@ def median_times(
     call included.  ``prepare(key)`` runs untimed before each run.
     """
     runs: dict[object, list[float]] = {key: [] for key in fns}
+    cpu_runs: dict[object, list[float]] = {key: [] for key in fns}
     loops, results = {}, {}
     for key, fn in fns.items():
         if prepare:
             prepare(key)
-        first, results[key] = _timed(fn, 1)
+        first, first_cpu, results[key] = _timed(fn, 1)
         loops[key] = 1 if first >= _MIN_RUN_SECONDS else math.ceil(
             _MIN_RUN_SECONDS / max(first, 1e-7)
         )
         if loops[key] == 1:
             runs[key].append(first)
+            cpu_runs[key].append(first_cpu)
     for _ in range(repeats):
         for key, fn in fns.items():
             if len(runs[key]) < repeats:
                 if prepare:
                     prepare(key)
-                seconds, results[key] = _timed(fn, loops[key])
+                seconds, cpu, results[key] = _timed(fn, loops[key])
                 runs[key].append(seconds)
-    return {key: (statistics.median(runs[key]), results[key]) for key in fns}
+                cpu_runs[key].append(cpu)
+    return {
+        key: (statistics.median(runs[key]), results[key], statistics.median(cpu_runs[key]))
+        for key in fns
+    }
 
 
 def median_time(fn: Callable[[], object], repeats: int) -> tuple[float, object]:
-    """Median wall time of one ``fn()`` call (see :func:`median_times`)."""
-    return median_times({None: fn}, repeats)[None]
+    """Median wall time of one ``fn()`` call and its result (see :func:`median_times`)."""
+    return median_times({None: fn}, repeats)[None][:2]
 
 
 def _spin(iterations: int) -> int:
@@ -260,10 +272,15 @@ def core_probe() -> float:
     hypervisor of a shared VM) leaves only one.  No n_jobs=2 run can beat it.
     """
     def run(k: int) -> None:
-        joblib.Parallel(n_jobs=2)(joblib.delayed(_spin)(_SPIN_ITERATIONS) for _ in range(k))
+        # Through the package's own helper: loky keeps its worker pool only
+        # for identical settings, and the package's pool has an initializer
+        # (workers exit with their parent), so a plain joblib.Parallel here
+        # would shut it down and make the next n_jobs=-1 run start a new one
+        # (2.2-2.6 s on the loaded benchmark machine).
+        parallel_map(_spin, [_SPIN_ITERATIONS] * k, n_jobs=2, description="core probe")
 
-    one, _ = _timed(lambda: run(1), 1)
-    two, _ = _timed(lambda: run(2), 1)
+    one = _timed(lambda: run(1), 1)[0]
+    two = _timed(lambda: run(2), 1)[0]
     return 2 * one / two
 
 
@@ -320,6 +337,8 @@ class Row:
     results: dict[tuple[str, int], object] = field(default_factory=dict)
     probes: list[float] = field(default_factory=list)  # core_probe() before n_jobs=-1 runs
     floor: Timing | None = None
+    floor_cpu: float = math.nan  # CPU seconds of the floor, and of pct n_jobs=1 below
+    package_cpu: float = math.nan
     naive: Timing | None = None
     scipy_pct: Timing | None = None
     scipy_bca: Timing | None = None
@@ -357,12 +376,16 @@ def warm_up(metrics: Sequence[str], seed: int) -> None:
         run_scipy(REFERENCE_STATISTICS[metric], y, a, b, n_resamples=4, method="percentile",
                   seed=seed)
     delong_test(y, a, b)
+    keep_pool_warm(seed)
 
 
 def keep_pool_warm(seed: int) -> None:
-    """The loky pool shuts down after idling; restart it before timing n_jobs=-1."""
-    y, a, b = make_data(1000, seed)
-    run_package("roc_auc", y, a, b, n_resamples=128, method="percentile", seed=seed, n_jobs=-1)
+    """The loky pool shuts down after idling; restart it before timing n_jobs=-1.
+
+    Through the package's own helper (a small bootstrap would run in process,
+    without the pool: see IN_PROCESS_ENTRIES), so the pool has its settings.
+    """
+    parallel_map(_spin, [seed % 1000] * 4, n_jobs=-1, description="warm-up")
 
 
 def baseline_resamples(n: int, n_resamples: int, override: int | None) -> int:
@@ -392,9 +415,11 @@ def measure_row(metric, y, a, b, args, seed) -> Row:
             row.probes.append(core_probe())
 
     timed = median_times(fns, args.repeats, prepare=prepare)
-    row.floor = Timing(timed.pop(("floor", 1))[0])
+    floor_wall, _, row.floor_cpu = timed.pop(("floor", 1))
+    row.floor = Timing(floor_wall)
+    row.package_cpu = timed[("percentile", 1)][2]
     log(f"  {metric} n={n} exact-work floor: {fmt_seconds(row.floor.seconds)}")
-    for key, (t, result) in timed.items():
+    for key, (t, result, _) in timed.items():
         row.package[key] = Timing(t)
         row.results[key] = result
         log(f"  {metric} n={n} eval_toolkit {key[0]} n_jobs={key[1]}: {fmt_seconds(t)}")
@@ -534,6 +559,8 @@ def target_lines(rows: Sequence[Row]) -> list[str]:
         met = ratio <= target.need if target.at_most else ratio >= target.need
         probe = (f"; 2-core probe {statistics.median(row.probes):.2f}x"
                  if target.ratio.startswith("jobs") else "")
+        if target.ratio == "floor":
+            probe = f"; {row.package_cpu / row.floor_cpu:.3g}x in CPU time"
         bound = "<=" if target.at_most else ">="
         lines.append(
             f"{'PASS' if met else 'FAIL'}  {target.label}: {ratio:.3g}x "
@@ -565,7 +592,8 @@ def latency_line(seed: int, repeats: int) -> str:
 # --------------------------------------------------------------------- tables
 
 MAIN_HEADER = (
-    "metric", "n", "floor", "pct j=1", "pct / floor", "BCa / floor", "pct j=-1", "BCa j=1",
+    "metric", "n", "floor", "pct j=1", "pct / floor", "pct / floor CPU", "BCa / floor",
+    "pct j=-1", "BCa j=1",
     "BCa j=-1", "naive loop (pct)",
     "scipy pct", "scipy BCa", "vs naive", "vs scipy pct", "vs scipy BCa", "j=-1 gain pct",
     "j=-1 gain BCa", "2-core probe", "notes",
@@ -581,7 +609,9 @@ def main_table(rows: Sequence[Row], n_resamples: int) -> list[list[str]]:
         body.append([
             r.metric, f"{r.n:,}", r.floor.text(),
             p[("percentile", 1)].text(),
-            fmt_ratio(p[("percentile", 1)], r.floor), fmt_ratio(p[("bca", 1)], r.floor),
+            fmt_ratio(p[("percentile", 1)], r.floor),
+            fmt_ratio(Timing(r.package_cpu), Timing(r.floor_cpu)),
+            fmt_ratio(p[("bca", 1)], r.floor),
             p[("percentile", -1)].text(),
             p[("bca", 1)].text(), p[("bca", -1)].text(),
             r.naive.text(), r.scipy_pct.text(), r.scipy_bca.text(),
@@ -637,7 +667,9 @@ LEGEND = (
     "with Generator.integers and counting them with one bincount per 64-resample block "
     "(chunks of 2**20 entries when larger), no metric, timed in the same rotation as the "
     "package; 'pct / floor' and 'BCa / floor': eval_toolkit at n_jobs=1 over the floor "
-    "(1.0x = nothing but the unavoidable work). 'pct'/'BCa': eval_toolkit percentile/BCa "
+    "(1.0x = nothing but the unavoidable work), in wall time; 'pct / floor CPU': the same in "
+    "this process's CPU time, steadier on a loaded machine (wall time also counts waiting "
+    "for a core). 'pct'/'BCa': eval_toolkit percentile/BCa "
     "interval; j = n_jobs "
     "(-1 = all {cores} cores). 'vs naive' and 'vs scipy pct' compare eval_toolkit percentile "
     "at n_jobs=1, 'vs scipy BCa' compares BCa at n_jobs=1; 'j=-1 gain' is the n_jobs=1 time "

@@ -2,14 +2,17 @@
 
 One command::
 
-    python benchmarks/bench_cli_read.py [--rows 5500000] [--repeats 3]
+    python benchmarks/bench_cli_read.py [--rows 5500000] [--repeats 3] [--baseline DIR]
 
 Generates a CSV like the one of issue 12 (5.5 M rows, ~212 MB: label, two
 scores, a site and two columns the comparison does not need), then reads the
 three needed columns with ``eval_toolkit.cli.read_predictions`` in a fresh
-process per run, each way, and prints the median wall time and the peak
-resident memory (ru_maxrss, minus that of the same process before reading),
-with the ratios.
+process per run, each way, and prints the median wall time of the read, the
+median wall time of the whole process (interpreter start, imports, read: what
+a user of the CLI waits for before the bootstrap starts) and the peak resident
+memory (ru_maxrss, minus that of the same process before reading), with the
+ratios.  ``--baseline DIR`` adds the reader of another checkout (e.g. a
+``git worktree`` of an older commit), run alternately with this one.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -62,35 +66,44 @@ def make_csv(path: Path, rows: int, seed: int = 0) -> None:
             handle.write("\n".join(lines) + "\n")
 
 
-def measure(path: Path, stdlib: bool) -> dict:
-    code = _CHILD.format(root=str(ROOT), stdlib=stdlib, path=str(path))
+def measure(path: Path, stdlib: bool, root: Path = ROOT) -> dict:
+    code = _CHILD.format(root=str(root), stdlib=stdlib, path=str(path))
+    start = time.perf_counter()
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout)
+    return dict(json.loads(out.stdout), process=time.perf_counter() - start)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=5_500_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--baseline", type=Path, help="another checkout's root, to compare with")
     args = parser.parse_args()
+    readers = {"pyarrow.csv (columnar)": (False, ROOT)}
+    if args.baseline is not None:
+        readers[f"baseline {args.baseline.name}"] = (False, args.baseline.resolve())
+    readers["stdlib csv (row loop)"] = (True, ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "preds.csv"
         make_csv(path, args.rows)
         size_mb = os.path.getsize(path) / 2**20
         print(f"file: {args.rows} rows, {size_mb:.0f} MiB; 3 of 6 columns read; "
-              f"median of {args.repeats} runs, each in a fresh process")
+              f"median of {args.repeats} runs, each in a fresh process; "
+              f"load average {os.getloadavg()[0]:.1f}")
+        runs = {name: [] for name in readers}
+        for _ in range(args.repeats):  # alternate, so load changes hit every reader alike
+            for name, (stdlib, root) in readers.items():
+                runs[name].append(measure(path, stdlib, root))
         results = {}
-        for name, stdlib in (("pyarrow.csv (columnar)", False), ("stdlib csv (row loop)", True)):
-            runs = [measure(path, stdlib) for _ in range(args.repeats)]
-            assert all(r["rows"] == args.rows for r in runs)
-            results[name] = (
-                statistics.median(r["seconds"] for r in runs),
-                statistics.median(r["peak_mb"] for r in runs),
-            )
+        for name, rs in runs.items():
+            assert all(r["rows"] == args.rows for r in rs)
+            results[name] = tuple(statistics.median(r[k] for r in rs)
+                                  for k in ("seconds", "process", "peak_mb"))
         fast = results["pyarrow.csv (columnar)"]
-        print(f"{'reader':<26}{'seconds':>9}{'peak MiB':>10}{'x file':>8}{'time ratio':>12}")
-        for name, (seconds, peak) in results.items():
-            print(f"{name:<26}{seconds:>9.2f}{peak:>10.0f}{peak / size_mb:>8.2f}"
+        print(f"{'reader':<28}{'read s':>8}{'process s':>11}{'peak MiB':>10}{'x file':>8}"
+              f"{'read ratio':>12}")
+        for name, (seconds, process, peak) in results.items():
+            print(f"{name:<28}{seconds:>8.2f}{process:>11.2f}{peak:>10.0f}{peak / size_mb:>8.2f}"
                   f"{seconds / fast[0]:>12.1f}")
 
 

@@ -45,6 +45,13 @@ def folders() -> list[str]:
     return [f for root in roots for f in glob.glob(os.path.join(root, pattern))]
 
 
+def shm_and_temp() -> set[str]:
+    """Every entry of /dev/shm and of the joblib temp folder, whoever made it."""
+    roots = {"/dev/shm", tempfile.gettempdir()}
+    return {os.path.join(root, name) for root in roots if os.path.isdir(root)
+            for name in os.listdir(root)}
+
+
 def workers() -> list[psutil.Process]:
     out = []
     for child in psutil.Process().children(recursive=True):
@@ -83,6 +90,7 @@ def main() -> int:
     rng = np.random.default_rng(args.seed)
     process = psutil.Process()
     rss, max_workers, max_folders = [], 0, 0
+    before = shm_and_temp()
     start = time.perf_counter()
     for _ in range(args.calls):
         one_call(rng)
@@ -95,6 +103,10 @@ def main() -> int:
     get_reusable_executor().shutdown(wait=True)
     time.sleep(1.0)
     left_workers, left_folders = workers(), folders()
+    # Other processes share /dev/shm and the temp folder: count only the
+    # entries named after this process that appeared during the run.
+    pid = str(os.getpid())
+    new_entries = sorted(e for e in shm_and_temp() - before if pid in os.path.basename(e))
 
     print(f"{args.calls} calls in {elapsed:.0f} s ({elapsed / args.calls:.2f} s per call), "
           f"{psutil.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
@@ -112,6 +124,8 @@ def main() -> int:
         f"most memmapping folders present after a call: {max_folders}": max_folders == 0,
         f"workers left after shutdown: {len(left_workers)}": not left_workers,
         f"memmapping folders left at the end: {len(left_folders)}": not left_folders,
+        f"new /dev/shm or temp-folder entries of this process left at the end: "
+        f"{len(new_entries)} {new_entries[:3]}": not new_entries,
     }
     for text, ok in checks.items():
         print(f"[{'ok' if ok else 'FAIL'}] {text}")

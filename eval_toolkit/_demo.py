@@ -119,8 +119,6 @@ def run_demo(resampling: Resampling) -> ComparisonReport:
         resampling=resampling,
         stratify=False,
     )
-    # The operating-point bootstrap takes neither a checkpoint nor retries (not in the demo).
-    options = {k: v for k, v in asdict(resampling).items() if k not in ("retries", "checkpoint")}
-    op_row = operating_point_row(val, test, **options)
+    op_row = operating_point_row(val, test, **asdict(resampling))
     title = f"Demo: {NAME_B} (B) vs {NAME_A} (A), breast-cancer test split"
     return replace(report, rows=report.rows + (op_row,), title=title)

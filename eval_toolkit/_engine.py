@@ -25,7 +25,8 @@ import numpy as np
 
 from ._checkpoint import Checkpoint
 from ._intervals import Interval, JackknifeSets, bootstrap_interval
-from ._kernels import Kernel, cell_scores, make_kernel
+from ._kernel_utils import Kernel
+from ._kernels import cell_scores, make_kernel
 from ._parallel import parallel_map
 from ._resample import (
     BLOCK_SIZE,
@@ -226,8 +227,13 @@ def open_checkpoint(
     return Checkpoint.open(resampling.checkpoint, func, parts)
 
 
-def undefined_metric_error(func: str, y: np.ndarray, label: str) -> ValueError:
-    """The error of a named or custom metric undefined on the full data (binary labels)."""
+def undefined_metric_error(
+    func: str, y: np.ndarray, label: str, param: str = "y_true"
+) -> ValueError:
+    """The error of a named or custom metric undefined on the full data (binary labels).
+
+    ``param``: the labels' name as the caller's user wrote it (``y`` of a meta-object's fit).
+    """
     present = sorted(set(y.tolist()))
     got = "only the positive class" if present == [True] else "only the negative class"
     if len(present) == 2:
@@ -235,7 +241,7 @@ def undefined_metric_error(func: str, y: np.ndarray, label: str) -> ValueError:
     return ValueError(
         param_error(
             func,
-            "y_true",
+            param,
             f"such that {label} is defined on the full data "
             "(both classes present, and predicted positives for precision)",
             got,

@@ -17,24 +17,19 @@ from itertools import combinations
 
 import numpy as np
 
-from ._kernels import (
+from ._kernel_utils import (
     Kernel,
-    _as_counts,
-    _MeanKernel,
-    _RocAucKernel,
-    _row_sum,
-    _safe_divide,
-    _UniformEceKernel,
+    MeanKernel,
+    as_counts,
+    divide_or_zero,
+    row_sum,
+    safe_divide,
 )
+from ._kernels import make_kernel
 
 __all__: list[str] = []
 
 AVERAGES = ("macro", "micro", "weighted")
-
-
-def _divide_or_zero(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    """``num / den``, 0 where ``den == 0``: scikit-learn's ``zero_division=0``."""
-    return np.divide(num, den, out=np.zeros(np.broadcast(num, den).shape), where=den != 0)
 
 
 class ConfusionTableKernel(Kernel):
@@ -85,7 +80,7 @@ class ConfusionTableKernel(Kernel):
 
     def tables(self, counts: np.ndarray) -> np.ndarray:
         """Confusion tables, shape (r, C, C): ``[i, true, predicted]``."""
-        return (_as_counts(counts) @ self._indicator).reshape(-1, self._c, self._c)
+        return (as_counts(counts) @ self._indicator).reshape(-1, self._c, self._c)
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         table = self.tables(counts)
@@ -93,9 +88,9 @@ class ConfusionTableKernel(Kernel):
         tp = np.diagonal(table, axis1=1, axis2=2)
         n = true.sum(axis=1)
         if self._metric == "accuracy":
-            return _safe_divide(tp.sum(axis=1), n)
+            return safe_divide(tp.sum(axis=1), n)
         if self._metric == "balanced_accuracy":
-            return _mean_where(_divide_or_zero(tp, true), true > 0)
+            return _mean_where(divide_or_zero(tp, true), true > 0)
         if self._metric == "matthews_corrcoef":
             return _matthews(tp.sum(axis=1), n, true, predicted)
         if self._metric == "cohen_kappa":
@@ -108,9 +103,9 @@ class ConfusionTableKernel(Kernel):
         if self._average == "micro":
             tp, fp, fn = (np.where(included, v, 0.0).sum(axis=1) for v in (tp, fp, fn))
         per_class = {
-            "precision": lambda: _divide_or_zero(tp, tp + fp),
-            "recall": lambda: _divide_or_zero(tp, tp + fn),
-            "f1": lambda: _divide_or_zero(2.0 * tp, 2.0 * tp + fp + fn),
+            "precision": lambda: divide_or_zero(tp, tp + fp),
+            "recall": lambda: divide_or_zero(tp, tp + fn),
+            "f1": lambda: divide_or_zero(2.0 * tp, 2.0 * tp + fp + fn),
         }[self._metric]()
         if self._average == "micro":
             return np.where(true.sum(axis=1) > 0, per_class, np.nan)
@@ -118,22 +113,22 @@ class ConfusionTableKernel(Kernel):
             return _mean_where(per_class, included)
         support = np.where(included, true, 0.0)
         total = support.sum(axis=1)
-        weighted = _divide_or_zero(_row_sum(per_class * support), total)
+        weighted = divide_or_zero(row_sum(per_class * support), total)
         return np.where(true.sum(axis=1) > 0, weighted, np.nan)
 
 
 def _mean_where(values: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """Row means of ``values`` over ``mask``, NaN for a row with an empty mask."""
-    return _safe_divide(_row_sum(np.where(mask, values, 0.0)), mask.sum(axis=1))
+    return safe_divide(row_sum(np.where(mask, values, 0.0)), mask.sum(axis=1))
 
 
 def _matthews(
     correct: np.ndarray, n: np.ndarray, true: np.ndarray, predicted: np.ndarray
 ) -> np.ndarray:
     """Multiclass Matthews correlation, scikit-learn's formula (Gorodkin 2004)."""
-    cov_ytyp = correct * n - _row_sum(true * predicted)
-    cov_ypyp = n**2 - _row_sum(predicted * predicted)
-    cov_ytyt = n**2 - _row_sum(true * true)
+    cov_ytyp = correct * n - row_sum(true * predicted)
+    cov_ypyp = n**2 - row_sum(predicted * predicted)
+    cov_ytyt = n**2 - row_sum(true * true)
     den = cov_ytyt * cov_ypyp
     with np.errstate(divide="ignore", invalid="ignore"):
         value = cov_ytyp / np.sqrt(den)
@@ -145,7 +140,7 @@ def _cohen_kappa(
 ) -> np.ndarray:
     """Unweighted Cohen's kappa, ``1 - observed / expected disagreement``."""
     observed = n - correct
-    expected = n - _safe_divide(_row_sum(true * predicted), n)
+    expected = n - safe_divide(row_sum(true * predicted), n)
     undefined = np.isclose(expected, 0.0) | (n == 0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(undefined, np.nan, 1.0 - observed / expected)
@@ -188,7 +183,14 @@ def top_label_ece_kernel(y: np.ndarray, proba: np.ndarray, mult: np.ndarray, n_b
     n_bins : int
     """
     correct = np.argmax(proba, axis=1) == y
-    return _UniformEceKernel(correct, proba.max(axis=1), mult, n_bins)
+    return make_kernel("ece", correct, proba.max(axis=1), mult, n_bins=n_bins)
+
+
+#: Rows of counts the one-vs-rest kernel evaluates at once.  Its C passes over
+#: a piece then run from cache: with 64 rows of 10,000 cells (5 MiB of counts)
+#: each class pass went to memory, and pieces of 16 rows were ~3x faster
+#: (benchmarks/bench_tasks.py).  Rows are independent: never changes a value.
+_OVR_ROWS = 16
 
 
 class OneVsRestAucKernel(Kernel):
@@ -197,6 +199,12 @@ class OneVsRestAucKernel(Kernel):
     A row lacking some class is NaN for the macro average (scikit-learn
     cannot rank an absent class); the weighted average gives it weight 0, as
     scikit-learn does.  ``stratify=True`` keeps every class.
+
+    Each class's AUC is the binary kernel's (ties count 1/2, DeLong
+    placements), computed in int64: counts, cumulative counts and the pair
+    count are integers, so the result equals the float64 binary kernel bit
+    for bit (every term is exact there too, below 2**53) while integer
+    cumulative sums run several times faster.
 
     Parameters
     ----------
@@ -209,20 +217,51 @@ class OneVsRestAucKernel(Kernel):
 
     def __init__(self, y: np.ndarray, proba: np.ndarray, mult: np.ndarray, average: str) -> None:
         super().__init__(mult)
-        self._c = proba.shape[1]
-        self._masks = [y == c for c in range(self._c)]
-        self._kernels = [_RocAucKernel(m, proba[:, c], mult) for c, m in enumerate(self._masks)]
+        self._classes = [_ranked(y == c, proba[:, c]) for c in range(proba.shape[1])]
         self._weighted = average == "weighted"
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
-        auc = np.column_stack([kernel(x) for kernel in self._kernels])
+        # Counts are integers (float64 ones from the jackknife, exactly).
+        x = np.asarray(counts).astype(np.int64, copy=False)
+        out = np.empty(x.shape[0])
+        for start in range(0, x.shape[0], _OVR_ROWS):
+            rows = slice(start, start + _OVR_ROWS)
+            out[rows] = self._average(x[rows])
+        return out
+
+    def _average(self, x: np.ndarray) -> np.ndarray:
+        parts = [_class_auc(x, *ranked) for ranked in self._classes]
+        auc = np.column_stack([a for a, _ in parts])
         if not self._weighted:
             return auc.mean(axis=1)
-        support = np.column_stack([_row_sum(x[:, m]) for m in self._masks])
+        support = np.column_stack([n_pos for _, n_pos in parts])
         # An absent class has weight 0 and drops out, as in scikit-learn.
-        weighted = _row_sum(np.where(support > 0, auc * support, 0.0))
-        return _safe_divide(weighted, support.sum(axis=1))
+        weighted = row_sum(np.where(support > 0, auc * support, 0.0))
+        return safe_divide(weighted, support.sum(axis=1))
+
+
+def _ranked(is_pos: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Cells of one binary ranking: positives, negatives in score order, and for each
+    positive the number of negative cells below / at or below its score."""
+    pos, neg = np.flatnonzero(is_pos), np.flatnonzero(~is_pos)
+    neg = neg[np.argsort(score[neg], kind="stable")]
+    below = np.searchsorted(score[neg], score[pos], side="left")
+    upto = np.searchsorted(score[neg], score[pos], side="right")
+    return pos, neg, below, upto
+
+
+def _class_auc(
+    x: np.ndarray, pos: np.ndarray, neg: np.ndarray, below: np.ndarray, upto: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(AUC, number of positives) per row of int64 counts ``x`` (r, k), as float64."""
+    cum = np.zeros((x.shape[0], neg.shape[0] + 1), dtype=np.int64)
+    np.cumsum(np.take(x, neg, axis=1), axis=1, out=cum[:, 1:])
+    twice = np.take(cum, below, axis=1)  # twice the placement: integers
+    twice += np.take(cum, upto, axis=1)
+    x_pos = np.take(x, pos, axis=1)
+    numerator = 0.5 * np.einsum("ij,ij->i", x_pos, twice).astype(np.float64)
+    n_pos = x_pos.sum(axis=1).astype(np.float64)
+    return safe_divide(numerator, n_pos * cum[:, -1].astype(np.float64)), n_pos
 
 
 class OneVsOneAucKernel(Kernel):
@@ -251,17 +290,17 @@ class OneVsOneAucKernel(Kernel):
             self._pairs.append((
                 cells,
                 is_a,
-                _RocAucKernel(is_a, proba[cells, a], mult[cells]),
-                _RocAucKernel(~is_a, proba[cells, b], mult[cells]),
+                make_kernel("roc_auc", is_a, proba[cells, a], mult[cells]),
+                make_kernel("roc_auc", ~is_a, proba[cells, b], mult[cells]),
             ))
         self._weighted = average == "weighted"
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
+        x = as_counts(counts)
         scores, shares, present = [], [], []
         for cells, is_a, kernel_a, kernel_b in self._pairs:
             sub = np.take(x, cells, axis=1)
-            n_a = _row_sum(np.where(is_a, sub, 0.0))
+            n_a = row_sum(np.where(is_a, sub, 0.0))
             n_ab = sub.sum(axis=1)
             with np.errstate(invalid="ignore"):
                 scores.append((kernel_a(sub) + kernel_b(sub)) / 2)
@@ -271,9 +310,9 @@ class OneVsOneAucKernel(Kernel):
         # Pairs of classes present in the row, as scikit-learn pairs the
         # classes of y_true; a row with fewer than two classes is NaN.
         weight = np.where(both, share if self._weighted else 1.0, 0.0)
-        return _safe_divide(_row_sum(np.where(both, score, 0.0) * weight), weight.sum(axis=1))
+        return safe_divide(row_sum(np.where(both, score, 0.0) * weight), weight.sum(axis=1))
 
 
 def mean_kernel(values: np.ndarray, mult: np.ndarray) -> Kernel:
     """A per-cell value averaged over each row (log loss, Brier, top-k accuracy)."""
-    return _MeanKernel(values, mult)
+    return MeanKernel(values, mult)

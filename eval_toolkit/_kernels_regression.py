@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernels import Kernel, _as_counts, _MeanKernel, _row_sum, _safe_divide
+from ._kernel_utils import Kernel, MeanKernel, as_counts, row_sum, safe_divide
 
 __all__: list[str] = []
 
@@ -41,7 +41,7 @@ def pinball_losses(y: np.ndarray, pred: np.ndarray, alpha: float) -> np.ndarray:
     return alpha * sign * diff - (1 - alpha) * (1 - sign) * diff
 
 
-class RootMeanSquaredErrorKernel(_MeanKernel):
+class RootMeanSquaredErrorKernel(MeanKernel):
     """RMSE: the square root of the mean squared error.
 
     Parameters
@@ -105,9 +105,9 @@ class _DevianceRatioKernel(Kernel):
         One pass (``sum(c v^2) - n mean^2``) would lose small variances of
         large values; the second pass costs one more ``(r, k)`` product.
         """
-        mean = _safe_divide(_row_sum(x * v), x.sum(axis=1))
+        mean = safe_divide(row_sum(x * v), x.sum(axis=1))
         dev = v[np.newaxis, :] - mean[:, np.newaxis]
-        return _row_sum(x * dev * dev)
+        return row_sum(x * dev * dev)
 
     def _assemble(self, x: np.ndarray, num: np.ndarray, den: np.ndarray) -> np.ndarray:
         den = np.where(self._constant(x, self._y), 0.0, den)
@@ -134,8 +134,8 @@ class R2Kernel(_DevianceRatioKernel):
         self._sq = squared_errors(y, pred)
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
-        sse = _row_sum(x * self._sq)
+        x = as_counts(counts)
+        sse = row_sum(x * self._sq)
         return self._assemble(x, sse, self._centred_sum_of_squares(x, self._y))
 
     def loo(self) -> np.ndarray:
@@ -145,7 +145,7 @@ class R2Kernel(_DevianceRatioKernel):
         sse = (m * self._sq).sum()
         sst = (m * dev * dev).sum()
         sse_loo = sse - self._sq
-        sst_loo = sst - _safe_divide(n * dev * dev, n - 1.0)
+        sst_loo = sst - safe_divide(n * dev * dev, n - 1.0)
         # Zero numerator and constant targets are decided exactly, by counts:
         # samples with an error, and distinct targets left after the removal.
         errors_left = (m * (self._sq != 0)).sum() - (self._sq != 0)
@@ -172,10 +172,10 @@ class R2Kernel(_DevianceRatioKernel):
         return loo
 
     def influence(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
+        x = as_counts(counts)
         n = x.sum(axis=1)[:, np.newaxis]
-        mse = _row_sum(x * self._sq)[:, np.newaxis] / n
-        mean = _row_sum(x * self._y)[:, np.newaxis] / n
+        mse = row_sum(x * self._sq)[:, np.newaxis] / n
+        mean = row_sum(x * self._y)[:, np.newaxis] / n
         var = self._centred_sum_of_squares(x, self._y)[:, np.newaxis] / n
         dev2 = (self._y - mean) ** 2
         # R2 = 1 - mse / var:  dR2 = -(dmse - (mse / var) dvar) / var.
@@ -191,7 +191,7 @@ class ExplainedVarianceKernel(_DevianceRatioKernel):
         self._residual = y - pred
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
+        x = as_counts(counts)
         # A constant residual has exactly zero variance (perfect up to a shift).
         num = np.where(self._constant(x, self._residual), 0.0,
                        self._centred_sum_of_squares(x, self._residual))
@@ -245,7 +245,7 @@ class MedianAbsoluteErrorKernel(Kernel):
         self._sorted = errors[self._order]
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = np.take(_as_counts(counts), self._order, axis=1)
+        x = np.take(as_counts(counts), self._order, axis=1)
         return _row_medians(x, self._sorted)
 
 
@@ -271,11 +271,11 @@ class D2AbsoluteErrorKernel(Kernel):
         self._order = np.argsort(y, kind="stable")
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
-        x = _as_counts(counts)
+        x = as_counts(counts)
         median = _row_medians(np.take(x, self._order, axis=1), self._y[self._order])
-        num = _row_sum(x * self._abs)
-        den = _row_sum(x * np.abs(self._y[np.newaxis, :] - median[:, np.newaxis]))
-        score = np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - _safe_divide(num, den)))
+        num = row_sum(x * self._abs)
+        den = row_sum(x * np.abs(self._y[np.newaxis, :] - median[:, np.newaxis]))
+        score = np.where(num == 0, 1.0, np.where(den == 0, 0.0, 1.0 - safe_divide(num, den)))
         # scikit-learn: not defined on fewer than two samples.
         return np.where(x.sum(axis=1) >= 2, score, np.nan)
 
@@ -312,6 +312,14 @@ class MeanOfSamples:
 class R2OfSamples:
     """R^2 of resampled rows: two-pass SST and the force_finite rules of `R2Kernel`.
 
+    A row of constant targets has SST 0 (decided exactly, as in `R2Kernel`).
+    Its computed SST is only rounding residue: the mean of n copies of ``c``
+    is within ``n * eps * |c|`` of ``c`` in any summation order, so the SST
+    stays below ``residue = 4 n (n eps max|y|)**2``.  Only rows with SST at or
+    below ``residue`` can be constant, and only those are checked exactly
+    with min/max (two passes over every other row saved).  Near underflow the
+    bound is not trusted and every row is checked.
+
     Parameters
     ----------
     y, pred : ndarray of shape (n,)
@@ -320,14 +328,22 @@ class R2OfSamples:
 
     def __init__(self, y: np.ndarray, pred: np.ndarray) -> None:
         self._y, self._sq = y, squared_errors(y, pred)
+        n, scale = y.shape[0], float(np.max(np.abs(y), initial=0.0))
+        residue = 4.0 * n * (n * np.finfo(np.float64).eps * scale) ** 2
+        self._residue = residue if residue > 1e-290 else np.inf
 
     def __call__(self, idx: np.ndarray) -> np.ndarray:
         """Metric of each row of sample indices, idx of shape (r, n) -> (r,)."""
-        y = np.take(self._y, idx)
-        dev = y - (y.sum(axis=1) / idx.shape[1])[:, np.newaxis]
-        sst = (dev * dev).sum(axis=1)
+        dev = np.take(self._y, idx)
+        mean = dev.sum(axis=1) / idx.shape[1]
+        np.subtract(dev, mean[:, np.newaxis], out=dev)
+        np.multiply(dev, dev, out=dev)
+        sst = dev.sum(axis=1)
         sse = np.take(self._sq, idx).sum(axis=1)
-        sst = np.where(y.min(axis=1) == y.max(axis=1), 0.0, sst)
+        suspect = np.flatnonzero(sst <= self._residue)
+        if suspect.size:
+            y = np.take(self._y, idx[suspect])
+            sst[suspect] = np.where(y.min(axis=1) == y.max(axis=1), 0.0, sst[suspect])
         ratio = np.divide(sse, sst, out=np.zeros_like(sse), where=sst != 0)
         score = np.where(sse == 0, 1.0, np.where(sst == 0, 0.0, 1.0 - ratio))
         return np.where(idx.shape[1] < 2, np.nan, score)

@@ -610,7 +610,21 @@ def _batch_size(n_items: int, n_jobs: int) -> int:
     import joblib
 
     workers = joblib.effective_n_jobs(n_jobs)  # honours an active parallel_config backend
-    return max(1, -(-n_items // (BATCHES_PER_WORKER * workers)))
+    return even_batch_size(n_items, workers)
+
+
+def even_batch_size(n_items: int, workers: int) -> int:
+    """About BATCHES_PER_WORKER batches per worker, in a number of batches ``workers`` divides.
+
+    Otherwise one worker runs one batch more than the others: 10 blocks on 2
+    workers in batches of 2 leave one worker 6 blocks against 4, capping the
+    gain at 1.67x; batches of 1 give 5 each.  The batch shrinks until the
+    batches split evenly (always so at 1).
+    """
+    size = max(1, -(-n_items // (BATCHES_PER_WORKER * workers)))
+    while size > 1 and -(-n_items // size) % workers:
+        size -= 1
+    return size
 
 
 def _reported(

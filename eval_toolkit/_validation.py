@@ -96,13 +96,20 @@ def check_no_missing(y: np.ndarray, func: str, param: str) -> None:
 
 
 def check_labels(
-    y_true: Any, func: str, *, param: str = "y_true", pos_label: Any = None
+    y_true: Any,
+    func: str,
+    *,
+    param: str = "y_true",
+    pos_label: Any = None,
+    one_vs_rest: bool = False,
 ) -> np.ndarray:
     """Return binary labels as a 1-D bool array (True = positive class).
 
     Accepted without ``pos_label``: {0, 1}, {-1, 1} and booleans (1 / True is
     positive).  Any other pair of values (for instance strings) needs
-    ``pos_label``, so that the positive class is never guessed.
+    ``pos_label``, so that the positive class is never guessed.  With
+    ``one_vs_rest=True``, more than two classes are accepted when
+    ``pos_label`` names one of them: that class against all the others.
     """
     y = np.asarray(y_true)
     if y.ndim != 1:
@@ -121,6 +128,8 @@ def check_labels(
             param_error(func, param, "labels of one comparable kind, without None",
                         f"values {shown}")
         ) from None
+    if values.size > 2 and one_vs_rest:
+        return _one_vs_rest(y, values, func, param, pos_label)
     if values.size > 2:
         shown = values[:5].tolist()
         raise ValueError(
@@ -146,6 +155,24 @@ def check_labels(
             f"values {values.tolist()}",
         )
     )
+
+
+def _one_vs_rest(
+    y: np.ndarray, values: np.ndarray, func: str, param: str, pos_label: Any
+) -> np.ndarray:
+    classes = values.tolist()
+    if pos_label is None or pos_label not in classes:
+        shown = classes if len(classes) <= 10 else [*classes[:10], "..."]
+        raise ValueError(
+            param_error(
+                func,
+                "pos_label",
+                f"one of the classes of {param} {shown} (with more than two classes, the "
+                "positive class of a one-vs-rest problem)",
+                pos_label,
+            )
+        )
+    return y == pos_label
 
 
 def check_scores(

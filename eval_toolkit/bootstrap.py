@@ -66,10 +66,18 @@ class Problem:
     resampling: Resampling
     stratify: bool
     groups: np.ndarray | None = None  # dense cluster codes 0..G-1 (cluster bootstrap)
+    #: Names of the labels and of each arm's predictions as the caller's user
+    #: knows them (checkpoint mismatch messages); None: the functional API's.
+    input_names: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:
         return self.metric.label
+
+    @property
+    def y_name(self) -> str:
+        """The labels' parameter as the user wrote it."""
+        return self.input_names[0] if self.input_names else "y_true"
 
     @property
     def y(self) -> np.ndarray:
@@ -109,20 +117,22 @@ def checked_problem(
     resampling: Resampling,
     stratify: bool,
     groups: np.ndarray | None = None,
+    input_names: tuple[str, ...] | None = None,
 ) -> Problem:
     """Check what depends on the data, the metric and the options together.
 
     The entry for callers that validated their own parameters already (the
     meta-estimators of :mod:`eval_toolkit.compare`, the reports): ``data`` from
     ``task_data_iv``, ``metric`` from :func:`~eval_toolkit.metrics.resolve_metric`,
-    ``groups`` as dense codes (see ``check_groups``).
+    ``groups`` as dense codes (see ``check_groups``), ``input_names`` the
+    labels' and each arm's name in the caller's terms.
     """
     if stratify and data.task == "regression":
         raise ValueError(param_error(func, "stratify", "False for regression targets (there "
                                      "are no classes to resample within)", stratify))
     check_studentized(func, resampling.method, metric, groups)
     return Problem(func=func, data=data, metric=metric, resampling=resampling,
-                   stratify=stratify, groups=groups)
+                   stratify=stratify, groups=groups, input_names=input_names)
 
 
 def check_studentized(
@@ -161,9 +171,11 @@ def _check_point(problem: Problem, point: float) -> None:
             # Both classes are there: the user's callable, not the labels, gave no number.
             raise ValueError(param_error(
                 problem.func, "metric", "a callable returning a finite number on the full data",
-                f"{problem.label}(y_true, y_score) = {point}"))
+                f"{problem.label}({problem.y_name}, "
+                f"{'y_score' if problem.input_names is None else 'predictions'}) = {point}"))
         if not np.isfinite(point):
-            raise _engine.undefined_metric_error(problem.func, data.y, problem.label)
+            raise _engine.undefined_metric_error(problem.func, data.y, problem.label,
+                                                 problem.y_name)
         _engine.warn_if_few_in_class(data.y, problem.func)
         return
     if np.isfinite(point):
@@ -173,7 +185,7 @@ def _check_point(problem: Problem, point: float) -> None:
         expected = "every class present for ROC AUC"
     else:
         got, expected = f"{data.y.shape[0]} targets", "at least two targets for R^2"
-    raise ValueError(param_error(problem.func, "y_true", f"such that {problem.label} is "
+    raise ValueError(param_error(problem.func, problem.y_name, f"such that {problem.label} is "
                                  f"defined on the full data ({expected})", got))
 
 
@@ -206,10 +218,11 @@ def _run(problem: Problem, opts: _engine.KernelOptions, description: str,
 def _fingerprint(problem: Problem, opts: _engine.KernelOptions) -> dict[str, Any]:
     """The inputs that determine the blocks, named as the user knows them (checkpoints)."""
     data, metric = problem.data, problem.metric
-    names = ("y_score",) if len(data.preds) == 1 else ("y_score_a", "y_score_b")
+    names = problem.input_names or (
+        ("y_true", "y_score") if len(data.preds) == 1 else ("y_true", "y_score_a", "y_score_b"))
     return dict(
-        zip(names, data.preds),
-        y_true=data.y,
+        zip(names[1:], data.preds),
+        **{names[0]: data.y},
         task=data.task,
         metric=metric.function if metric.function is not None else metric.name,
         metric_options=sorted((k, repr(v)) for k, v in metric.options.items()),
@@ -732,6 +745,8 @@ def paired_mde(
     pos_label: Any = None,
     task: str | None = None,
     labels: Any = None,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> MDEEstimate:
     """Minimum detectable effect of comparing A and B on this evaluation set.
 
@@ -749,6 +764,10 @@ def paired_mde(
         Target power.
     n_resamples, seed, n_jobs, stratify, groups, pos_label, task, labels
         As in :func:`paired_bootstrap_diff`.
+    checkpoint, retries
+        As in :func:`bootstrap_ci`; the blocks are those of
+        :func:`paired_bootstrap_diff` with the same inputs, so either call
+        resumes from the other's directory.
 
     Returns
     -------
@@ -786,5 +805,7 @@ def paired_mde(
         pos_label=pos_label,
         task=task,
         labels=labels,
+        checkpoint=checkpoint,
+        retries=retries,
     )
     return mde_from_ci(ci, alpha=alpha, power=power)

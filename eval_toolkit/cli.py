@@ -538,16 +538,23 @@ def _read_csv_arrow(path: Path, columns: list[str]) -> dict[str, np.ndarray]:
     import pyarrow as pa
     from pyarrow import csv as pacsv
 
+    # One thread: on the 2 shared cores of the benchmark machine, pyarrow's
+    # thread pool was 2.5x slower (4.5 s vs 1.8 s for 5.5 M rows) under load.
+    read = pacsv.ReadOptions(encoding="utf8", use_threads=False)
+
+    def options(types: dict[str, Any] | None = None) -> Any:
+        return pacsv.ConvertOptions(include_columns=columns, strings_can_be_null=False,
+                                    column_types=types)
+
     try:
-        table = pacsv.read_csv(
-            path,
-            # One thread: on the 2 shared cores of the benchmark machine, pyarrow's
-            # thread pool was 2.5x slower (4.5 s vs 1.8 s for 5.5 M rows) under load.
-            read_options=pacsv.ReadOptions(encoding="utf8", use_threads=False),
-            convert_options=pacsv.ConvertOptions(
-                include_columns=columns, strings_can_be_null=False
-            ),
-        )
+        types = _first_block_types(path, read, options())
+        try:
+            table = pacsv.read_csv(path, read_options=read, convert_options=options(types))
+        except pa.ArrowInvalid as exc:
+            if "conversion error" not in str(exc):
+                raise
+            # A later block holds another type (e.g. "0.5" below integers): infer per block.
+            table = pacsv.read_csv(path, read_options=read, convert_options=options())
     except pa.ArrowInvalid as exc:
         if "columns, got" in str(exc):
             # pyarrow does not say which line (not known when parsing in
@@ -557,14 +564,45 @@ def _read_csv_arrow(path: Path, columns: list[str]) -> dict[str, np.ndarray]:
     return {name: _to_numpy(table.column(name)) for name in columns}
 
 
+def _first_block_types(path: Path, read: Any, convert: Any) -> dict[str, Any]:
+    """Column types inferred from the file's first block, to give the full read up front.
+
+    With the types given, pyarrow converts each block once instead of
+    inferring per block: the 5.5 M-row read of ``benchmarks/bench_cli_read.py``
+    took about half the time and half the peak memory.  A column still empty
+    in the first block (type null) is left to inference.
+    """
+    import pyarrow as pa
+    from pyarrow import csv as pacsv
+
+    reader = pacsv.open_csv(path, read_options=read, convert_options=convert)
+    try:
+        return {f.name: f.type for f in reader.schema if not pa.types.is_null(f.type)}
+    finally:
+        reader.close()
+
+
 def _to_numpy(column: Any) -> np.ndarray:
     import pyarrow as pa
 
-    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+    kind = column.type
+    if column.null_count == 0 and (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        # Copy the chunks' value buffers into one array: pyarrow's to_numpy
+        # imports pandas on its first call (0.3-0.5 s of a 1-2 s read).
+        dtype = np.dtype(kind.to_pandas_dtype())
+        out = np.empty(len(column), dtype=dtype)
+        start = 0
+        for chunk in column.chunks:
+            n = len(chunk)
+            out[start : start + n] = np.frombuffer(
+                chunk.buffers()[1], dtype=dtype, count=n, offset=chunk.offset * dtype.itemsize)
+            start += n
+        return out
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
         values = np.asarray(column.to_pylist(), dtype=object)
         # Missing values stay None (the commands report them); otherwise plain strings.
         return values if column.null_count else values.astype(str)
-    if column.null_count and not pa.types.is_floating(column.type):
+    if column.null_count and not pa.types.is_floating(kind):
         # Empty cells in a column of ints or bools: floats with NaN, refused by the checks.
         column = column.cast(pa.float64())
     return column.to_numpy()
@@ -574,7 +612,7 @@ def read_predictions(path: str, columns: Sequence[str] | None = None) -> dict[st
     """The named columns (default: all) of a CSV or Parquet file, by name.
 
     CSV is read with pyarrow's columnar reader when it is installed (5.5 M rows,
-    212 MB: ~2 s, see ``benchmarks/bench_cli_read.py``), else row by row with
+    212 MB: 1.4 s, see ``benchmarks/bench_cli_read.py``), else row by row with
     the standard library.
     """
     header = read_header(path)

@@ -55,6 +55,7 @@ from .operating_points import (
     OP_POINT_METHODS,
     OperatingPointMetric,
     ThresholdSelector,
+    op_point_labels,
     op_point_result,
     op_point_statistic,
 )
@@ -68,6 +69,9 @@ __all__ = ["Bootstrap", "OperatingPoint", "PairedBootstrap"]
 #: changing ``n_resamples`` never moves the split, and vice versa.
 _SPLIT_STREAM = 1
 
+#: What to use instead of an OperatingPoint for regression (named in the error).
+_REGRESSION_INSTEAD = "Bootstrap or PairedBootstrap"
+
 @dataclass(frozen=True)
 class OperatingPoint:
     """Operating-point metric spec for :class:`PairedBootstrap`'s ``metric``.
@@ -79,6 +83,15 @@ class OperatingPoint:
     :func:`~eval_toolkit.paired_bootstrap_op_point_diff` then includes the
     uncertainty of choosing the threshold.  The split is seeded from
     ``SeedSequence([seed, 1])``, a stream the bootstrap never uses.
+
+    With more than two classes, give :class:`PairedBootstrap` a ``pos_label``:
+    the operating point is one-vs-rest on that class (thresholds on
+    ``predict_proba(X)[:, k]`` for ``classes_[k] == pos_label``), and split,
+    stratification and counts are those of the binary problem
+    ``y == pos_label``.  Regressors have no positive class to threshold for,
+    and there is no established operating point of a regressor, so ``fit``
+    refuses them (ValueError naming ``metric``); compare them with a
+    regression metric such as ``"mean_absolute_error"``.
 
     Parameters
     ----------
@@ -155,16 +168,27 @@ def _n_rows(X: Any, func: str) -> int:
 def _positive_column(
     proba: Any, classes: Any, pos_label: Any, func: str, param: str
 ) -> np.ndarray:
-    """The positive-class scores from ``predict_proba`` output (binary problems only)."""
+    """The positive-class scores from ``predict_proba`` output.
+
+    Two columns: column 1, or ``pos_label``'s column through ``classes``.  More
+    columns (an operating point, one-vs-rest): ``pos_label``'s column, found
+    through the scorer's ``classes_``.
+    """
     proba = np.asarray(proba)
     if proba.ndim == 1:
         return proba
-    if proba.ndim != 2 or proba.shape[1] != 2:
+    two = proba.ndim == 2 and proba.shape[1] == 2
+    many = proba.ndim == 2 and proba.shape[1] > 2 and pos_label is not None
+    if not (two or many):
         raise ValueError(param_error(
             func, param, "a Scorer whose predict_proba returns shape (n,) or (n, 2) "
             "(binary problems only)", f"predictions of shape {proba.shape}"))
-    if pos_label is None or classes is None:
+    if two and (pos_label is None or classes is None):
         return proba[:, 1]
+    if classes is None or len(classes) != proba.shape[1]:
+        raise ValueError(param_error(
+            func, param, "a Scorer with a classes_ attribute naming its predict_proba columns "
+            "(to find the column of pos_label)", f"predictions of shape {proba.shape}"))
     classes = list(np.asarray(classes).tolist())
     if pos_label not in classes:
         raise ValueError(param_error(func, "pos_label", f"one of {param}'s classes {classes}",
@@ -195,7 +219,7 @@ class _BaseBootstrap(BaseEstimator, ABC):
         resampling = check_resampling(
             func, n_resamples=self.n_resamples, confidence=self.confidence, method=self.method,
             seed=self.seed, n_jobs=self.n_jobs, methods=ci_methods,
-            checkpoint=getattr(self, "checkpoint", None), n_columns=len(self._SCORERS))
+            checkpoint=self.checkpoint, n_columns=len(self._SCORERS))
         return resampling, check_bool(self.stratify, func, "stratify")
 
     def _scorer_iv(self, func: str, name: str, scorer: Any, methods: tuple[str, ...]) -> None:
@@ -221,14 +245,27 @@ class _BaseBootstrap(BaseEstimator, ABC):
 
     def _task_iv(self, resolved: ResolvedMetric | None, y: np.ndarray) -> str:
         """The task, from the metric, the target and the scorers (see the module docstring)."""
-        if resolved is None:
-            return "binary"  # an OperatingPoint
-        tasks = resolved.spec.tasks if resolved.spec is not None else TASKS
         regressors = all(_is_regressor(getattr(self, n)) for n in self._SCORERS)
+        if resolved is None:  # an OperatingPoint: binary, or one-vs-rest on pos_label
+            if regressors:
+                raise ValueError(param_error(
+                    type(self).__name__, "metric", "a metric name or callable when the scorers "
+                    "are regressors: an OperatingPoint thresholds a classifier's scores for a "
+                    "positive class, which regression does not have (use a regression metric "
+                    "such as 'mean_absolute_error' with Bootstrap or PairedBootstrap)",
+                    self.metric))
+            return "binary" if np.unique(y).shape[0] <= 2 else "multiclass"
+        tasks = resolved.spec.tasks if resolved.spec is not None else TASKS
         if tasks == ("regression",) or ("regression" in tasks and regressors):
             return "regression"
-        if "binary" in tasks and np.unique(y).shape[0] <= 2:
+        n_classes = np.unique(y).shape[0]
+        if "binary" in tasks and n_classes <= 2:
             return "binary"
+        if "multiclass" not in tasks:  # name fit's y, not the functional API's task
+            raise ValueError(param_error(
+                type(self).__name__, "y", f"binary labels for metric {resolved.name!r} (for "
+                "more classes use a multiclass metric, e.g. 'roc_auc_ovr', 'f1_macro')",
+                f"{n_classes} classes"))
         return "multiclass"
 
     # ----- fitting
@@ -262,7 +299,9 @@ class _BaseBootstrap(BaseEstimator, ABC):
         task = self._task_iv(resolved, labels)
         methods = ("predict_proba",) if resolved is None else response_methods(resolved, task)
         resampling, stratify = self._params_iv(methods)
-        if task == "binary":  # before any model is called
+        if isinstance(self.metric, OperatingPoint):  # before any model is called
+            labels = op_point_labels(labels, func, "y", self.pos_label, _REGRESSION_INSTEAD)
+        elif task == "binary":
             labels = check_labels(labels, func, param="y", pos_label=self.pos_label)
         if _n_rows(X, func) != labels.shape[0]:
             raise ValueError(param_error(func, "X", f"of the same length as y ({labels.shape[0]})",
@@ -314,8 +353,9 @@ class _BaseBootstrap(BaseEstimator, ABC):
         return self._prepare(name, method, output)
 
     def _prepare(self, name: str, method: str, output: Any) -> np.ndarray:
-        """Binary: the positive-class column; otherwise the output as is."""
-        if self.task_ == "binary" and method == "predict_proba":
+        """Binary and operating points: the positive-class column; otherwise the output as is."""
+        one_column = self.task_ == "binary" or isinstance(self.metric, OperatingPoint)
+        if one_column and method == "predict_proba":
             classes = getattr(getattr(self, f"{name}_"), "classes_", None)
             return _positive_column(output, classes, self.pos_label, type(self).__name__, name)
         return np.asarray(output)
@@ -349,7 +389,9 @@ class _BaseBootstrap(BaseEstimator, ABC):
         else:
             data = task_data_iv(func, y, predictions, resolved, task=self.task_,
                                 labels=self._class_labels(), y_param="y")
-        return _bootstrap.checked_problem(func, data, resolved, resampling, stratify, groups)
+        names = ("y", *(f"{name} predictions" for name in self._SCORERS))
+        return _bootstrap.checked_problem(func, data, resolved, resampling, stratify, groups,
+                                          input_names=names)
 
     @abstractmethod
     def _bootstrap(
@@ -392,7 +434,8 @@ class _BaseBootstrap(BaseEstimator, ABC):
         scores = [self._scores(name, X) for name in self._SCORERS]
         if isinstance(self.metric, OperatingPoint):
             value = self.metric.point_delta(
-                check_labels(labels, type(self).__name__, param="y", pos_label=self.pos_label),
+                op_point_labels(labels, type(self).__name__, "y", self.pos_label,
+                                _REGRESSION_INSTEAD),
                 scores, self.seed)
         else:
             values = [_bootstrap.metric_value(labels, s, self.metric, task=self.task_,
@@ -548,10 +591,12 @@ class PairedBootstrap(_BaseBootstrap):
     pos_label : object, optional
         The positive label, needed unless labels are {0, 1}, {-1, 1} or bool;
         selects the matching ``predict_proba`` column through ``classes_``.
+        With an :class:`OperatingPoint` and more than two classes it is
+        required: the class of the one-vs-rest operating point.
     checkpoint : str or os.PathLike, optional
         Directory keeping finished blocks of resamples, so an interrupted
         ``fit`` resumes where it stopped (see
-        :func:`~eval_toolkit.paired_bootstrap_diff`).  Not with an
+        :func:`~eval_toolkit.paired_bootstrap_diff`), also with an
         :class:`OperatingPoint` metric.
 
     Attributes
@@ -655,7 +700,10 @@ class PairedBootstrap(_BaseBootstrap):
         statistic = op_point_statistic(
             y[val], tuple(s[val] for s in scores), y[test], tuple(s[test] for s in scores),
             spec.threshold_fn, spec.metric_fn, stratify)
-        return op_point_result(func, statistic, resampling)
+        # The split follows from y, the spec and the seed (in the key already).
+        fingerprint = {"y": y, "metric": spec, "stratify": stratify,
+                       **{f"{name} predictions": s for name, s in zip(self._SCORERS, scores)}}
+        return op_point_result(func, statistic, resampling, fingerprint)
 
 
 class Bootstrap(_BaseBootstrap):
@@ -691,6 +739,9 @@ class Bootstrap(_BaseBootstrap):
         Resample within each class.
     pos_label : object, optional
         The positive label for non-standard labels.
+    checkpoint : str or os.PathLike, optional
+        Directory keeping finished blocks of resamples, so an interrupted
+        ``fit`` resumes where it stopped (see :func:`~eval_toolkit.bootstrap_ci`).
 
     Attributes
     ----------
@@ -741,6 +792,7 @@ class Bootstrap(_BaseBootstrap):
         cv: Any = 5,
         stratify: bool = False,
         pos_label: Any = None,
+        checkpoint: Any = None,
     ) -> None:
         self.scorer = scorer
         self.metric = metric
@@ -753,6 +805,7 @@ class Bootstrap(_BaseBootstrap):
         self.cv = cv
         self.stratify = stratify
         self.pos_label = pos_label
+        self.checkpoint = checkpoint
 
     def _metric_iv(self, func: str) -> ResolvedMetric | None:
         if isinstance(self.metric, OperatingPoint):

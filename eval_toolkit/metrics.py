@@ -279,14 +279,23 @@ def _confusion(metric: str, average: str = "macro") -> Callable[..., Any]:
     return build
 
 
+def _hits(y, pred, mult, **_):
+    # Accuracy is the mean of per-sample hits: the same exact-integer ratio as
+    # the confusion table's trace, plus closed-form leave-one-out and the
+    # influence values that method="studentized" needs.
+    from ._kernel_utils import MeanKernel
+
+    return MeanKernel((y == pred).astype(np.float64), mult)
+
+
 def _per_sample(values: str) -> Callable[..., Any]:
     def build(y, proba, mult, **options):
         from . import _kernels_multiclass as mc
-        from ._kernels import _MeanKernel
+        from ._kernel_utils import MeanKernel
 
         if values == "top_k":
-            return _MeanKernel(mc.top_k_hits(y, proba, options["k"]), mult)
-        return _MeanKernel(getattr(mc, values)(y, proba), mult)
+            return MeanKernel(mc.top_k_hits(y, proba, options["k"]), mult)
+        return MeanKernel(getattr(mc, values)(y, proba), mult)
 
     return build
 
@@ -310,12 +319,12 @@ def _auc(kind: str, average: str) -> Callable[..., Any]:
 def _regression(kind: str) -> Callable[..., Any]:
     def build(y, pred, mult, **options):
         from . import _kernels_regression as reg
-        from ._kernels import _MeanKernel
+        from ._kernel_utils import MeanKernel
 
         if kind in ("absolute_errors", "squared_errors", "absolute_percentage_errors"):
-            return _MeanKernel(getattr(reg, kind)(y, pred), mult)
+            return MeanKernel(getattr(reg, kind)(y, pred), mult)
         if kind == "pinball":
-            return _MeanKernel(reg.pinball_losses(y, pred, options["alpha"]), mult)
+            return MeanKernel(reg.pinball_losses(y, pred, options["alpha"]), mult)
         return getattr(reg, kind)(y, pred, mult)
 
     return build
@@ -338,7 +347,7 @@ def _classification_label_specs() -> list[MetricSpec]:
     specs = [
         _spec("accuracy", "accuracy", ("binary", "multiclass"), True,
               {"binary": _PROBA, "multiclass": _PREDICT}, "accuracy_score",
-              {"binary": _binary("accuracy"), "multiclass": _confusion("accuracy")},
+              {"binary": _binary("accuracy"), "multiclass": _hits},
               influence=True, thresholded=True, report_default=("multiclass",),
               scorer_names=("accuracy",)),
         _spec("balanced_accuracy", "balanced accuracy", ("binary", "multiclass"), True,

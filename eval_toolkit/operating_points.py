@@ -11,11 +11,18 @@ blocks of resampled count tables at once.
 A sample is predicted positive when ``score >= threshold``.  A threshold is
 always one of the observed scores, or ``+inf`` (predict nothing positive) when
 no observed score meets the target.
+
+With more than two classes, an operating point is one-vs-rest on a named
+class (``pos_label``): the scores are that class's, and every count,
+stratification and warning is that of the binary problem ``y == pos_label``.
+Regression has no operating point (no positive class to threshold for); the
+functions refuse continuous targets and name the regression alternative.
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -52,6 +59,9 @@ __all__ = [
     "paired_bootstrap_op_point_diff",
 ]
 
+
+#: What to use instead of an operating point for regression (named in the error).
+_REGRESSION_INSTEAD = "bootstrap_ci or paired_bootstrap_diff"
 
 #: Interval methods of the two-level bootstrap (no closed-form standard error for studentized).
 OP_POINT_METHODS = ("percentile", "basic", "bca")
@@ -425,6 +435,47 @@ def op_point_statistic(
     return OpPointStatistic(val_table, test_table, tuple(arms), threshold_fn, metric_fn)
 
 
+def op_point_labels(y: Any, func: str, param: str, pos_label: Any, instead: str) -> np.ndarray:
+    """Labels of an operating point as bool (True = the positive class).
+
+    Binary labels as everywhere (:func:`~eval_toolkit._validation.check_labels`);
+    more than two classes need ``pos_label`` and give the one-vs-rest problem
+    of that class.  Regression targets are refused: there is no positive class
+    to threshold for, and no established operating point of a regressor.
+    ``instead`` names what to use for them.
+    """
+    values = np.asarray(y)
+    if values.dtype.kind == "f" and values.size and np.all(np.isfinite(values)):
+        if np.any(values != np.round(values)):  # scikit-learn's "continuous" target
+            raise ValueError(
+                param_error(
+                    func,
+                    param,
+                    "class labels: an operating point thresholds a classifier's scores for a "
+                    "positive class, which regression targets do not have (for regression, "
+                    f"use {instead} with a regression metric such as 'mean_absolute_error')",
+                    "continuous values",
+                )
+            )
+    return check_labels(values, func, param=param, pos_label=pos_label, one_vs_rest=True)
+
+
+def _op_point_scores(scores: Any, func: str, param: str, n: int) -> np.ndarray:
+    """One arm's scores: 1-D, or 2 columns (predict_proba of a binary problem)."""
+    s = np.asarray(scores)
+    if s.ndim == 2 and s.shape[1] > 2:
+        raise ValueError(
+            param_error(
+                func,
+                param,
+                "a 1-D array of scores (for more than two classes, the scores of the class "
+                "pos_label, e.g. predict_proba(X)[:, k])",
+                f"shape {s.shape}",
+            )
+        )
+    return check_scores(s, func, param=param, n=n)
+
+
 def _op_point_iv(
     func: str,
     val: tuple[Any, ...],
@@ -435,8 +486,9 @@ def _op_point_iv(
     pos_label: Any,
     groups: tuple[Any, Any],
     **resampling: Any,
-) -> tuple[OpPointStatistic, Resampling]:
-    """Validate everything once; return the statistic and the resampling options."""
+) -> tuple[OpPointStatistic, Resampling, dict[str, Any]]:
+    """Validate everything once; return the statistic, the resampling options and the
+    fingerprint of the inputs that determine the blocks (for ``checkpoint=``)."""
     if not isinstance(threshold_fn, ThresholdSelector):
         raise ValueError(
             param_error(
@@ -459,10 +511,10 @@ def _op_point_iv(
         )
     data = []
     for prefix, (y, *arms) in (("val", val), ("test", test)):
-        labels = check_labels(y, func, param=f"{prefix}_y", pos_label=pos_label)
+        labels = op_point_labels(y, func, f"{prefix}_y", pos_label, _REGRESSION_INSTEAD)
         names = ("_a", "_b") if len(arms) == 2 else ("",)
         scores = tuple(
-            check_scores(s, func, param=f"{prefix}_score{arm}", n=labels.shape[0])
+            _op_point_scores(s, func, f"{prefix}_score{arm}", labels.shape[0])
             for arm, s in zip(names, arms)
         )
         data.append((labels, scores))
@@ -474,7 +526,14 @@ def _op_point_iv(
         for prefix, g, y in (("val", groups[0], vy), ("test", groups[1], ty))
     ]
     statistic = op_point_statistic(vy, vs, ty, ts, threshold_fn, metric_fn, stratify, *codes)
-    return statistic, options
+    names = ("_a", "_b") if len(vs) == 2 else ("",)
+    fingerprint = {
+        "val_y": vy, "test_y": ty, "threshold_fn": threshold_fn, "metric_fn": metric_fn,
+        "stratify": stratify, "val_groups": codes[0], "test_groups": codes[1],
+        **{f"val_score{arm}": s for arm, s in zip(names, vs)},
+        **{f"test_score{arm}": s for arm, s in zip(names, ts)},
+    }
+    return statistic, options, fingerprint
 
 
 def paired_bootstrap_op_point_diff(
@@ -497,6 +556,8 @@ def paired_bootstrap_op_point_diff(
     test_groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> PairedBootstrapCI:
     """Paired two-level bootstrap of an operating-point metric with a transferred threshold.
 
@@ -510,7 +571,8 @@ def paired_bootstrap_op_point_diff(
     Parameters
     ----------
     val_y, val_score_a, val_score_b : array-like of shape (n_val,)
-        Validation labels and both models' scores (thresholds are chosen here).
+        Validation labels (binary, or multiclass with ``pos_label``) and both
+        models' scores for the positive class (thresholds are chosen here).
     test_y, test_score_a, test_score_b : array-like of shape (n_test,)
         Test labels and scores (the metric is measured here).
     threshold_fn : ThresholdSelector
@@ -536,9 +598,21 @@ def paired_bootstrap_op_point_diff(
         Cluster ids of each set's rows: that set resamples whole groups (see
         :func:`~eval_toolkit.bootstrap_ci`), and BCa leaves one group out.
     pos_label : object, optional
-        Positive label for non-standard labels.
+        The positive class.  Needed for labels other than {0, 1}, {-1, 1} or
+        bool, and for more than two classes: the operating point is then
+        one-vs-rest on ``pos_label`` (give that class's scores, e.g.
+        ``predict_proba(X)[:, k]``), exactly the binary problem
+        ``y == pos_label``.  Regression targets are refused (ValueError): an
+        operating point thresholds a classifier's scores for a positive class;
+        compare regressors with :func:`~eval_toolkit.paired_bootstrap_diff`
+        and a regression metric.
     progress : bool, default=False
         Show a progress bar (tqdm, on stderr) counting finished blocks.
+    checkpoint, retries : optional
+        As in :func:`~eval_toolkit.bootstrap_ci`: finished blocks are kept in
+        the ``checkpoint`` directory (bound to both sets' labels and scores,
+        ``threshold_fn``, ``metric_fn``, stratification, groups and ``seed``),
+        and blocks lost to a dead worker are resubmitted ``retries`` times.
 
     Returns
     -------
@@ -561,7 +635,7 @@ def paired_bootstrap_op_point_diff(
     (True, False)
     """
     func = "paired_bootstrap_op_point_diff"
-    statistic, resampling = _op_point_iv(
+    statistic, resampling, fingerprint = _op_point_iv(
         func,
         (val_y, val_score_a, val_score_b),
         (test_y, test_score_a, test_score_b),
@@ -576,24 +650,34 @@ def paired_bootstrap_op_point_diff(
         seed=seed,
         n_jobs=n_jobs,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
-    return op_point_result(func, statistic, resampling)
+    return op_point_result(func, statistic, resampling, fingerprint)
 
 
 def op_point_result(
-    func: str, statistic: OpPointStatistic, resampling: Resampling
+    func: str,
+    statistic: OpPointStatistic,
+    resampling: Resampling,
+    fingerprint: dict[str, Any] | None = None,
 ) -> PairedBootstrapCI:
     """The two-level bootstrap of a statistic built from validated data (the one pipeline).
 
     The entry for callers that validated their own parameters already
     (:class:`~eval_toolkit.PairedBootstrap` with an ``OperatingPoint``).
+    ``fingerprint``: the inputs that determine the blocks, named as the
+    caller's user knows them (needed with ``resampling.checkpoint``).
     """
-    out, metric = _op_point_outcome(func, statistic, resampling)
+    out, metric = _op_point_outcome(func, statistic, resampling, fingerprint)
     return out.paired_result(resampling, n_samples=statistic.test_table.n_samples, metric=metric)
 
 
 def _op_point_outcome(
-    func: str, statistic: OpPointStatistic, resampling: Resampling
+    func: str,
+    statistic: OpPointStatistic,
+    resampling: Resampling,
+    fingerprint: dict[str, Any] | None,
 ) -> tuple[_engine.Outcome, str]:
     """Run the engine on an operating-point statistic of one or two arms."""
     threshold_fn, metric_fn = statistic.threshold_fn, statistic.metric_fn
@@ -620,6 +704,7 @@ def _op_point_outcome(
         label=metric,
         description=f"{func} ({threshold_fn!r})",
         check_point=check_point,
+        fingerprint=fingerprint,
     )
     return out, metric
 
@@ -642,6 +727,8 @@ def bootstrap_op_point_ci(
     test_groups: Any = None,
     pos_label: Any = None,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    retries: int = 0,
 ) -> BootstrapCI:
     """Two-level bootstrap interval of one model's metric at a transferred threshold.
 
@@ -659,7 +746,7 @@ def bootstrap_op_point_ci(
         Test labels and scores (the metric is measured here).
     threshold_fn, metric_fn, n_resamples, confidence, method, seed, n_jobs
         As in :func:`paired_bootstrap_op_point_diff`.
-    stratify, val_groups, test_groups, pos_label, progress
+    stratify, val_groups, test_groups, pos_label, progress, checkpoint, retries
         As in :func:`paired_bootstrap_op_point_diff`.
 
     Returns
@@ -682,7 +769,7 @@ def bootstrap_op_point_ci(
     True
     """
     func = "bootstrap_op_point_ci"
-    statistic, resampling = _op_point_iv(
+    statistic, resampling, fingerprint = _op_point_iv(
         func,
         (val_y, val_score),
         (test_y, test_score),
@@ -697,8 +784,10 @@ def bootstrap_op_point_ci(
         seed=seed,
         n_jobs=n_jobs,
         progress=progress,
+        checkpoint=checkpoint,
+        retries=retries,
     )
-    out, metric = _op_point_outcome(func, statistic, resampling)
+    out, metric = _op_point_outcome(func, statistic, resampling, fingerprint)
     return BootstrapCI(
         point_estimate=float(out.point),
         ci_low=out.interval.low,

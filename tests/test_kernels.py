@@ -13,7 +13,7 @@ from hypothesis.extra.numpy import arrays
 from sklearn import metrics
 from sklearn.calibration import calibration_curve
 
-from eval_toolkit import _kernels
+from eval_toolkit import _kernel_utils
 from eval_toolkit._kernels import cell_scores, make_kernel
 from eval_toolkit.metrics import list_metrics
 
@@ -247,10 +247,10 @@ def test_generic_loo_is_chunk_independent(name, strategy, monkeypatch):
     y, score = rng.random(40) < 0.4, rng.random(40)
     mult = rng.integers(1, 4, 40)
     kernel = make_kernel(name, y, score, mult, strategy=strategy)
-    generic = _kernels.Kernel.loo(kernel)
+    generic = _kernel_utils.Kernel.loo(kernel)
     np.testing.assert_allclose(kernel.loo(), generic, rtol=TOL, atol=TOL)
-    monkeypatch.setattr(_kernels, "_LOO_CHUNK_ENTRIES", 7 * 40)
-    np.testing.assert_array_equal(_kernels.Kernel.loo(kernel), generic)
+    monkeypatch.setattr(_kernel_utils, "LOO_CHUNK_ENTRIES", 7 * 40)
+    np.testing.assert_array_equal(_kernel_utils.Kernel.loo(kernel), generic)
 
 
 # Metrics whose loo() is closed-form rather than the generic O(k^2) fallback
@@ -278,9 +278,9 @@ def tied_cells(draw, max_cells: int = 12):
 
 def _check_loo(kernel, y, score, mult, name, n_bins=10):
     """Closed-form loo() against the generic fallback and against deletion."""
-    assert type(kernel).loo is not _kernels.Kernel.loo
+    assert type(kernel).loo is not _kernel_utils.Kernel.loo
     loo = kernel.loo()
-    generic = _kernels.Kernel.loo(kernel)
+    generic = _kernel_utils.Kernel.loo(kernel)
     for j in range(len(y)):
         _assert_matches(loo[j], generic[j], (name, "generic", j))
         deleted = mult.copy()
@@ -345,11 +345,32 @@ def test_closed_form_loo_groups_split_cells(name, strategy, data, n_bins, where)
     np.testing.assert_allclose(split, np.append(whole, whole[j]), rtol=TOL, atol=TOL)
 
 
+@pytest.mark.parametrize("name", ["roc_auc", "average_precision"])
+def test_rank_kernels_on_split_cells_equal_merged_cells(name):
+    # Cells sharing a (y, score) (as the multiclass kernels build them) take
+    # the rank kernels' general path; splitting each row's count of a cell
+    # between its pieces is the same data, so the values are the same.
+    y, score, mult, rng = _fixed_cells(300, seed=3)
+    pieces = rng.choice(len(y), 40, replace=False)
+    split_y, split_score = np.append(y, y[pieces]), np.append(score, score[pieces])
+    split_mult = np.append(mult, np.ones(len(pieces), dtype=np.int64))
+    counts = rng.multinomial(mult.sum(), mult / mult.sum(), size=25)
+    moved = np.minimum(counts[:, pieces], rng.integers(0, 3, (25, len(pieces))))
+    split_counts = np.hstack([counts, moved])
+    for i, j in enumerate(pieces):
+        split_counts[:, j] -= moved[:, i]
+    assert (split_counts >= 0).all()
+    merged = make_kernel(name, y, score, mult)(counts)
+    split = make_kernel(name, split_y, split_score, split_mult)
+    np.testing.assert_allclose(split(split_counts), merged, rtol=TOL, atol=TOL)
+    np.testing.assert_array_equal(split(split_counts.astype(np.float64)), split(split_counts))
+
+
 @pytest.mark.parametrize(("name", "strategy"), CLOSED_FORM_LOO, ids=CLOSED_FORM_IDS)
 def test_closed_form_loo_at_larger_k(name, strategy):
     y, score, mult, _ = _fixed_cells(3000, seed=1)
     kernel = make_kernel(name, y, score, mult, n_bins=15, strategy=strategy)
-    np.testing.assert_allclose(kernel.loo(), _kernels.Kernel.loo(kernel), rtol=TOL, atol=TOL)
+    np.testing.assert_allclose(kernel.loo(), _kernel_utils.Kernel.loo(kernel), rtol=TOL, atol=TOL)
 
 
 @settings(max_examples=200, deadline=None)

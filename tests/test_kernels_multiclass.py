@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn import metrics
 
-from eval_toolkit._kernels import Kernel
+from eval_toolkit._kernel_utils import Kernel
 from eval_toolkit.metrics import get_metric, list_metrics
 
 TOL = 1e-12
@@ -146,3 +146,32 @@ def test_labels_include_absent_class():
                                            fixed_labels=True)
     expected = metrics.f1_score(y, pred, average="macro", labels=[0, 1, 2, 3], zero_division=0)
     assert math.isclose(kernel(np.ones((1, 3)))[0], expected)
+
+
+@settings(max_examples=40, deadline=None)
+@given(data=label_cells())
+def test_accuracy_influence_is_hits_minus_accuracy(data):
+    """Accuracy is a mean of hits, whose influence function is ``hit - accuracy``."""
+    c, y, pred, mult, counts = data
+    kernel = get_metric("accuracy").kernel("multiclass", y, pred, mult, n_classes=c)
+    accuracy = kernel(counts)
+    hits = (y == pred).astype(float)
+    expected = hits[np.newaxis, :] - accuracy[:, np.newaxis]
+    present = counts.sum(axis=1) > 0
+    np.testing.assert_allclose(kernel.influence(counts)[present], expected[present], atol=TOL)
+
+
+def test_multiclass_accuracy_studentized_interval():
+    from eval_toolkit import bootstrap_ci
+
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 4, 400)
+    pred = np.where(rng.random(400) < 0.7, y, rng.integers(0, 4, 400))
+    result = bootstrap_ci(y, pred, "accuracy", method="studentized", n_resamples=400, seed=1)
+    assert result.point_estimate == metrics.accuracy_score(y, pred)
+    # Same resamples as the percentile interval; both near the normal
+    # approximation sqrt(p (1 - p) / n) = 0.023 at p = 0.74.
+    percentile = bootstrap_ci(y, pred, "accuracy", n_resamples=400, seed=1)
+    assert 0 <= result.ci_low < result.point_estimate < result.ci_high <= 1
+    assert abs(result.ci_low - percentile.ci_low) < 0.01
+    assert abs(result.ci_high - percentile.ci_high) < 0.01

@@ -117,7 +117,7 @@ def test_influence_is_derivative_of_the_metric(name, data):
                 continue
             point_mass = n * np.eye(row.shape[0])[j]
 
-            def central(h, point_mass=point_mass):
+            def central(h, point_mass=point_mass, row=row):
                 up, down = kernel(np.array([(1 - s) * row + s * point_mass for s in (h, -h)]))
                 return (up - down) / (2 * h)
 

@@ -294,3 +294,77 @@ def test_progress_must_be_a_bool():
     with pytest.raises(ValueError, match=r"^The 'progress' parameter of "
                        r"paired_bootstrap_op_point_diff must be a bool\. Got 'no' instead\.$"):
         paired_bootstrap_op_point_diff(y, s, s, y, s, s, MaxF1(), F1(), progress="no")
+
+
+# ---- more than two classes: one-vs-rest on pos_label; regression refused --------------------
+
+
+def _multiclass_split(rng, n):
+    y = rng.choice(np.array(["ant", "bee", "cat", "dog"]), n)
+    signal = (y == "cat").astype(float)
+    return y, np.round(signal + rng.normal(0, 1.0, n), 2), np.round(1.5 * signal + rng.normal(0, 1.0, n), 2)
+
+
+@pytest.fixture
+def multiclass_data():
+    rng = np.random.default_rng(np.random.SeedSequence([5, 6]))
+    return _multiclass_split(rng, 500), _multiclass_split(rng, 400)
+
+
+def test_multiclass_is_the_binarised_problem(multiclass_data):
+    from eval_toolkit.operating_points import bootstrap_op_point_ci
+
+    (vy, va, vb), (ty, ta, tb) = multiclass_data
+    kw = dict(n_resamples=300, method="bca", stratify=True)
+    got = paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, YoudenJ(), Precision(),
+                                         pos_label="cat", **kw)
+    binary = paired_bootstrap_op_point_diff(vy == "cat", va, vb, ty == "cat", ta, tb, YoudenJ(),
+                                            Precision(), **kw)
+    assert got == binary and got.distribution.tobytes() == binary.distribution.tobytes()
+
+    def sklearn_value(vs, ts):
+        fpr, tpr, thresholds = metrics.roc_curve(vy == "cat", vs, drop_intermediate=False)
+        j = tpr - fpr
+        threshold = thresholds[np.isclose(j, j.max(), rtol=0, atol=1e-12)].min()
+        return metrics.precision_score(ty == "cat", ts >= threshold)
+
+    assert got.delta == pytest.approx(sklearn_value(vb, tb) - sklearn_value(va, ta), abs=1e-12)
+    one = bootstrap_op_point_ci(vy, vb, ty, tb, YoudenJ(), Precision(), pos_label="cat", **kw)
+    assert one.point_estimate == pytest.approx(sklearn_value(vb, tb), abs=1e-12)
+
+
+def test_paired_bootstrap_op_point_diff_n_jobs_reproducibility_multiclass(multiclass_data):
+    (vy, va, vb), (ty, ta, tb) = multiclass_data
+    runs = [paired_bootstrap_op_point_diff(vy, va, vb, ty, ta, tb, AtSensitivity(0.8),
+                                           Specificity(), pos_label="dog", n_resamples=200,
+                                           n_jobs=n_jobs) for n_jobs in (1, 2)]
+    assert runs[0] == runs[1]
+    np.testing.assert_array_equal(runs[0].distribution, runs[1].distribution)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(), r"^The 'pos_label' parameter of paired_bootstrap_op_point_diff must be one of "
+                 r"the classes of val_y \['ant', 'bee', 'cat', 'dog'\] \(with more than two "
+                 r"classes, the positive class of a one-vs-rest problem\)\. Got None instead\.$"),
+        (dict(pos_label="eel"), r"'pos_label' parameter .* Got 'eel' instead\.$"),
+        (dict(pos_label="cat", val_score_a=np.zeros((500, 4))),
+         r"^The 'val_score_a' parameter of paired_bootstrap_op_point_diff must be a 1-D array "
+         r"of scores \(for more than two classes, the scores of the class pos_label, e\.g\. "
+         r"predict_proba\(X\)\[:, k\]\)\. Got 'shape \(500, 4\)' instead\.$"),
+        (dict(val_y=np.linspace(0.5, 3.5, 500)),
+         r"^The 'val_y' parameter of paired_bootstrap_op_point_diff must be class labels: an "
+         r"operating point thresholds a classifier's scores for a positive class, which "
+         r"regression targets do not have \(for regression, use bootstrap_ci or "
+         r"paired_bootstrap_diff with a regression metric such as 'mean_absolute_error'\)\. "
+         r"Got 'continuous values' instead\.$"),
+    ],
+)
+def test_multiclass_and_regression_input_errors(multiclass_data, kwargs, message):
+    (vy, va, vb), (ty, ta, tb) = multiclass_data
+    args = dict(val_y=vy, val_score_a=va, val_score_b=vb, test_y=ty, test_score_a=ta,
+                test_score_b=tb, threshold_fn=MaxF1(), metric_fn=F1(), n_resamples=10)
+    args.update(kwargs)
+    with pytest.raises(ValueError, match=message):
+        paired_bootstrap_op_point_diff(**args)

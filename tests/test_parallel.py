@@ -178,6 +178,18 @@ def test_dispatch_batching_does_not_change_results(monkeypatch):
         assert parallel_map(fn, children, n_jobs=2, progress=True) == ref
 
 
+@pytest.mark.parametrize("workers", [2, 3, 4])
+def test_batches_split_evenly_across_workers(workers):
+    for n_items in range(1, 300):
+        size = _parallel.even_batch_size(n_items, workers)
+        n_batches = -(-n_items // size)
+        assert size == 1 or n_batches % workers == 0, (n_items, size)
+        # At least BATCHES_PER_WORKER batches per worker when there are enough items.
+        assert size <= max(1, -(-n_items // (_parallel.BATCHES_PER_WORKER * workers)))
+    assert _parallel.even_batch_size(10, 2) == 1  # not 2: 5 batches would split 3 / 2
+    assert _parallel.even_batch_size(32, 2) == 4
+
+
 def test_generator_output_streams_in_order():
     gen = parallel_map(_square, range(25), n_jobs=2, return_as="generator")
     assert not isinstance(gen, list)

@@ -209,6 +209,56 @@ def test_retries_resubmit_lost_blocks_with_the_same_result(small_data, kill_flag
     assert got == expected
 
 
+_DASK_KILL_ENV = "EVAL_TOOLKIT_TEST_DASK_KILL_FLAG"
+
+
+def _accuracy_exiting_once_in_a_dask_worker(y, score):
+    """Accuracy at 0.5; the first Dask worker to remove the armed flag file exits hard.
+
+    Only inside a Dask worker (the caller evaluates the metric too, for the
+    point estimate), and only once: unlinking the flag succeeds for one caller.
+    """
+    flag = os.environ.get(_DASK_KILL_ENV)
+    if flag:
+        from distributed import get_worker
+
+        try:
+            get_worker()
+            os.unlink(flag)
+        except (ValueError, FileNotFoundError):  # not in a worker, or another one died already
+            pass
+        else:
+            os._exit(1)
+    return float(np.mean((score >= 0.5) == y))
+
+
+@pytest.mark.slow  # ~30 s: the cluster, the death and the nanny's restart
+@pytest.mark.cluster
+def test_dask_reschedules_the_blocks_of_a_killed_worker(small_data, tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from joblib import parallel_config
+
+    y, a, b = small_data
+    metric = _accuracy_exiting_once_in_a_dask_worker
+    expected = paired_bootstrap_diff(y, a, b, metric, n_resamples=640, n_jobs=1)
+    flag = tmp_path / "exit-once"
+    flag.write_text("")
+    monkeypatch.setenv(_DASK_KILL_ENV, str(flag))  # inherited by the workers started below
+    with (
+        distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                 host="127.0.0.1", dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        before = set(client.run(os.getpid).values())
+        with parallel_config(backend="dask"):
+            got = paired_bootstrap_diff(y, a, b, metric, n_resamples=640, n_jobs=2)
+        client.wait_for_workers(2, timeout=60)
+        after = set(client.run(os.getpid).values())
+    assert not flag.exists() and before != after  # a worker did die, and was replaced
+    np.testing.assert_array_equal(got.distribution, expected.distribution)
+    assert got == expected
+
+
 # ---- huge n_resamples ----------------------------------------------------------------------
 
 
@@ -389,6 +439,33 @@ def test_columnar_reader_matches_the_row_reader(tmp_path, monkeypatch):
             np.testing.assert_array_equal(fast[name], slow[name])
         else:
             np.testing.assert_array_equal(numbers, cli._as_numbers(slow[name]))
+
+
+@pytest.mark.parametrize("late", ["0.5", "yes", ""], ids=["float", "text", "empty"])
+def test_columnar_reader_handles_a_type_change_after_the_first_block(tmp_path, monkeypatch, late):
+    # Types are taken from the first block (1 MiB) and given to the full read;
+    # a later row of another type must still be read as the row reader reads it.
+    from eval_toolkit import cli
+
+    rows = 150_000  # ~1.5 MiB: the changed row is beyond the first block
+    path = tmp_path / "p.csv"
+    values = ["1"] * rows
+    values[-2] = late
+    path.write_text("y,a,s\n" + "".join(f"{i % 2},{v},t{i % 3}\n" for i, v in enumerate(values)))
+    fast = cli.read_predictions(str(path), ["y", "a", "s"])
+    monkeypatch.setitem(sys.modules, "pyarrow.csv", None)
+    slow = cli.read_predictions(str(path), ["y", "a", "s"])
+    np.testing.assert_array_equal(fast["y"], cli._as_numbers(slow["y"]))
+    np.testing.assert_array_equal(fast["s"], slow["s"])
+    numbers = cli._as_numbers(fast["a"])
+    if late == "yes":
+        assert numbers is None and fast["a"][-2] == "yes"  # text: the commands name the column
+    elif late == "":
+        expected = np.ones(rows)
+        expected[-2] = np.nan  # a missing number: refused by the checks, naming the column
+        np.testing.assert_array_equal(numbers, expected)
+    else:
+        np.testing.assert_array_equal(numbers, cli._as_numbers(slow["a"]))
 
 
 def _planted(tmp_path: Path, kind: str) -> tuple[Path, Path]:
