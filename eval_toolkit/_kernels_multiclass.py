@@ -19,7 +19,6 @@ import numpy as np
 
 from ._kernel_utils import (
     Kernel,
-    MeanKernel,
     as_counts,
     divide_or_zero,
     row_sum,
@@ -43,9 +42,9 @@ class ConfusionTableKernel(Kernel):
         Full-data multiplicity of each cell.
     n_classes : int
         Number of classes C.
-    metric : {"accuracy", "balanced_accuracy", "precision", "recall", "f1", \
-"matthews_corrcoef", "cohen_kappa"}
-        The metric.
+    metric : {"balanced_accuracy", "precision", "recall", "f1", "matthews_corrcoef", \
+"cohen_kappa"}
+        The metric (accuracy is a mean of per-cell hits, `label_hits`).
     average : {"macro", "micro", "weighted"}, default="macro"
         Averaging of the per-class precision, recall and F1.
     fixed_labels : bool, default=False
@@ -87,8 +86,6 @@ class ConfusionTableKernel(Kernel):
         true, predicted = table.sum(axis=2), table.sum(axis=1)
         tp = np.diagonal(table, axis1=1, axis2=2)
         n = true.sum(axis=1)
-        if self._metric == "accuracy":
-            return safe_divide(tp.sum(axis=1), n)
         if self._metric == "balanced_accuracy":
             return _mean_where(divide_or_zero(tp, true), true > 0)
         if self._metric == "matthews_corrcoef":
@@ -164,6 +161,11 @@ def brier_values(y: np.ndarray, proba: np.ndarray) -> np.ndarray:
     onehot = np.zeros_like(proba)
     onehot[np.arange(y.shape[0]), y.astype(np.intp)] = 1.0
     return ((onehot - proba) ** 2).sum(axis=1)
+
+
+def label_hits(y: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """1.0 where the predicted class is the true one (accuracy's per-cell value)."""
+    return (y == pred).astype(np.float64)
 
 
 def top_k_hits(y: np.ndarray, proba: np.ndarray, k: int) -> np.ndarray:
@@ -311,8 +313,3 @@ class OneVsOneAucKernel(Kernel):
         # classes of y_true; a row with fewer than two classes is NaN.
         weight = np.where(both, share if self._weighted else 1.0, 0.0)
         return safe_divide(row_sum(np.where(both, score, 0.0) * weight), weight.sum(axis=1))
-
-
-def mean_kernel(values: np.ndarray, mult: np.ndarray) -> Kernel:
-    """A per-cell value averaged over each row (log loss, Brier, top-k accuracy)."""
-    return MeanKernel(values, mult)

@@ -279,15 +279,6 @@ def _confusion(metric: str, average: str = "macro") -> Callable[..., Any]:
     return build
 
 
-def _hits(y, pred, mult, **_):
-    # Accuracy is the mean of per-sample hits: the same exact-integer ratio as
-    # the confusion table's trace, plus closed-form leave-one-out and the
-    # influence values that method="studentized" needs.
-    from ._kernel_utils import MeanKernel
-
-    return MeanKernel((y == pred).astype(np.float64), mult)
-
-
 def _per_sample(values: str) -> Callable[..., Any]:
     def build(y, proba, mult, **options):
         from . import _kernels_multiclass as mc
@@ -347,7 +338,9 @@ def _classification_label_specs() -> list[MetricSpec]:
     specs = [
         _spec("accuracy", "accuracy", ("binary", "multiclass"), True,
               {"binary": _PROBA, "multiclass": _PREDICT}, "accuracy_score",
-              {"binary": _binary("accuracy"), "multiclass": _hits},
+              # A mean of hits, not the confusion table's trace: the same
+              # exact-integer ratio, with closed-form LOO and influence values.
+              {"binary": _binary("accuracy"), "multiclass": _per_sample("label_hits")},
               influence=True, thresholded=True, report_default=("multiclass",),
               scorer_names=("accuracy",)),
         _spec("balanced_accuracy", "balanced accuracy", ("binary", "multiclass"), True,
