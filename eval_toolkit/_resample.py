@@ -506,20 +506,6 @@ class ArmSampler:
                 out.append((tuple(c.astype(dtype) for c in cells), 0))
         return tuple(out)
 
-    @cached_property
-    def _pair_lookups(self) -> tuple[np.ndarray | None, ...]:
-        """Per index stratum of two arms: both arms' cells side by side, (n_s, 2) int32.
-
-        The layout of the compiled counter; None for other strata.
-        """
-        if len(self.mappings) != 2:
-            return tuple(None for _ in self.table.strata)
-        return tuple(
-            None if s.uses_multinomial
-            else np.stack([m[s.cells] for m in self.mappings], axis=1).astype(np.int32)
-            for s in self.table.strata
-        )
-
     def chunk_rows(self) -> int:
         return self.table.chunk_rows()
 
@@ -530,9 +516,7 @@ class ArmSampler:
     def draw_counts(self, rng: np.random.Generator, rows: int) -> list[np.ndarray]:
         """Return one (rows, width) int64 count matrix per arm."""
         totals: list[np.ndarray] | None = None
-        for index, (stratum, (lookups, shift)) in enumerate(
-            zip(self.table.strata, self._lookups)
-        ):
+        for stratum, (lookups, shift) in zip(self.table.strata, self._lookups):
             if stratum.uses_multinomial:
                 joint = self.table._multinomial_counts(rng, rows, stratum)
                 occ = stratum.occupied
@@ -543,10 +527,13 @@ class ArmSampler:
             else:
                 drawn = draw_positions(rng, rows, stratum.samples.shape[0])
                 compiled = compiled_counter(drawn.size)
-                pair = self._pair_lookups[index]
-                if compiled is not None and pair is not None:
+                if compiled is not None:
                     parts = [np.zeros((rows, w), dtype=np.int64) for w in self.widths]
-                    compiled.count_two(drawn, pair, *parts)
+                    if shift:
+                        compiled.count_packed(drawn, lookups[0], shift, *parts)
+                    else:
+                        for lookup, part in zip(lookups, parts):
+                            compiled.count_one(drawn, lookup, part)
                 elif shift:
                     parts = self._count_pair(drawn, lookups[0], shift)
                 else:
