@@ -20,6 +20,7 @@ from abc import abstractmethod
 
 import numpy as np
 
+from ._fast_path import compiled as compiled_kernels
 from ._kernel_utils import (
     Kernel,
     MeanKernel,
@@ -610,7 +611,7 @@ class _QuantileEceKernel(_EceKernel):
         # the concatenated cumulative counts sorted and the rows apart.
         stride = x.sum(axis=1).max() + 1.0
         shift = (np.arange(r) * stride)[:, np.newaxis]
-        cum = np.cumsum(x, axis=1)
+        cum = _cumsum_rows(x, np.empty(x.shape, dtype=x.dtype))
         cum += shift
         flat_cell = np.searchsorted(cum.ravel(), index + shift, side="right")
         # Empty rows (NaN anyway) would point past their own row.
@@ -649,7 +650,7 @@ def _padded_cumsum(x: np.ndarray) -> np.ndarray:
     """
     dtype = np.int64 if x.dtype == np.int64 else np.float64
     out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
-    np.cumsum(x, axis=1, out=out[:, 1:])
+    _cumsum_rows(x, out[:, 1:])
     return out
 
 
@@ -660,7 +661,21 @@ def _padded_suffix_sums(x: np.ndarray) -> np.ndarray:
     """
     dtype = np.int64 if x.dtype == np.int64 else np.float64
     out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
-    np.cumsum(x[:, ::-1], axis=1, out=out[:, -2::-1])
+    fast = compiled_kernels(x.size)
+    if fast is not None and x.dtype == dtype:
+        fast.suffix_sums_rows(x, out[:, :-1])
+    else:
+        np.cumsum(x[:, ::-1], axis=1, out=out[:, -2::-1])
+    return out
+
+
+def _cumsum_rows(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``np.cumsum(x, axis=1, out=out)``; compiled for large arrays (same values)."""
+    fast = compiled_kernels(x.size)
+    if fast is not None and x.dtype == out.dtype:
+        fast.cumsum_rows(x, out)
+    else:
+        np.cumsum(x, axis=1, out=out)
     return out
 
 

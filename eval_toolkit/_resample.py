@@ -15,13 +15,13 @@ indices folded to cell counts with one ``bincount`` (cost O(n) per resample).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from functools import cache, cached_property
-from types import ModuleType
+from functools import cached_property
 
 import numpy as np
 from scipy import sparse
+
+from ._fast_path import compiled as compiled_kernels
 
 __all__: list[str] = []
 
@@ -55,17 +55,6 @@ CACHE_ENTRIES = 2**17
 #: random gather ~2x faster at n = 1e6; below, int64 avoids the cast inside
 #: ``bincount`` and was ~10% faster at n = 1e4.  Cell numbers fit either way.
 _INT32_LOOKUP_FROM = 2**18
-
-#: Drawn positions per chunk from which they are counted by the compiled
-#: kernels of the optional ``fast`` extra (numba), when it is installed.  The
-#: first use in a process imports numba and loads the cached kernels (~0.4 s),
-#: so small problems, whose whole call takes milliseconds, never trigger it;
-#: 2**18 entries is one block of 64 resamples of 4,096 samples.  Counts are
-#: integers: the path changes the time, never a count.
-COMPILED_MIN_ENTRIES = 2**18
-
-#: Set to "0" to keep the numpy counting path although numba is installed.
-COMPILED_ENV = "EVAL_TOOLKIT_COMPILED"
 
 # The multinomial sampler costs ~10-20x more per cell than the index sampler
 # per sample, so it pays off only when cells are this much fewer than samples.
@@ -354,26 +343,6 @@ def draw_positions(rng: np.random.Generator, rows: int, n_s: int) -> np.ndarray:
     return rng.integers(0, n_s, size=(rows, n_s))
 
 
-@cache
-def _import_compiled() -> ModuleType | None:
-    try:
-        from . import _count_compiled
-    except ImportError:  # numba is an optional extra
-        return None
-    return _count_compiled
-
-
-def compiled_counter(entries: int) -> ModuleType | None:
-    """The compiled counting kernels for a chunk of ``entries`` positions, or None.
-
-    None when numba is not installed, when ``EVAL_TOOLKIT_COMPILED=0``, or
-    below `COMPILED_MIN_ENTRIES`.
-    """
-    if entries < COMPILED_MIN_ENTRIES or os.environ.get(COMPILED_ENV) == "0":
-        return None
-    return _import_compiled()
-
-
 def count_cells(drawn: np.ndarray, lookup: np.ndarray, width: int) -> np.ndarray:
     """Counts per row of the cells ``lookup[drawn]``, shape (rows, width), int64.
 
@@ -382,9 +351,9 @@ def count_cells(drawn: np.ndarray, lookup: np.ndarray, width: int) -> np.ndarray
     the ``fast`` extra, one compiled pass instead (same counts).
     """
     out = np.zeros((drawn.shape[0], width), dtype=np.int64)
-    compiled = compiled_counter(drawn.size)
-    if compiled is not None:
-        compiled.count_one(drawn, lookup, out)
+    fast = compiled_kernels(drawn.size)
+    if fast is not None:
+        fast.count_one(drawn, lookup, out)
         return out
     for rows, cols in pieces(drawn):
         # Positions are in range by construction: "clip" skips the bounds
@@ -526,14 +495,14 @@ class ArmSampler:
                 ]
             else:
                 drawn = draw_positions(rng, rows, stratum.samples.shape[0])
-                compiled = compiled_counter(drawn.size)
-                if compiled is not None:
+                fast = compiled_kernels(drawn.size)
+                if fast is not None:
                     parts = [np.zeros((rows, w), dtype=np.int64) for w in self.widths]
                     if shift:
-                        compiled.count_packed(drawn, lookups[0], shift, *parts)
+                        fast.count_packed(drawn, lookups[0], shift, *parts)
                     else:
                         for lookup, part in zip(lookups, parts):
-                            compiled.count_one(drawn, lookup, part)
+                            fast.count_one(drawn, lookup, part)
                 elif shift:
                     parts = self._count_pair(drawn, lookups[0], shift)
                 else:

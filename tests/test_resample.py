@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from sklearn import metrics
 
-from eval_toolkit import _engine, _resample, bootstrap_ci, paired_bootstrap_diff
+from eval_toolkit import _engine, _fast_path, _resample, bootstrap_ci, paired_bootstrap_diff
 from eval_toolkit._engine import KernelOptions, kernel_statistic
 from eval_toolkit.metrics import get_metric
 
@@ -102,11 +102,11 @@ SHAPES = [
 def use_counter(counter: str, monkeypatch) -> None:
     """Force the numpy counting path, or the compiled one on every chunk."""
     if counter == "numpy":
-        monkeypatch.setenv(_resample.COMPILED_ENV, "0")
+        monkeypatch.setenv(_fast_path.ENV, "0")
     else:
         pytest.importorskip("numba")
-        monkeypatch.delenv(_resample.COMPILED_ENV, raising=False)
-        monkeypatch.setattr(_resample, "COMPILED_MIN_ENTRIES", 0)
+        monkeypatch.delenv(_fast_path.ENV, raising=False)
+        monkeypatch.setattr(_fast_path, "MIN_ENTRIES", 0)
 
 
 @pytest.mark.parametrize("counter", ["numpy", "compiled"])
@@ -158,14 +158,15 @@ def test_distribution_is_the_kernel_on_reference_counts(n, decimals, metric, str
 @pytest.mark.parametrize("stratify", [False, True])
 def test_compiled_and_numpy_counters_give_identical_results(metric, stratify, monkeypatch):
     # End to end at the default threshold (n = 6,000: chunks of 64 x 6,000
-    # positions are above it), paired and single, BCa so that the jackknife
-    # path runs too.
+    # positions are above it; so are the kernels' count matrices with
+    # continuous scores), paired and single, BCa so that the jackknife path
+    # runs too.
     pytest.importorskip("numba")
-    y, a, b = _problem(6000, 3, seed=4)
-    assert 64 * 6000 >= _resample.COMPILED_MIN_ENTRIES
+    y, a, b = _problem(6000, 3 if metric == "brier" else None, seed=4)
+    assert 64 * 6000 >= _fast_path.MIN_ENTRIES
     results = {}
     for counter in ("numpy", "compiled"):
-        monkeypatch.setenv(_resample.COMPILED_ENV, "0" if counter == "numpy" else "1")
+        monkeypatch.setenv(_fast_path.ENV, "0" if counter == "numpy" else "1")
         paired = paired_bootstrap_diff(y, a, b, metric, n_resamples=200, seed=3,
                                        stratify=stratify, method="bca")
         single = bootstrap_ci(y, a, metric, n_resamples=200, seed=3, stratify=stratify)
@@ -173,27 +174,6 @@ def test_compiled_and_numpy_counters_give_identical_results(metric, stratify, mo
                             single.distribution, single.ci_low, single.ci_high)
     for numpy_value, compiled_value in zip(results["numpy"], results["compiled"]):
         np.testing.assert_array_equal(numpy_value, compiled_value)
-
-
-def test_counts_fall_back_to_numpy_without_numba(monkeypatch):
-    # Without the extra (numba not importable) the numpy path runs.
-    monkeypatch.setattr(_resample, "_import_compiled", lambda: None)
-    monkeypatch.setattr(_resample, "COMPILED_MIN_ENTRIES", 0)
-    monkeypatch.delenv(_resample.COMPILED_ENV, raising=False)
-    assert _resample.compiled_counter(10**6) is None
-    drawn = np.array([[0, 2, 2, 1]])
-    counts = _resample.count_cells(drawn, np.array([1, 0, 1]), 3)
-    np.testing.assert_array_equal(counts, [[1, 3, 0]])
-
-
-def test_compiled_counter_is_chosen_by_size_and_switch(monkeypatch):
-    pytest.importorskip("numba")
-    monkeypatch.delenv(_resample.COMPILED_ENV, raising=False)
-    small, large = _resample.COMPILED_MIN_ENTRIES - 1, _resample.COMPILED_MIN_ENTRIES
-    assert _resample.compiled_counter(small) is None
-    assert _resample.compiled_counter(large) is not None
-    monkeypatch.setenv(_resample.COMPILED_ENV, "0")
-    assert _resample.compiled_counter(large) is None
 
 
 def test_joint_and_per_arm_routes_agree():
