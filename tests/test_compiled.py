@@ -95,28 +95,44 @@ def test_count_packed_counts_both_arms(dtype, shift):
 
 def test_kernel_helpers_pick_either_path_with_the_same_values(monkeypatch):
     x = np.random.default_rng(1).random((64, 2000)) * np.linspace(0, 5, 2000)
+    monkeypatch.setattr(_fast_path, "_loaded", _compiled)
+    monkeypatch.setattr(_fast_path, "_tried", True)
+    calls, kernel = [], _compiled.cumsum_rows
+    monkeypatch.setattr(_compiled, "cumsum_rows", lambda *a: calls.append(1) or kernel(*a))
     values = {}
     for flag in ("0", "1"):
         monkeypatch.setenv(_fast_path.ENV, flag)
         values[flag] = (_kernels._padded_cumsum(x), _kernels._padded_suffix_sums(x))
+    assert calls == [1]  # only the compiled run went through the kernel
     for numpy_value, compiled_value in zip(values["0"], values["1"]):
         np.testing.assert_array_equal(numpy_value, compiled_value)
 
 
-def test_compiled_kernels_are_chosen_by_size_and_switch(monkeypatch):
+def test_compiled_kernels_are_loaded_by_a_large_array_then_used_from_a_smaller_size(
+    monkeypatch,
+):
     monkeypatch.delenv(_fast_path.ENV, raising=False)
-    assert _fast_path.compiled(_fast_path.MIN_ENTRIES - 1) is None
-    assert _fast_path.compiled(_fast_path.MIN_ENTRIES) is _compiled
+    monkeypatch.setattr(_fast_path, "_loaded", None)
+    monkeypatch.setattr(_fast_path, "_tried", False)
+    assert _fast_path.compiled(_fast_path.USE_FROM) is None  # not loaded yet
+    assert _fast_path.compiled(_fast_path.LOAD_FROM) is _compiled
+    assert _fast_path.compiled(_fast_path.USE_FROM) is _compiled
+    assert _fast_path.compiled(_fast_path.USE_FROM - 1) is None
     monkeypatch.setenv(_fast_path.ENV, "0")
-    assert _fast_path.compiled(_fast_path.MIN_ENTRIES) is None
+    assert _fast_path.compiled(_fast_path.LOAD_FROM) is None
 
 
 def test_numpy_path_without_numba(monkeypatch):
-    # Without the extra (numba not importable) every caller keeps numpy.
-    monkeypatch.setattr(_fast_path, "_import_compiled", lambda: None)
-    monkeypatch.setattr(_fast_path, "MIN_ENTRIES", 0)
+    # Without the extra (numba not importable) every caller keeps numpy, and
+    # the import is tried once.
+    attempts = []
+    monkeypatch.setattr(_fast_path, "_import_compiled", lambda: attempts.append(1))
+    monkeypatch.setattr(_fast_path, "_loaded", None)
+    monkeypatch.setattr(_fast_path, "_tried", False)
     monkeypatch.delenv(_fast_path.ENV, raising=False)
     assert _fast_path.compiled(10**6) is None
+    assert _fast_path.compiled(10**6) is None
+    assert attempts == [1]
     counts = _resample.count_cells(np.array([[0, 2, 2, 1]]), np.array([1, 0, 1]), 3)
     np.testing.assert_array_equal(counts, [[1, 3, 0]])
     x = np.arange(6.0).reshape(2, 3)

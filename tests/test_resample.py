@@ -106,7 +106,9 @@ def use_counter(counter: str, monkeypatch) -> None:
     else:
         pytest.importorskip("numba")
         monkeypatch.delenv(_fast_path.ENV, raising=False)
-        monkeypatch.setattr(_fast_path, "MIN_ENTRIES", 0)
+        monkeypatch.setattr(_fast_path, "LOAD_FROM", 0)
+        monkeypatch.setattr(_fast_path, "USE_FROM", 0)
+        monkeypatch.setattr(_fast_path, "_tried", False)
 
 
 @pytest.mark.parametrize("counter", ["numpy", "compiled"])
@@ -163,7 +165,7 @@ def test_compiled_and_numpy_counters_give_identical_results(metric, stratify, mo
     # runs too.
     pytest.importorskip("numba")
     y, a, b = _problem(6000, 3 if metric == "brier" else None, seed=4)
-    assert 64 * 6000 >= _fast_path.MIN_ENTRIES
+    assert 64 * 6000 >= _fast_path.LOAD_FROM
     results = {}
     for counter in ("numpy", "compiled"):
         monkeypatch.setenv(_fast_path.ENV, "0" if counter == "numpy" else "1")
