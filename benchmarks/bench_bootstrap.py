@@ -62,7 +62,7 @@ from scipy import stats
 from sklearn.metrics import accuracy_score, average_precision_score, f1_score, roc_auc_score
 
 import eval_toolkit
-from eval_toolkit import delong_test, paired_bootstrap_diff, paired_bootstrap_ece_diff
+from eval_toolkit import _fast_path, delong_test, paired_bootstrap_diff, paired_bootstrap_ece_diff
 from eval_toolkit._parallel import parallel_map
 
 METRICS = ("roc_auc", "average_precision", "accuracy", "f1", "ece")
@@ -148,6 +148,30 @@ def run_package(metric, y, a, b, *, n_resamples, method, seed, n_jobs):
     if metric == "ece":
         return paired_bootstrap_ece_diff(y, a, b, n_bins=10, strategy="uniform", **kwargs)
     return paired_bootstrap_diff(y, a, b, metric, **kwargs)
+
+
+def run_package_numpy(metric, y, a, b, **kwargs):
+    """The package with the compiled kernels of the ``fast`` extra switched off."""
+    before = os.environ.get(_fast_path.ENV)
+    os.environ[_fast_path.ENV] = "0"
+    try:
+        return run_package(metric, y, a, b, **kwargs)
+    finally:
+        if before is None:
+            del os.environ[_fast_path.ENV]
+        else:
+            os.environ[_fast_path.ENV] = before
+
+
+def counting_path() -> str:
+    """Which kernels the default runs use: numba's (the ``fast`` extra) or numpy's."""
+    if os.environ.get(_fast_path.ENV) == "0":
+        return f"numpy only ({_fast_path.ENV}=0)"
+    try:
+        import numba
+    except ImportError:
+        return "numpy only (numba not installed)"
+    return f"compiled kernels of the fast extra (numba {numba.__version__})"
 
 
 def run_naive(stat, y, a, b, *, n_resamples, seed):
@@ -408,6 +432,10 @@ def measure_row(metric, y, a, b, args, seed) -> Row:
     }
     # The floor is timed in the same rotation, so that load hits it alike.
     fns[("floor", 1)] = functools.partial(exact_work_floor, n, n_res, seed)
+    fns[("numpy", 1)] = functools.partial(
+        run_package_numpy, metric, y, a, b, n_resamples=n_res, method="percentile", seed=seed,
+        n_jobs=1,
+    )
 
     def prepare(key: tuple[str, int]) -> None:
         if key[1] != 1:
@@ -423,6 +451,11 @@ def measure_row(metric, y, a, b, args, seed) -> Row:
         row.package[key] = Timing(t)
         row.results[key] = result
         log(f"  {metric} n={n} eval_toolkit {key[0]} n_jobs={key[1]}: {fmt_seconds(t)}")
+    # Both paths must give the same distribution bit for bit; a difference is a bug.
+    if not np.array_equal(row.results[("numpy", 1)].distribution,
+                          row.results[("percentile", 1)].distribution):
+        raise SystemExit(f"{metric} n={n}: the numpy path's distribution differs from the "
+                         "default path's")
     log(f"  {metric} n={n} core probes: {', '.join(f'{p:.2f}' for p in row.probes)}; "
         f"load average {os.getloadavg()[0]:.2f}")
 
@@ -593,7 +626,7 @@ def latency_line(seed: int, repeats: int) -> str:
 
 MAIN_HEADER = (
     "metric", "n", "floor", "pct j=1", "pct / floor", "pct / floor CPU", "BCa / floor",
-    "pct j=-1", "BCa j=1",
+    "numpy pct j=1", "numpy / floor", "pct j=-1", "BCa j=1",
     "BCa j=-1", "naive loop (pct)",
     "scipy pct", "scipy BCa", "vs naive", "vs scipy pct", "vs scipy BCa", "j=-1 gain pct",
     "j=-1 gain BCa", "2-core probe", "notes",
@@ -612,6 +645,7 @@ def main_table(rows: Sequence[Row], n_resamples: int) -> list[list[str]]:
             fmt_ratio(p[("percentile", 1)], r.floor),
             fmt_ratio(Timing(r.package_cpu), Timing(r.floor_cpu)),
             fmt_ratio(p[("bca", 1)], r.floor),
+            p[("numpy", 1)].text(), fmt_ratio(p[("numpy", 1)], r.floor),
             p[("percentile", -1)].text(),
             p[("bca", 1)].text(), p[("bca", -1)].text(),
             r.naive.text(), r.scipy_pct.text(), r.scipy_bca.text(),
@@ -669,7 +703,10 @@ LEGEND = (
     "package; 'pct / floor' and 'BCa / floor': eval_toolkit at n_jobs=1 over the floor "
     "(1.0x = nothing but the unavoidable work), in wall time; 'pct / floor CPU': the same in "
     "this process's CPU time, steadier on a loaded machine (wall time also counts waiting "
-    "for a core). 'pct'/'BCa': eval_toolkit percentile/BCa "
+    "for a core). 'numpy pct j=1': percentile at n_jobs=1 with the compiled kernels of the "
+    "fast extra switched off (EVAL_TOOLKIT_COMPILED=0; same distribution bit for bit, "
+    "checked in every row), 'numpy / floor' its ratio to the floor. "
+    "'pct'/'BCa': eval_toolkit percentile/BCa "
     "interval; j = n_jobs "
     "(-1 = all {cores} cores). 'vs naive' and 'vs scipy pct' compare eval_toolkit percentile "
     "at n_jobs=1, 'vs scipy BCa' compares BCa at n_jobs=1; 'j=-1 gain' is the n_jobs=1 time "
@@ -719,6 +756,7 @@ def machine_lines() -> list[str]:
         f"Python {platform.python_version()}, numpy {np.__version__}, scipy {scipy.__version__}, "
         f"scikit-learn {sklearn.__version__}, joblib {joblib.__version__}; {package_origin()}"
         + (f"; env {blas}" if blas else ""),
+        f"Kernels: {counting_path()}",
         # Other processes on a 2-core machine distort every timing; say so.
         "Load average (1, 5, 15 min) at the end of the run: "
         + ", ".join(f"{x:.2f}" for x in os.getloadavg()),
