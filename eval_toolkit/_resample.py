@@ -122,8 +122,9 @@ class CellTable:
         k = self.n_cells
         if stratum.uses_multinomial:
             return self._multinomial_counts(rng, rows, stratum)
-        drawn = draw_positions(rng, rows, stratum.samples.shape[0])
-        return count_cells(drawn, stratum.lookup, k)
+        n_s = stratum.samples.shape[0]
+        dtype = positions_dtype(compiled_kernels(rows * n_s), n_s)
+        return count_cells(draw_positions(rng, rows, n_s, dtype), stratum.lookup, k)
 
     def _multinomial_counts(
         self, rng: np.random.Generator, rows: int, stratum: Stratum
@@ -338,9 +339,22 @@ def lookup_dtype(n_samples: int) -> type:
     return np.int32 if n_samples >= _INT32_LOOKUP_FROM else np.int64
 
 
-def draw_positions(rng: np.random.Generator, rows: int, n_s: int) -> np.ndarray:
-    """The (rows, n_s) uniform positions of one chunk: the only draw of the index sampler."""
-    return rng.integers(0, n_s, size=(rows, n_s))
+def draw_positions(
+    rng: np.random.Generator, rows: int, n_s: int, dtype: type = np.int64
+) -> np.ndarray:
+    """The (rows, n_s) uniform positions of one chunk: the only draw of the index sampler.
+
+    ``Generator.integers`` gives the same values in int32 as in int64 for a
+    range below 2**31 (same bounded 32-bit draws); int32 writes half the
+    memory (~9% faster at n = 1e6), but only the compiled counter takes it:
+    numpy's ``take`` would convert it back to intp.
+    """
+    return rng.integers(0, n_s, size=(rows, n_s), dtype=dtype)
+
+
+def positions_dtype(fast: object, n_s: int) -> type:
+    """int32 positions for the compiled counter when they fit, else int64."""
+    return np.int32 if fast is not None and n_s < 2**31 else np.int64
 
 
 def count_cells(drawn: np.ndarray, lookup: np.ndarray, width: int) -> np.ndarray:
@@ -494,8 +508,9 @@ class ArmSampler:
                     for m, w in zip(self.mappings, self.widths)
                 ]
             else:
-                drawn = draw_positions(rng, rows, stratum.samples.shape[0])
-                fast = compiled_kernels(drawn.size)
+                n_s = stratum.samples.shape[0]
+                fast = compiled_kernels(rows * n_s)
+                drawn = draw_positions(rng, rows, n_s, positions_dtype(fast, n_s))
                 if fast is not None:
                     parts = [np.zeros((rows, w), dtype=np.int64) for w in self.widths]
                     if shift:

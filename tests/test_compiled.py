@@ -137,3 +137,16 @@ def test_numpy_path_without_numba(monkeypatch):
     np.testing.assert_array_equal(counts, [[1, 3, 0]])
     x = np.arange(6.0).reshape(2, 3)
     np.testing.assert_array_equal(_kernels._padded_cumsum(x)[:, 1:], np.cumsum(x, axis=1))
+
+
+@pytest.mark.parametrize("n_s", [1, 2, 1000, 10**6, 2**31 - 1])
+def test_int32_positions_are_the_int64_draws(n_s):
+    # The compiled path draws positions as int32: the same values as the
+    # int64 draws the reference sampler makes, for every range below 2**31.
+    seed = np.random.SeedSequence(n_s)
+    wide = np.random.default_rng(seed).integers(0, n_s, size=(3, 5000))
+    narrow = np.random.default_rng(seed).integers(0, n_s, size=(3, 5000), dtype=np.int32)
+    np.testing.assert_array_equal(wide, narrow)
+    assert _resample.positions_dtype(_compiled, n_s) is np.int32
+    assert _resample.positions_dtype(None, n_s) is np.int64
+    assert _resample.positions_dtype(_compiled, 2**31) is np.int64
