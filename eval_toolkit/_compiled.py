@@ -15,8 +15,8 @@ as the loops below do (no fast-math: LLVM keeps the order of floating-point
 additions), so the sums are the same bit for bit; on (64, 20,000) float64
 rows they took 1.1 ms against numpy's 4.2 ms.
 
-Importing this module imports numba (about 0.3 s) and loads the kernels from
-numba's on-disk cache (compiled once per installation), so
+Importing this module imports numba and loads the kernels from
+numba's on-disk cache (compiled once per installation): about 0.3 s, so
 :mod:`eval_toolkit._fast_path` imports it lazily, and only for arrays large
 enough to pay that once.
 """
@@ -44,7 +44,7 @@ def count_one(drawn: np.ndarray, lookup: np.ndarray, out: np.ndarray) -> None:
 
     Parameters
     ----------
-    drawn : ndarray of shape (rows, m), int64
+    drawn : ndarray of shape (rows, m), int32 or int64
         Positions in ``lookup``.
     lookup : ndarray of shape (n_s,), int32 or int64
         Cell of each position.
@@ -71,7 +71,7 @@ def count_packed(
 
     Parameters
     ----------
-    drawn : ndarray of shape (rows, m), int64
+    drawn : ndarray of shape (rows, m), int32 or int64
         Positions in ``packed``.
     packed : ndarray of shape (n_s,), int32 or int64
         Arm 0's cell in the low ``shift`` bits, arm 1's above: one lookup

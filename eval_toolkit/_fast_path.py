@@ -3,7 +3,8 @@
 The compiled kernels (:mod:`eval_toolkit._compiled`, numba) compute the same
 values bit for bit as the numpy code they replace; which path runs changes
 the time, never a result.  The first use in a process imports numba and loads
-the cached kernels (~0.4 s), so only a large array loads them (`LOAD_FROM`);
+the cached kernels (~0.3 s; ~1 s the first time after installing, to compile
+them), so only a large array loads them (`LOAD_FROM`);
 a small problem, whose whole call takes milliseconds, never pays that.
 """
 
@@ -16,7 +17,7 @@ __all__: list[str] = []
 
 #: An array this large loads the compiled kernels, once per process: one
 #: block of 64 resamples of 4,096 samples, about 1 ms of counting in numpy
-#: (loading costs ~0.4 s, so a small problem never triggers it).
+#: (loading costs ~0.3 s, so a small problem never triggers it).
 LOAD_FROM = 2**18
 
 #: Once loaded, arrays from this size use them (a compiled call costs a few
