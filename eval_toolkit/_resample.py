@@ -15,8 +15,10 @@ indices folded to cell counts with one ``bincount`` (cost O(n) per resample).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
+from types import ModuleType
 
 import numpy as np
 from scipy import sparse
@@ -123,8 +125,13 @@ class CellTable:
         if stratum.uses_multinomial:
             return self._multinomial_counts(rng, rows, stratum)
         n_s = stratum.samples.shape[0]
-        dtype = positions_dtype(compiled_kernels(rows * n_s), n_s)
-        return count_cells(draw_positions(rng, rows, n_s, dtype), stratum.lookup, k)
+        fast = compiled_kernels(rows * n_s)
+        if fast is None:
+            return count_cells(draw_positions(rng, rows, n_s), stratum.lookup, k)
+        out = np.zeros((rows, k), dtype=np.int64)
+        for row_slice, positions in drawn_pieces(rng, rows, n_s):
+            fast.count_one(positions, stratum.lookup, out[row_slice])
+        return out
 
     def _multinomial_counts(
         self, rng: np.random.Generator, rows: int, stratum: Stratum
@@ -339,37 +346,37 @@ def lookup_dtype(n_samples: int) -> type:
     return np.int32 if n_samples >= _INT32_LOOKUP_FROM else np.int64
 
 
-def draw_positions(
-    rng: np.random.Generator, rows: int, n_s: int, dtype: type = np.int64
-) -> np.ndarray:
-    """The (rows, n_s) uniform positions of one chunk: the only draw of the index sampler.
+def draw_positions(rng: np.random.Generator, rows: int, n_s: int) -> np.ndarray:
+    """The (rows, n_s) uniform positions of one chunk: the only draw of the index sampler."""
+    return rng.integers(0, n_s, size=(rows, n_s))
 
-    ``Generator.integers`` gives the same values in int32 as in int64 for a
-    range below 2**31 (same bounded 32-bit draws); int32 writes half the
-    memory (~9% faster at n = 1e6), but only the compiled counter takes it:
-    numpy's ``take`` would convert it back to intp.
+
+def drawn_pieces(
+    rng: np.random.Generator, rows: int, n_s: int
+) -> Iterator[tuple[slice, np.ndarray]]:
+    """The positions of `draw_positions`, drawn piece by piece (the compiled path).
+
+    Yields (rows, positions) per cache-sized piece (`pieces`), in the order
+    of the random stream: ``Generator.integers`` gives the same values
+    whether a row-major block is drawn at once or in consecutive pieces, and
+    the same values in int32 as in int64 for a range below 2**31.  Counted
+    at once, a piece never leaves the cache: at n = 1e6 the positions of a
+    resample (8 MB as one int64 row) are not written to memory and read back.
     """
-    return rng.integers(0, n_s, size=(rows, n_s), dtype=dtype)
-
-
-def positions_dtype(fast: object, n_s: int) -> type:
-    """int32 positions for the compiled counter when they fit, else int64."""
-    return np.int32 if fast is not None and n_s < 2**31 else np.int64
+    dtype = np.int32 if n_s < 2**31 else np.int64
+    for row_slice, col_slice in pieces((rows, n_s)):
+        shape = (len(range(rows)[row_slice]), len(range(n_s)[col_slice]))
+        yield row_slice, rng.integers(0, n_s, size=shape, dtype=dtype)
 
 
 def count_cells(drawn: np.ndarray, lookup: np.ndarray, width: int) -> np.ndarray:
     """Counts per row of the cells ``lookup[drawn]``, shape (rows, width), int64.
 
     One ``bincount`` per cache-sized piece of ``drawn`` (`pieces`), each
-    row's cells shifted by ``row * width``; pieces of one row add up.  With
-    the ``fast`` extra, one compiled pass instead (same counts).
+    row's cells shifted by ``row * width``; pieces of one row add up.
     """
     out = np.zeros((drawn.shape[0], width), dtype=np.int64)
-    fast = compiled_kernels(drawn.size)
-    if fast is not None:
-        fast.count_one(drawn, lookup, out)
-        return out
-    for rows, cols in pieces(drawn):
+    for rows, cols in pieces(drawn.shape):
         # Positions are in range by construction: "clip" skips the bounds
         # check of the default mode and does not change any value.
         picked = np.take(lookup, drawn[rows, cols], mode="clip")
@@ -377,13 +384,14 @@ def count_cells(drawn: np.ndarray, lookup: np.ndarray, width: int) -> np.ndarray
     return out
 
 
-def pieces(drawn: np.ndarray) -> list[tuple[slice, slice]]:
-    """(rows, columns) pieces of ``drawn`` of at most CACHE_ENTRIES entries.
+def pieces(shape: tuple[int, int]) -> list[tuple[slice, slice]]:
+    """(rows, columns) pieces of a (rows, width) matrix of at most CACHE_ENTRIES entries.
 
     Whole rows when a row fits, else one row cut in column ranges (counts are
-    additive over the positions of a resample).  Every piece is C-contiguous.
+    additive over the positions of a resample).  Every piece is C-contiguous,
+    and the pieces follow the matrix's row-major order.
     """
-    n_rows, width = drawn.shape
+    n_rows, width = shape
     if width <= CACHE_ENTRIES:
         step = CACHE_ENTRIES // max(width, 1)
         return [
@@ -510,21 +518,35 @@ class ArmSampler:
             else:
                 n_s = stratum.samples.shape[0]
                 fast = compiled_kernels(rows * n_s)
-                drawn = draw_positions(rng, rows, n_s, positions_dtype(fast, n_s))
                 if fast is not None:
-                    parts = [np.zeros((rows, w), dtype=np.int64) for w in self.widths]
-                    if shift:
-                        fast.count_packed(drawn, lookups[0], shift, *parts)
-                    else:
-                        for lookup, part in zip(lookups, parts):
-                            fast.count_one(drawn, lookup, part)
+                    parts = self._count_compiled(fast, rng, rows, n_s, lookups, shift)
                 elif shift:
-                    parts = self._count_pair(drawn, lookups[0], shift)
+                    parts = self._count_pair(draw_positions(rng, rows, n_s), lookups[0], shift)
                 else:
+                    drawn = draw_positions(rng, rows, n_s)
                     parts = [count_cells(drawn, lk, w) for lk, w in zip(lookups, self.widths)]
             totals = parts if totals is None else [t + p for t, p in zip(totals, parts)]
         assert totals is not None  # a table has at least one stratum
         return totals
+
+    def _count_compiled(
+        self,
+        fast: ModuleType,
+        rng: np.random.Generator,
+        rows: int,
+        n_s: int,
+        lookups: tuple[np.ndarray, ...],
+        shift: int,
+    ) -> list[np.ndarray]:
+        """Each arm's counts, drawn and counted piece by piece by the compiled kernels."""
+        parts = [np.zeros((rows, w), dtype=np.int64) for w in self.widths]
+        for row_slice, positions in drawn_pieces(rng, rows, n_s):
+            if shift:
+                fast.count_packed(positions, lookups[0], shift, *(p[row_slice] for p in parts))
+            else:
+                for lookup, part in zip(lookups, parts):
+                    fast.count_one(positions, lookup, part[row_slice])
+        return parts
 
     def _count_pair(self, drawn: np.ndarray, packed: np.ndarray, shift: int) -> list[np.ndarray]:
         (w0, w1), n_rows = self.widths, drawn.shape[0]
@@ -532,7 +554,7 @@ class ArmSampler:
         whole_rows = drawn.shape[1] <= CACHE_ENTRIES
         new = np.empty if whole_rows else np.zeros
         out = [new((n_rows, w0), dtype=np.int64), new((n_rows, w1), dtype=np.int64)]
-        for rows, cols in pieces(drawn):
+        for rows, cols in pieces(drawn.shape):
             piece = drawn[rows, cols]
             both = np.take(packed, piece, mode="clip")  # positions are in range
             r = np.arange(piece.shape[0], dtype=np.int64)[:, None]

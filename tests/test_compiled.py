@@ -147,6 +147,24 @@ def test_int32_positions_are_the_int64_draws(n_s):
     wide = np.random.default_rng(seed).integers(0, n_s, size=(3, 5000))
     narrow = np.random.default_rng(seed).integers(0, n_s, size=(3, 5000), dtype=np.int32)
     np.testing.assert_array_equal(wide, narrow)
-    assert _resample.positions_dtype(_compiled, n_s) is np.int32
-    assert _resample.positions_dtype(None, n_s) is np.int64
-    assert _resample.positions_dtype(_compiled, 2**31) is np.int64
+
+
+@pytest.mark.parametrize(("rows", "n_s", "cache"), [
+    (64, 1000, 5000),  # pieces of 5 whole rows
+    (7, 1000, 1000),  # one row per piece
+    (3, 2500, 1000),  # rows cut in three column ranges, the last shorter
+    (1, 10**6, 2**17),  # one resample of 1e6 positions in 8 pieces
+])
+def test_drawn_pieces_are_the_chunk_in_stream_order(rows, n_s, cache, monkeypatch):
+    # Drawing piece by piece must give the chunk the reference draws at once.
+    monkeypatch.setattr(_resample, "CACHE_ENTRIES", cache)
+    whole = _resample.draw_positions(np.random.default_rng(5), rows, n_s)
+    rebuilt = np.full((rows, n_s), -1, dtype=np.int64)
+    cursor = {r: 0 for r in range(rows)}
+    for row_slice, positions in _resample.drawn_pieces(np.random.default_rng(5), rows, n_s):
+        assert positions.dtype == np.int32 and positions.size <= cache
+        for offset, row in enumerate(range(rows)[row_slice]):
+            start = cursor[row]
+            rebuilt[row, start : start + positions.shape[1]] = positions[offset]
+            cursor[row] += positions.shape[1]
+    np.testing.assert_array_equal(rebuilt, whole)
