@@ -103,6 +103,7 @@ def cumsum_rows(x: np.ndarray, out: np.ndarray) -> None:
     Parameters
     ----------
     x : ndarray of shape (r, k), int64 or float64
+        Any strides: a reversed view ``x[:, ::-1]`` gives suffix sums.
     out : ndarray of shape (r, k), same dtype (may be a view of a wider array)
     """
     rows, k = x.shape
@@ -115,22 +116,3 @@ def cumsum_rows(x: np.ndarray, out: np.ndarray) -> None:
             total += x[i, j]
             out[i, j] = total
 
-
-@njit(**_JIT)
-def suffix_sums_rows(x: np.ndarray, out: np.ndarray) -> None:
-    """``out[:, j] = x[:, j:].sum(axis=1)``, added from the right as ``np.cumsum(x[:, ::-1])``.
-
-    Parameters
-    ----------
-    x : ndarray of shape (r, k), int64 or float64
-    out : ndarray of shape (r, k), same dtype (may be a view of a wider array)
-    """
-    rows, k = x.shape
-    for i in range(rows):
-        if k == 0:
-            continue
-        total = x[i, k - 1]
-        out[i, k - 1] = total
-        for j in range(k - 2, -1, -1):
-            total += x[i, j]
-            out[i, j] = total

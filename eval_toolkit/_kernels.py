@@ -661,11 +661,7 @@ def _padded_suffix_sums(x: np.ndarray) -> np.ndarray:
     """
     dtype = np.int64 if x.dtype == np.int64 else np.float64
     out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
-    fast = compiled_kernels(x.size)
-    if fast is not None and x.dtype == dtype:
-        fast.suffix_sums_rows(x, out[:, :-1])
-    else:
-        np.cumsum(x[:, ::-1], axis=1, out=out[:, -2::-1])
+    _cumsum_rows(x[:, ::-1], out[:, -2::-1])
     return out
 
 

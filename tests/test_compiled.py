@@ -32,9 +32,9 @@ def test_cumsum_rows_equals_numpy_float(x):
 
 @settings(max_examples=60, deadline=None)
 @given(hnp.arrays(np.float64, shapes, elements=finite))
-def test_suffix_sums_rows_equals_numpy_float(x):
+def test_cumsum_rows_of_reversed_views_gives_suffix_sums_float(x):
     out = np.full(x.shape, np.nan)
-    _compiled.suffix_sums_rows(x, out)
+    _compiled.cumsum_rows(x[:, ::-1], out[:, ::-1])
     np.testing.assert_array_equal(out, np.cumsum(x[:, ::-1], axis=1)[:, ::-1])
 
 
@@ -44,19 +44,20 @@ def test_running_sums_equal_numpy_int(x):
     out = np.empty_like(x)
     _compiled.cumsum_rows(x, out)
     np.testing.assert_array_equal(out, np.cumsum(x, axis=1))
-    _compiled.suffix_sums_rows(x, out)
+    _compiled.cumsum_rows(x[:, ::-1], out[:, ::-1])
     np.testing.assert_array_equal(out, np.cumsum(x[:, ::-1], axis=1)[:, ::-1])
 
 
 def test_running_sums_into_views_of_padded_arrays():
-    # The kernels write into out[:, 1:] / out[:, :-1] of a zero-padded array.
+    # The kernel writes into out[:, 1:] (prefix sums) or, reversed, into
+    # out[:, -2::-1] (suffix sums) of a zero-padded array.
     x = np.random.default_rng(0).random((5, 7)) * 3.3
     out = np.zeros((5, 8))
     _compiled.cumsum_rows(x, out[:, 1:])
     np.testing.assert_array_equal(out[:, 0], 0.0)
     np.testing.assert_array_equal(out[:, 1:], np.cumsum(x, axis=1))
     out = np.zeros((5, 8))
-    _compiled.suffix_sums_rows(x, out[:, :-1])
+    _compiled.cumsum_rows(x[:, ::-1], out[:, -2::-1])
     np.testing.assert_array_equal(out[:, -1], 0.0)
     np.testing.assert_array_equal(out[:, :-1], np.cumsum(x[:, ::-1], axis=1)[:, ::-1])
 
@@ -103,7 +104,7 @@ def test_kernel_helpers_pick_either_path_with_the_same_values(monkeypatch):
     for flag in ("0", "1"):
         monkeypatch.setenv(_fast_path.ENV, flag)
         values[flag] = (_kernels._padded_cumsum(x), _kernels._padded_suffix_sums(x))
-    assert calls == [1]  # only the compiled run went through the kernel
+    assert calls == [1, 1]  # only the compiled run (prefix and suffix sums) used the kernel
     for numpy_value, compiled_value in zip(values["0"], values["1"]):
         np.testing.assert_array_equal(numpy_value, compiled_value)
 
