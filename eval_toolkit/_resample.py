@@ -128,10 +128,7 @@ class CellTable:
         fast = compiled_kernels(rows * n_s)
         if fast is None:
             return count_cells(draw_positions(rng, rows, n_s), stratum.lookup, k)
-        out = np.zeros((rows, k), dtype=np.int64)
-        for row_slice, positions in drawn_pieces(rng, rows, n_s):
-            fast.count_one(positions, stratum.lookup, out[row_slice])
-        return out
+        return draw_and_count(fast, rng, rows, n_s, (stratum.lookup,), 0, (k,))[0]
 
     def _multinomial_counts(
         self, rng: np.random.Generator, rows: int, stratum: Stratum
@@ -369,6 +366,30 @@ def drawn_pieces(
         yield row_slice, rng.integers(0, n_s, size=shape, dtype=dtype)
 
 
+def draw_and_count(
+    fast: ModuleType,
+    rng: np.random.Generator,
+    rows: int,
+    n_s: int,
+    lookups: tuple[np.ndarray, ...],
+    shift: int,
+    widths: tuple[int, ...],
+) -> list[np.ndarray]:
+    """Each arm's (rows, width) counts, drawn and counted piece by piece (compiled path).
+
+    ``lookups`` and ``shift`` as in `ArmSampler._lookups`: one packed table
+    serving two arms when ``shift`` is set, else one table per arm.
+    """
+    parts = [np.zeros((rows, w), dtype=np.int64) for w in widths]
+    for row_slice, positions in drawn_pieces(rng, rows, n_s):
+        if shift:
+            fast.count_packed(positions, lookups[0], shift, *(p[row_slice] for p in parts))
+        else:
+            for lookup, part in zip(lookups, parts):
+                fast.count_one(positions, lookup, part[row_slice])
+    return parts
+
+
 def count_cells(drawn: np.ndarray, lookup: np.ndarray, width: int) -> np.ndarray:
     """Counts per row of the cells ``lookup[drawn]``, shape (rows, width), int64.
 
@@ -519,7 +540,7 @@ class ArmSampler:
                 n_s = stratum.samples.shape[0]
                 fast = compiled_kernels(rows * n_s)
                 if fast is not None:
-                    parts = self._count_compiled(fast, rng, rows, n_s, lookups, shift)
+                    parts = draw_and_count(fast, rng, rows, n_s, lookups, shift, self.widths)
                 elif shift:
                     parts = self._count_pair(draw_positions(rng, rows, n_s), lookups[0], shift)
                 else:
@@ -528,25 +549,6 @@ class ArmSampler:
             totals = parts if totals is None else [t + p for t, p in zip(totals, parts)]
         assert totals is not None  # a table has at least one stratum
         return totals
-
-    def _count_compiled(
-        self,
-        fast: ModuleType,
-        rng: np.random.Generator,
-        rows: int,
-        n_s: int,
-        lookups: tuple[np.ndarray, ...],
-        shift: int,
-    ) -> list[np.ndarray]:
-        """Each arm's counts, drawn and counted piece by piece by the compiled kernels."""
-        parts = [np.zeros((rows, w), dtype=np.int64) for w in self.widths]
-        for row_slice, positions in drawn_pieces(rng, rows, n_s):
-            if shift:
-                fast.count_packed(positions, lookups[0], shift, *(p[row_slice] for p in parts))
-            else:
-                for lookup, part in zip(lookups, parts):
-                    fast.count_one(positions, lookup, part[row_slice])
-        return parts
 
     def _count_pair(self, drawn: np.ndarray, packed: np.ndarray, shift: int) -> list[np.ndarray]:
         (w0, w1), n_rows = self.widths, drawn.shape[0]

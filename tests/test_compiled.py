@@ -169,3 +169,20 @@ def test_drawn_pieces_are_the_chunk_in_stream_order(rows, n_s, cache, monkeypatc
             rebuilt[row, start : start + positions.shape[1]] = positions[offset]
             cursor[row] += positions.shape[1]
     np.testing.assert_array_equal(rebuilt, whole)
+
+
+@pytest.mark.parametrize("stratify", [False, True])
+def test_joint_cell_counts_same_on_both_paths(stratify, monkeypatch):
+    # CellTable.draw_counts (the joint-cell route and single tables) through
+    # the compiled path equals the numpy path, stratum after stratum.
+    rng = np.random.default_rng(0)
+    y, a = rng.random(5000) < 0.4, rng.random(5000)
+    table, _ = _resample.build_cells([y, a], y if stratify else None)
+    assert not any(s.uses_multinomial for s in table.strata)
+    monkeypatch.setattr(_fast_path, "_loaded", _compiled)
+    monkeypatch.setattr(_fast_path, "_tried", True)
+    monkeypatch.setenv(_fast_path.ENV, "0")
+    numpy_counts = table.draw_counts(np.random.default_rng(3), 40)
+    monkeypatch.setenv(_fast_path.ENV, "1")
+    compiled_counts = table.draw_counts(np.random.default_rng(3), 40)
+    np.testing.assert_array_equal(numpy_counts, compiled_counts)
