@@ -26,12 +26,12 @@ from . import _engine
 from ._resample import ArmSampler, CellTable
 from .bootstrap import (
     Problem,
-    _check_point,
-    _fingerprint,
-    _problem_iv,
-    _statistic,
+    check_problem_point,
     ci_result,
     paired_result,
+    problem_fingerprint,
+    problem_iv,
+    problem_statistic,
 )
 
 __all__: list[str] = []
@@ -126,13 +126,13 @@ def _shared(
     alone: list[int] = []
     for i, metric in enumerate(metrics):
         try:
-            problems[i] = _problem_iv(func, y_true, raw_scores, metric, **options)
+            problems[i] = problem_iv(func, y_true, raw_scores, metric, **options)
         except Exception as exc:  # invalid for this metric only: the others still run
             out[i] = exc
             continue
         try:
-            statistic = _statistic(problems[i], _engine.KernelOptions())
-            _check_point(problems[i], statistic.point())
+            statistic = problem_statistic(problems[i], _engine.KernelOptions())
+            check_problem_point(problems[i], statistic.point())
         except Exception:
             alone.append(i)
             continue
@@ -179,7 +179,7 @@ def _group_checkpoint(problems: list[Problem], g: int) -> Any:
     if first.resampling.checkpoint is None:
         return None
     opts = _engine.KernelOptions()
-    prints = [_fingerprint(p, opts) for p in problems]
+    prints = [problem_fingerprint(p, opts) for p in problems]
     fingerprint = dict(prints[0], metric=[f["metric"] for f in prints],
                        metric_options=[f["metric_options"] for f in prints])
     return _engine.open_checkpoint(first.resampling, first.func, fingerprint)

@@ -85,7 +85,7 @@ class Problem:
         return self.data.y
 
 
-def _problem_iv(
+def problem_iv(
     func: str,
     y_true: Any,
     raw_scores: dict[str, Any],
@@ -156,13 +156,14 @@ def check_studentized(
     metric.check_method(method, func)
 
 
-def _statistic(problem: Problem, opts: _engine.KernelOptions):
+def problem_statistic(problem: Problem, opts: _engine.KernelOptions):
+    """The engine's statistic for a validated problem (shared with ``_shared_draw``)."""
     return build_statistic(problem.data, problem.metric, opts, stratify=problem.stratify,
                            with_se=problem.resampling.method == "studentized",
                            groups=problem.groups)
 
 
-def _check_point(problem: Problem, point: float) -> None:
+def check_problem_point(problem: Problem, point: float) -> None:
     """Before resampling: the metric must be defined on the full data; warn on tiny classes."""
     data = problem.data
     if data.task == "binary":
@@ -196,7 +197,7 @@ def _run(problem: Problem, opts: _engine.KernelOptions, description: str,
     ``drawn``: ``(statistic, values)`` when the statistic was built, its point
     checked and its resamples drawn already (``eval_toolkit._shared_draw``).
     """
-    statistic, values = drawn if drawn is not None else (_statistic(problem, opts), None)
+    statistic, values = drawn if drawn is not None else (problem_statistic(problem, opts), None)
     try:
         return _engine.run(
             statistic,
@@ -204,9 +205,9 @@ def _run(problem: Problem, opts: _engine.KernelOptions, description: str,
             func=problem.func,
             label=problem.label,
             description=description,
-            check_point=(lambda point: _check_point(problem, point)) if drawn is None
+            check_point=(lambda point: check_problem_point(problem, point)) if drawn is None
             else (lambda point: None),
-            fingerprint=_fingerprint(problem, opts),
+            fingerprint=problem_fingerprint(problem, opts),
             values=values,
         )
     except _engine.MetricOutputError as exc:
@@ -215,7 +216,7 @@ def _run(problem: Problem, opts: _engine.KernelOptions, description: str,
         ) from None
 
 
-def _fingerprint(problem: Problem, opts: _engine.KernelOptions) -> dict[str, Any]:
+def problem_fingerprint(problem: Problem, opts: _engine.KernelOptions) -> dict[str, Any]:
     """The inputs that determine the blocks, named as the user knows them (checkpoints)."""
     data, metric = problem.data, problem.metric
     names = problem.input_names or (
@@ -347,7 +348,7 @@ def bootstrap_ci(
     (0.858, True)
     """
     func = "bootstrap_ci"
-    problem = _problem_iv(
+    problem = problem_iv(
         func,
         y_true,
         {"y_score": y_score},
@@ -402,7 +403,7 @@ def _paired(
     opts: _engine.KernelOptions,
     **kwargs: Any,
 ) -> PairedBootstrapCI:
-    problem = _problem_iv(
+    problem = problem_iv(
         func, y_true, {"y_score_a": y_score_a, "y_score_b": y_score_b}, metric, **kwargs
     )
     return paired_result(problem, opts)

@@ -97,15 +97,15 @@ def test_shared_draw_with_groups_and_pos_label():
 
 def test_score_metrics_share_one_draw_and_thresholded_ones_do_not():
     from eval_toolkit import _engine
-    from eval_toolkit.bootstrap import _problem_iv, _statistic
+    from eval_toolkit.bootstrap import problem_iv, problem_statistic
 
     y, a, _ = _binary()
     stats = {}
     for i, metric in enumerate(["roc_auc", "average_precision", "brier", "ece", "accuracy"]):
-        problem = _problem_iv("bootstrap_ci", y, {"y_score": a}, metric, n_resamples=10,
+        problem = problem_iv("bootstrap_ci", y, {"y_score": a}, metric, n_resamples=10,
                               confidence=0.95, method="percentile", seed=0, n_jobs=1,
                               stratify=False, pos_label=None)
-        stats[i] = _statistic(problem, _engine.KernelOptions())
+        stats[i] = problem_statistic(problem, _engine.KernelOptions())
     assert _groups(stats) == [[0, 1, 2, 3], [4]]
 
 
