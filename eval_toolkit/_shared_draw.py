@@ -15,6 +15,7 @@ the same seed.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,8 +27,10 @@ from . import _engine
 from ._resample import ArmSampler, CellTable
 from .bootstrap import (
     Problem,
+    bootstrap_ci,
     check_problem_point,
     ci_result,
+    paired_bootstrap_diff,
     paired_result,
     problem_fingerprint,
     problem_iv,
@@ -193,7 +196,7 @@ def bootstrap_cis(y_true: Any, y_score: Any, metrics: Sequence[Any], **options: 
     :func:`~eval_toolkit.bootstrap_ci` (``checkpoint``: see ``_shared``).
     """
     return _shared("bootstrap_ci", y_true, {"y_score": y_score}, metrics, ci_result,
-                   _options(options))
+                   _options(bootstrap_ci, options))
 
 
 def paired_bootstrap_diffs(
@@ -203,12 +206,11 @@ def paired_bootstrap_diffs(
     return _shared("paired_bootstrap_diff", y_true, {"y_score_a": y_score_a,
                                                      "y_score_b": y_score_b},
                    metrics, lambda problem, drawn: paired_result(problem, None, drawn),
-                   _options(options))
+                   _options(paired_bootstrap_diff, options))
 
 
-def _options(options: dict[str, Any]) -> dict[str, Any]:
-    # The defaults of the functional API (bootstrap_ci / paired_bootstrap_diff).
-    defaults = dict(n_resamples=1000, confidence=0.95, method="percentile", seed=42, n_jobs=1,
-                    stratify=False, groups=None, pos_label=None, progress=False, retries=0,
-                    checkpoint=None, task=None, labels=None)
+def _options(public: Callable[..., Any], options: dict[str, Any]) -> dict[str, Any]:
+    """``options`` completed with the keyword defaults of the functional call ``public``."""
+    parameters = inspect.signature(public).parameters.values()
+    defaults = {p.name: p.default for p in parameters if p.kind is p.KEYWORD_ONLY}
     return {**defaults, **options}
