@@ -444,9 +444,11 @@ def op_point_labels(y: Any, func: str, param: str, pos_label: Any, instead: str)
     to threshold for, and no established operating point of a regressor.
     ``instead`` names what to use for them.
     """
+    from sklearn.utils.multiclass import type_of_target
+
     values = np.asarray(y)
     if values.dtype.kind == "f" and values.size and np.all(np.isfinite(values)):
-        if np.any(values != np.round(values)):  # scikit-learn's "continuous" target
+        if type_of_target(values).startswith("continuous"):  # as the tasks detect regression
             raise ValueError(
                 param_error(
                     func,
