@@ -15,13 +15,20 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
+from ._fast_path import compiled as compiled_kernels
+
 __all__ = [
     "LOO_CHUNK_ENTRIES",
     "Kernel",
     "MeanKernel",
     "as_counts",
+    "cumsum_rows",
     "divide_or_zero",
+    "order_statistic_cells",
+    "padded_cumsum",
+    "padded_suffix_sums",
     "prefix_sums",
+    "ranked_auc",
     "row_sum",
     "safe_divide",
     "suffix_sums",
@@ -197,3 +204,89 @@ def safe_divide(num: np.ndarray, den: np.ndarray | float) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = num / den
     return np.where(den == 0, np.nan, ratio)
+
+
+def padded_cumsum(x: np.ndarray) -> np.ndarray:
+    """Cumulative sum along rows with a leading zero column, shape (r, k + 1).
+
+    int64 for int64 ``x``, else float64.
+    """
+    dtype = np.int64 if x.dtype == np.int64 else np.float64
+    out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
+    cumsum_rows(x, out[:, 1:])
+    return out
+
+
+def padded_suffix_sums(x: np.ndarray) -> np.ndarray:
+    """Sums along rows from each column on, with a trailing zero column, shape (r, k + 1).
+
+    int64 for int64 ``x``, else float64.
+    """
+    dtype = np.int64 if x.dtype == np.int64 else np.float64
+    out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
+    cumsum_rows(x[:, ::-1], out[:, -2::-1])
+    return out
+
+
+def cumsum_rows(x: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``np.cumsum(x, axis=1, out=out)``; compiled for large arrays (same values)."""
+    fast = compiled_kernels(x.size)
+    if fast is not None and x.dtype == out.dtype:
+        fast.cumsum_rows(x, out)
+    else:
+        np.cumsum(x, axis=1, out=out)
+    return out
+
+
+def order_statistic_cells(x: np.ndarray, ranks: np.ndarray) -> np.ndarray:
+    """Cell holding the sample of each rank (0-based) in each row's expanded sample.
+
+    Parameters
+    ----------
+    x : ndarray of shape (r, k)
+        Counts, cells in sorted value order.
+    ranks : ndarray of shape (r, m)
+        Ranks, float64 holding integers.
+
+    Returns
+    -------
+    ndarray of shape (r, m), int
+        Cell indices; rows without samples (whose metric is NaN) get some cell.
+    """
+    r, k = x.shape
+    # One searchsorted over all rows: shifting row i by i * stride keeps the
+    # concatenated cumulative counts sorted and the rows apart.
+    stride = x.sum(axis=1).max() + 1.0
+    shift = (np.arange(r) * stride)[:, np.newaxis]
+    cum = cumsum_rows(x, np.empty(x.shape, dtype=x.dtype)) + shift
+    flat = np.searchsorted(cum.ravel(), ranks + shift, side="right")
+    return np.clip(flat - (np.arange(r) * k)[:, np.newaxis], 0, k - 1)
+
+
+def ranked_auc(
+    x_pos: np.ndarray, x_neg: np.ndarray, below: np.ndarray, upto: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """ROC AUC (ties 1/2) and positives per row, from counts of one binary ranking.
+
+    Parameters
+    ----------
+    x_pos : ndarray of shape (r, p)
+        Counts of the positive cells.
+    x_neg : ndarray of shape (r, q)
+        Counts of the negative cells, in increasing score order.
+    below, upto : ndarray of shape (p,)
+        Negative cells scored below / at or below each positive cell.
+
+    Returns
+    -------
+    auc, n_pos : ndarray of shape (r,)
+    """
+    cum_neg = padded_cumsum(x_neg)
+    # Twice the placements, halved after the sum: every term is an integer,
+    # so the sum is exact (in int64, or in float64 below 2**53) in any order
+    # and equals the sum of the halved placements bit for bit.
+    twice = np.take(cum_neg, below, axis=1)
+    twice += np.take(cum_neg, upto, axis=1)
+    numerator = 0.5 * np.einsum("ij,ij->i", x_pos, twice)
+    n_pos = x_pos.sum(axis=1)
+    return safe_divide(numerator, n_pos * cum_neg[:, -1]), n_pos

@@ -20,13 +20,16 @@ from abc import abstractmethod
 
 import numpy as np
 
-from ._fast_path import compiled as compiled_kernels
 from ._kernel_utils import (
     Kernel,
     MeanKernel,
     as_counts,
     divide_or_zero,
+    order_statistic_cells,
+    padded_cumsum,
+    padded_suffix_sums,
     prefix_sums,
+    ranked_auc,
     row_sum,
     safe_divide,
     suffix_sums,
@@ -237,7 +240,7 @@ class _RankKernel(Kernel):
     def _class_cumsums(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Zero-padded cumulative counts of positives and of negatives."""
         x_neg, x_pos = self._class_columns(x)
-        return _padded_cumsum(x_pos), _padded_cumsum(x_neg)
+        return padded_cumsum(x_pos), padded_cumsum(x_neg)
 
 
 class _RocAucKernel(_RankKernel):
@@ -292,15 +295,7 @@ class _RocAucKernel(_RankKernel):
     def __call__(self, counts: np.ndarray) -> np.ndarray:
         x = _exact_counts(counts)
         x_neg, x_pos = self._class_columns(x)
-        # Only the negatives' cumulative sum is needed for the AUC itself.
-        cum_neg = _padded_cumsum(x_neg)
-        # Twice the placements, halved after the sum: every term is an
-        # integer, so the sum is exact (in int64, or in float64 below 2**53)
-        # in any order and equals the sum of the halved placements bit for bit.
-        twice = _columns(cum_neg, self._neg_below_pos)
-        twice += _columns(cum_neg, self._neg_upto_pos)
-        numerator = 0.5 * np.einsum("ij,ij->i", x_pos, twice)
-        return safe_divide(numerator, x_pos.sum(axis=1) * cum_neg[:, -1])
+        return ranked_auc(x_pos, x_neg, self._neg_below_pos, self._neg_upto_pos)[0]
 
     def loo(self) -> np.ndarray:
         numerator, n_pos, n_neg, neg_placement, pos_placement = self._auc_parts(
@@ -372,7 +367,7 @@ class _AveragePrecisionKernel(_RankKernel):
         # Samples scored at least as high as a cell are a suffix sum of its
         # class's counts: integers, equal to total minus prefix, one pass each.
         x_neg, x_pos = self._class_columns(x)
-        above_pos, above_neg = _padded_suffix_sums(x_pos), _padded_suffix_sums(x_neg)
+        above_pos, above_neg = padded_suffix_sums(x_pos), padded_suffix_sums(x_neg)
         true_pos = (
             above_pos[:, :-1] if self._pos_distinct else _columns(above_pos, self._pos_below_pos)
         )
@@ -523,7 +518,7 @@ class _EceKernel(Kernel):
         bounds : ndarray of shape (r, n_bins + 1)
             Bin bounds, as returned by `_bin_bounds`.
         """
-        cum_gap = _padded_cumsum(x * self._gap)
+        cum_gap = padded_cumsum(x * self._gap)
         return np.diff(np.take_along_axis(cum_gap, bounds, axis=1), axis=1)
 
     def __call__(self, counts: np.ndarray) -> np.ndarray:
@@ -606,16 +601,7 @@ class _QuantileEceKernel(_EceKernel):
         -------
         ndarray of shape (r, m)
         """
-        r, k = x.shape
-        # One searchsorted over all rows: shifting row i by i * stride keeps
-        # the concatenated cumulative counts sorted and the rows apart.
-        stride = x.sum(axis=1).max() + 1.0
-        shift = (np.arange(r) * stride)[:, np.newaxis]
-        cum = _cumsum_rows(x, np.empty(x.shape, dtype=x.dtype))
-        cum += shift
-        flat_cell = np.searchsorted(cum.ravel(), index + shift, side="right")
-        # Empty rows (NaN anyway) would point past their own row.
-        cell = np.minimum(flat_cell - (np.arange(r) * k)[:, np.newaxis], k - 1)
+        cell = order_statistic_cells(x, index)
         return self._sorted_score[cell]
 
 
@@ -641,38 +627,6 @@ def _exact_counts(counts: np.ndarray) -> np.ndarray:
 def _columns(x: np.ndarray, index: np.ndarray) -> np.ndarray:
     """Columns `index` of `x`, C-ordered (``x[:, index]`` is Fortran-ordered)."""
     return np.take(x, index, axis=1)
-
-
-def _padded_cumsum(x: np.ndarray) -> np.ndarray:
-    """Cumulative sum along rows with a leading zero column, shape (r, k + 1).
-
-    int64 for int64 ``x``, else float64.
-    """
-    dtype = np.int64 if x.dtype == np.int64 else np.float64
-    out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
-    _cumsum_rows(x, out[:, 1:])
-    return out
-
-
-def _padded_suffix_sums(x: np.ndarray) -> np.ndarray:
-    """Sums along rows from each column on, with a trailing zero column, shape (r, k + 1).
-
-    int64 for int64 ``x``, else float64.
-    """
-    dtype = np.int64 if x.dtype == np.int64 else np.float64
-    out = np.zeros((x.shape[0], x.shape[1] + 1), dtype=dtype)
-    _cumsum_rows(x[:, ::-1], out[:, -2::-1])
-    return out
-
-
-def _cumsum_rows(x: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """``np.cumsum(x, axis=1, out=out)``; compiled for large arrays (same values)."""
-    fast = compiled_kernels(x.size)
-    if fast is not None and x.dtype == out.dtype:
-        fast.cumsum_rows(x, out)
-    else:
-        np.cumsum(x, axis=1, out=out)
-    return out
 
 
 class _DebiasedEceKernel(_QuantileEceKernel):
@@ -710,7 +664,7 @@ class _DebiasedEceKernel(_QuantileEceKernel):
         bounds = self._bin_bounds(x)
 
         def per_bin(values: np.ndarray) -> np.ndarray:
-            return np.diff(np.take_along_axis(_padded_cumsum(values), bounds, axis=1), axis=1)
+            return np.diff(np.take_along_axis(padded_cumsum(values), bounds, axis=1), axis=1)
 
         s1, s2, n_b = per_bin(x * self._gap), per_bin(x * self._gap**2), per_bin(x)
         n = x.sum(axis=1)

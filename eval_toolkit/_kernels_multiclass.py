@@ -21,6 +21,7 @@ from ._kernel_utils import (
     Kernel,
     as_counts,
     divide_or_zero,
+    ranked_auc,
     row_sum,
     safe_divide,
 )
@@ -256,14 +257,8 @@ def _class_auc(
     x: np.ndarray, pos: np.ndarray, neg: np.ndarray, below: np.ndarray, upto: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """(AUC, number of positives) per row of int64 counts ``x`` (r, k), as float64."""
-    cum = np.zeros((x.shape[0], neg.shape[0] + 1), dtype=np.int64)
-    np.cumsum(np.take(x, neg, axis=1), axis=1, out=cum[:, 1:])
-    twice = np.take(cum, below, axis=1)  # twice the placement: integers
-    twice += np.take(cum, upto, axis=1)
-    x_pos = np.take(x, pos, axis=1)
-    numerator = 0.5 * np.einsum("ij,ij->i", x_pos, twice).astype(np.float64)
-    n_pos = x_pos.sum(axis=1).astype(np.float64)
-    return safe_divide(numerator, n_pos * cum[:, -1].astype(np.float64)), n_pos
+    auc, n_pos = ranked_auc(np.take(x, pos, axis=1), np.take(x, neg, axis=1), below, upto)
+    return auc, n_pos.astype(np.float64)
 
 
 class OneVsOneAucKernel(Kernel):

@@ -14,7 +14,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._kernel_utils import Kernel, MeanKernel, as_counts, row_sum, safe_divide
+from ._kernel_utils import (
+    Kernel,
+    MeanKernel,
+    as_counts,
+    order_statistic_cells,
+    row_sum,
+    safe_divide,
+)
 
 __all__: list[str] = []
 
@@ -213,16 +220,9 @@ def _row_medians(x: np.ndarray, sorted_values: np.ndarray) -> np.ndarray:
     ndarray of shape (r,)
         Mean of the two middle order statistics (the middle one for odd n).
     """
-    r, k = x.shape
     n = x.sum(axis=1)
     ranks = np.stack([np.floor((n - 1) / 2), np.ceil((n - 1) / 2)], axis=1)
-    # One search over all rows: shifting row i by i * stride keeps the
-    # concatenated cumulative counts sorted and the rows apart.
-    stride = n.max() + 1.0
-    shift = (np.arange(r) * stride)[:, np.newaxis]
-    cum = np.cumsum(x, axis=1) + shift
-    flat = np.searchsorted(cum.ravel(), ranks + shift, side="right")
-    cell = np.clip(flat - (np.arange(r) * k)[:, np.newaxis], 0, k - 1)
+    cell = order_statistic_cells(x, ranks)
     lower, upper = sorted_values[cell].T
     return np.where(n > 0, (lower + upper) / 2, np.nan)
 

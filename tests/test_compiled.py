@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from eval_toolkit import _fast_path, _kernels, _resample
+from eval_toolkit import _fast_path, _kernel_utils, _resample
 
 pytest.importorskip("numba")
 from eval_toolkit import _compiled  # noqa: E402  (needs numba)
@@ -103,7 +103,7 @@ def test_kernel_helpers_pick_either_path_with_the_same_values(monkeypatch):
     values = {}
     for flag in ("0", "1"):
         monkeypatch.setenv(_fast_path.ENV, flag)
-        values[flag] = (_kernels._padded_cumsum(x), _kernels._padded_suffix_sums(x))
+        values[flag] = (_kernel_utils.padded_cumsum(x), _kernel_utils.padded_suffix_sums(x))
     assert calls == [1, 1]  # only the compiled run (prefix and suffix sums) used the kernel
     for numpy_value, compiled_value in zip(values["0"], values["1"]):
         np.testing.assert_array_equal(numpy_value, compiled_value)
@@ -137,7 +137,7 @@ def test_numpy_path_without_numba(monkeypatch):
     counts = _resample.count_cells(np.array([[0, 2, 2, 1]]), np.array([1, 0, 1]), 3)
     np.testing.assert_array_equal(counts, [[1, 3, 0]])
     x = np.arange(6.0).reshape(2, 3)
-    np.testing.assert_array_equal(_kernels._padded_cumsum(x)[:, 1:], np.cumsum(x, axis=1))
+    np.testing.assert_array_equal(_kernel_utils.padded_cumsum(x)[:, 1:], np.cumsum(x, axis=1))
 
 
 @pytest.mark.parametrize("n_s", [1, 2, 1000, 10**6, 2**31 - 1])
