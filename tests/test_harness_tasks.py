@@ -76,6 +76,12 @@ def regression():
     return models, slices
 
 
+def _unit(models, slices, row):
+    """The work unit of a row (models vary slowest, as evaluate spawns seeds) and its slice."""
+    s = [sl.name for sl in slices].index(row.slice)
+    return models.index(row.model) * len(slices) + s, slices[s]
+
+
 def _check_run(run, models, slices, task, reference, predict, n_resamples, seed, **functional):
     names = list(models)
     metrics = list(default_metrics(task))
@@ -84,8 +90,7 @@ def _check_run(run, models, slices, task, reference, predict, n_resamples, seed,
     rows = run.rows_of("metric")
     assert len(rows) == len(names) * len(slices) * len(metrics)
     for row in rows:
-        u = names.index(row.model) * len(slices) + [s.name for s in slices].index(row.slice)
-        sl = slices[u % len(slices)]
+        u, sl = _unit(names, slices, row)
         ci = bootstrap_ci(sl.y, predict(models[row.model], sl.X), row.metric,
                           n_resamples=n_resamples, seed=seeds[u], **functional)
         assert (row.estimate, row.ci_low, row.ci_high, row.std_error, row.n_degenerate) == (
@@ -96,8 +101,7 @@ def _check_run(run, models, slices, task, reference, predict, n_resamples, seed,
     diffs = run.rows_of("diff")
     assert len(diffs) == len(others) * len(slices) * len(metrics)
     for row in diffs:
-        u = others.index(row.model) * len(slices) + [s.name for s in slices].index(row.slice)
-        sl = slices[u % len(slices)]
+        u, sl = _unit(others, slices, row)
         ref = paired_bootstrap_diff(sl.y, predict(models[reference], sl.X),
                                     predict(models[row.model], sl.X), row.metric,
                                     n_resamples=n_resamples, seed=seeds[u], **functional)
