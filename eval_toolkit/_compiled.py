@@ -76,7 +76,7 @@ def count_packed(
     packed : ndarray of shape (n_s,), int32 or int64
         Arm 0's cell in the low ``shift`` bits, arm 1's above: one lookup
         serves both arms (the layout of
-        :attr:`eval_toolkit._resample.ArmSampler._lookups`).
+        :attr:`eval_toolkit._resample.ArmSampler.draws`).
     shift : int
     out0, out1 : ndarray of shape (rows, width_0) and (rows, width_1), int64
         Counts, updated in place.

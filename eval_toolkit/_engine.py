@@ -31,6 +31,7 @@ from ._parallel import parallel_map
 from ._resample import (
     BLOCK_SIZE,
     CHUNK_ENTRIES,
+    ArmDraws,
     ArmSampler,
     CellTable,
     block_sizes,
@@ -83,6 +84,21 @@ class Statistic(Protocol):
     def jackknife(self, n_jobs: int = 1) -> JackknifeSets:
         """Leave-one-out values and their multiplicities, one set per independent sample."""
         ...
+
+    def for_blocks(self) -> BlockStatistic:
+        """What :func:`run_block` needs: the object sent to the workers (often ``self``)."""
+        ...
+
+
+class BlockStatistic(Protocol):
+    """The part of a :class:`Statistic` that computes blocks of resamples."""
+
+    uses_indices: bool
+
+    @property
+    def tables(self) -> tuple[Any, ...]: ...
+
+    def evaluate(self, draws: list[Any]) -> np.ndarray: ...
 
 
 @runtime_checkable
@@ -420,14 +436,22 @@ class KernelStatistic:
     def evaluate(self, draws: list) -> np.ndarray:
         """Return (rows, n_arms [+ 1]) metric values [and the SE of the statistic]."""
         if self.sampler is not None:
-            per_arm = draws[0]
-        else:
-            joint = draws[0]
-            per_arm = [arm.fold.counts(joint) for arm in self.arms]
+            return self.for_blocks().evaluate(draws)
+        joint = draws[0]
+        per_arm = [arm.fold.counts(joint) for arm in self.arms]
         columns = [arm.kernel(c) - arm.offset for arm, c in zip(self.arms, per_arm)]
         if self.with_se:
             columns.append(_infinitesimal_jackknife_se(joint, self._joint_influence(per_arm)))
         return np.column_stack(columns)
+
+    def for_blocks(self) -> KernelStatistic | ArmBlocks:
+        """Without the joint-cell table and folds when each arm is drawn directly."""
+        if self.sampler is None:
+            return self
+        return ArmBlocks(
+            self.sampler.draws, tuple(arm.kernel for arm in self.arms),
+            tuple(arm.offset for arm in self.arms),
+        )
 
     def _joint_influence(self, per_arm: list[np.ndarray]) -> np.ndarray:
         # Only built with with_se=True for metrics whose kernel has influence values.
@@ -466,6 +490,29 @@ class KernelStatistic:
         mult = self.table.mult[None, :].astype(np.float64)
         per_arm = [arm.fold.counts(mult) for arm in self.arms]
         return float(_infinitesimal_jackknife_se(mult, self._joint_influence(per_arm))[0])
+
+
+@dataclass(frozen=True)
+class ArmBlocks:
+    """A :class:`KernelStatistic` drawn per arm, as sent to the workers.
+
+    Only the arms' kernels and the :class:`~eval_toolkit._resample.ArmDraws`:
+    the joint-cell table and the folds stay in the caller (they serve the
+    jackknife and the point estimate).
+    """
+
+    draws: ArmDraws
+    kernels: tuple[Kernel, ...]
+    offsets: tuple[float, ...]
+
+    uses_indices = False
+
+    @property
+    def tables(self) -> tuple[ArmDraws]:
+        return (self.draws,)
+
+    def evaluate(self, draws: list) -> np.ndarray:
+        return np.column_stack([k(c) - o for k, o, c in zip(self.kernels, self.offsets, draws[0])])
 
 
 def kernel_statistic(
@@ -518,6 +565,10 @@ class GenericStatistic:
     @property
     def tables(self) -> tuple[CellTable, ...]:
         return (self.table,)
+
+    def for_blocks(self) -> GenericStatistic:
+        """Sent to the workers whole (the metric runs there on the rows)."""
+        return self
 
     def evaluate(self, draws: list) -> np.ndarray:
         idx = draws[0]  # (rows, n) indices, or a list of rows under the cluster bootstrap
@@ -618,7 +669,7 @@ def generic_statistic(
     return GenericStatistic(metric, y_call, tuple(scores), table, representatives, n_classes)
 
 
-def run_block(statistic: Statistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:
+def run_block(statistic: BlockStatistic, block: tuple[np.random.SeedSequence, int]) -> np.ndarray:
     """Compute one block of resamples; the work unit shipped to workers."""
     seed_seq, rows = block
     prime_heap()
@@ -736,7 +787,7 @@ def bootstrap_distribution(
         )
 
     computed = parallel_map(
-        functools.partial(run_block, statistic),
+        functools.partial(run_block, statistic.for_blocks()),
         [(children[b], sizes[b]) for b in todo],
         n_jobs=n_jobs,
         description=description,

@@ -81,6 +81,10 @@ class Stratum:
         """``cells`` in the gather dtype (see `lookup_dtype`)."""
         return self.cells.astype(lookup_dtype(self.samples.shape[0]))
 
+    def probabilities(self) -> np.ndarray:
+        """Probability of each occupied cell: the multinomial sampler's ``p``."""
+        return self.mult[self.occupied] / self.samples.shape[0]
+
 
 @dataclass(frozen=True)
 class CellTable:
@@ -133,8 +137,7 @@ class CellTable:
     def _multinomial_counts(
         self, rng: np.random.Generator, rows: int, stratum: Stratum
     ) -> np.ndarray:
-        p = stratum.mult[stratum.occupied] / stratum.samples.shape[0]
-        drawn = rng.multinomial(stratum.samples.shape[0], p, size=rows)
+        drawn = rng.multinomial(stratum.samples.shape[0], stratum.probabilities(), size=rows)
         if stratum.occupied.shape[0] == self.n_cells:  # one stratum: no empty cell to fill
             return drawn
         counts = np.zeros((rows, self.n_cells), dtype=np.int64)
@@ -377,7 +380,7 @@ def draw_and_count(
 ) -> list[np.ndarray]:
     """Each arm's (rows, width) counts, drawn and counted piece by piece (compiled path).
 
-    ``lookups`` and ``shift`` as in `ArmSampler._lookups`: one packed table
+    ``lookups`` and ``shift`` as in `ArmStratum`: one packed table
     serving two arms when ``shift`` is set, else one table per arm.
     """
     parts = [np.zeros((rows, w), dtype=np.int64) for w in widths]
@@ -490,33 +493,39 @@ class ArmSampler:
         return n_arms == 1 or not few
 
     @cached_property
-    def _lookups(self) -> tuple[tuple[tuple[np.ndarray, ...], int], ...]:
-        """Per stratum: (tables, shift) mapping a stratum position to arm cells.
+    def draws(self) -> ArmDraws:
+        """The sampler without the joint-cell table: what workers are sent.
 
-        With two arms, both cells are packed in one integer when they fit
-        (arm 0 in the low ``shift`` bits, arm 1 above), so one random gather
-        serves both arms and two streaming passes unpack it.  The packed
-        table is int32 when the cells fit 31 bits, else int64 for fewer than
+        Per stratum, the table mapping a stratum position to arm cells.  With
+        two arms, both cells are packed in one integer when they fit (arm 0 in
+        the low ``shift`` bits, arm 1 above), so one random gather serves both
+        arms and two streaming passes unpack it.  The packed table is int32
+        when the cells fit 31 bits, else int64 for fewer than
         ``_INT32_LOOKUP_FROM`` samples (a small table stays in cache), else
-        two int32 tables are gathered.  ``shift`` is 0 when not packed; a
-        multinomial stratum (drawn as cell counts) has no tables.
+        two int32 tables are gathered.  ``shift`` is 0 when not packed.
         """
-        out = []
+        strata = []
         bits = [max(int(w) - 1, 1).bit_length() for w in self.widths]
         for s in self.table.strata:
+            n_s = s.samples.shape[0]
             if s.uses_multinomial:  # drawn as cell counts: no per-sample table
-                out.append(((), 0))
+                occupied = s.occupied
+                targets = tuple(m[occupied] for m in self.mappings)
+                strata.append(ArmStratum(n_s, (), 0, s.probabilities(), targets))
                 continue
-            dtype = lookup_dtype(s.samples.shape[0])
+            dtype = lookup_dtype(n_s)
             cells = [m[s.cells] for m in self.mappings]
             if len(cells) == 2 and dtype == np.int64:
                 # 32 bits each: room for the row offsets, added before unpacking.
-                out.append(((cells[0] | (cells[1] << 32),), 32))
+                lookups, shift = (cells[0] | (cells[1] << 32),), 32
             elif len(cells) == 2 and sum(bits) <= 31:
-                out.append((((cells[0] | (cells[1] << bits[0])).astype(np.int32),), bits[0]))
+                lookups, shift = ((cells[0] | (cells[1] << bits[0])).astype(np.int32),), bits[0]
             else:
-                out.append((tuple(c.astype(dtype) for c in cells), 0))
-        return tuple(out)
+                lookups, shift = tuple(c.astype(dtype) for c in cells), 0
+            strata.append(ArmStratum(n_s, lookups, shift))
+        return ArmDraws(
+            tuple(strata), self.widths, self.table.chunk_rows(), self.table.entries_per_resample
+        )
 
     def chunk_rows(self) -> int:
         return self.table.chunk_rows()
@@ -527,17 +536,64 @@ class ArmSampler:
 
     def draw_counts(self, rng: np.random.Generator, rows: int) -> list[np.ndarray]:
         """Return one (rows, width) int64 count matrix per arm."""
+        return self.draws.draw_counts(rng, rows)
+
+
+@dataclass(frozen=True)
+class ArmStratum:
+    """One stratum of an :class:`ArmDraws`: n_s positions, or a multinomial over its cells."""
+
+    n_samples: int
+    lookups: tuple[np.ndarray, ...]  # position -> arm cell(s); () when multinomial
+    shift: int  # bits of arm 0 in a packed lookup; 0 when not packed
+    probabilities: np.ndarray | None = None  # multinomial: of each occupied joint cell
+    targets: tuple[np.ndarray, ...] = ()  # multinomial: arm cell of each occupied joint cell
+
+
+@dataclass(frozen=True)
+class ArmDraws:
+    """Draw each arm's cell counts: the part of an :class:`ArmSampler` a worker needs.
+
+    Built once in the caller (:attr:`ArmSampler.draws`) and sent to the
+    workers in its place: its lookup tables are n_s entries per stratum in
+    the gather dtype, while the sampler's joint-cell table holds n sample
+    indices, n cell numbers and four arrays of k cells.  At n = 1e6 (paired
+    ROC AUC, scores with ties) a dispatched statistic carried 57 MiB of
+    arrays, of which the workers used 4 MiB after rebuilding the lookups in
+    every batch (10 ms each).
+
+    Attributes
+    ----------
+    strata : tuple of ArmStratum
+    widths : tuple of int
+        Number of cells of each arm.
+    chunk : int
+        Rows per draw chunk (:meth:`CellTable.chunk_rows` of the table).
+    entries_per_resample : int
+        Random draws per resample.
+    """
+
+    strata: tuple[ArmStratum, ...]
+    widths: tuple[int, ...]
+    chunk: int
+    entries_per_resample: int
+
+    def chunk_rows(self) -> int:
+        return self.chunk
+
+    def draw_counts(self, rng: np.random.Generator, rows: int) -> list[np.ndarray]:
+        """Return one (rows, width) int64 count matrix per arm.
+
+        The random stream, and so every count, is that of
+        :meth:`CellTable.draw_counts` on the joint cells, folded per arm.
+        """
         totals: list[np.ndarray] | None = None
-        for stratum, (lookups, shift) in zip(self.table.strata, self._lookups):
-            if stratum.uses_multinomial:
-                joint = self.table._multinomial_counts(rng, rows, stratum)
-                occ = stratum.occupied
-                parts = [
-                    fold_counts(joint[:, occ], m[occ], w)
-                    for m, w in zip(self.mappings, self.widths)
-                ]
+        for stratum in self.strata:
+            n_s, lookups, shift = stratum.n_samples, stratum.lookups, stratum.shift
+            if stratum.probabilities is not None:
+                joint = rng.multinomial(n_s, stratum.probabilities, size=rows)
+                parts = [fold_counts(joint, t, w) for t, w in zip(stratum.targets, self.widths)]
             else:
-                n_s = stratum.samples.shape[0]
                 fast = compiled_kernels(rows * n_s)
                 if fast is not None:
                     parts = draw_and_count(fast, rng, rows, n_s, lookups, shift, self.widths)

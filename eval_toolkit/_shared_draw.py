@@ -59,6 +59,13 @@ class _Joint:
     def evaluate(self, draws: list[Any]) -> np.ndarray:
         return np.concatenate([m.evaluate(draws) for m in self.members], axis=1)
 
+    def for_blocks(self) -> _Joint:
+        """The members' parts; their samplers are equal (`_same_table`), so one is sent."""
+        parts = [m.for_blocks() for m in self.members]
+        if isinstance(parts[0], _engine.ArmBlocks):
+            parts = [replace(p, draws=parts[0].draws) for p in parts]
+        return _Joint(tuple(parts))
+
 
 def _same_table(a: CellTable | ArmSampler, b: CellTable | ArmSampler) -> bool:
     """True when ``a`` and ``b`` draw identical resamples from the same random stream."""

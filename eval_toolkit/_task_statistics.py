@@ -128,6 +128,10 @@ class GatherStatistic:
     def jackknife(self, n_jobs: int = 1):
         return self.inner.jackknife(n_jobs)
 
+    def for_blocks(self):
+        """Sent to the workers whole."""
+        return self
+
 
 def _kernel_applies(data: TaskData, metric: ResolvedMetric) -> bool:
     spec = metric.spec

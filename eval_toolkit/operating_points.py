@@ -335,6 +335,10 @@ class OpPointStatistic:
     def tables(self) -> tuple[CellTable, ...]:
         return (self.val_table, self.test_table)
 
+    def for_blocks(self):
+        """Sent to the workers whole."""
+        return self
+
     def evaluate(self, draws: list[np.ndarray]) -> np.ndarray:
         val_counts, test_counts = draws
         return np.column_stack(

@@ -13,6 +13,8 @@ hence bit-identical metric values, for every problem shape.
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 from sklearn import metrics
@@ -228,3 +230,44 @@ def test_custom_metrics_always_honour_n_jobs(monkeypatch):
     y, a, b = _problem(200, 2, seed=5)
     stat = _engine.generic_statistic(metrics.roc_auc_score, y, (a, b), stratify=False)
     assert not _engine.runs_in_process(stat, 10)
+
+
+@pytest.mark.parametrize("decimals, arms", [(3, 2), (1, 1), (None, 2)])
+def test_workers_are_sent_the_arm_draws_not_the_joint_table(decimals, arms):
+    # run_block runs on statistic.for_blocks(): per-stratum lookup tables
+    # (or multinomial cell probabilities) and the arms' kernels, without the
+    # joint-cell table and folds the caller keeps for the jackknife.  It must
+    # compute the blocks of the joint route, value for value.
+    y, a, b = _problem(40_000, decimals, seed=4)
+    scores = (a, b)[:arms]
+    stat = kernel_statistic("roc_auc", y, scores, KernelOptions(), stratify=True, with_se=False)
+    assert stat.sampler is not None
+    shipped = stat.for_blocks()
+    assert isinstance(shipped, _engine.ArmBlocks)
+    assert len(pickle.dumps(shipped)) < 0.5 * len(pickle.dumps(stat))
+    joint_route = _engine.KernelStatistic(stat.table, stat.arms, metric_range=stat.metric_range)
+    assert joint_route.for_blocks() is joint_route
+    for seed, rows in ((7, 64), (8, 13)):
+        block = (np.random.SeedSequence(seed), rows)
+        np.testing.assert_array_equal(
+            _engine.run_block(shipped, block), _engine.run_block(joint_route, block)
+        )
+
+
+def test_a_shared_draw_sends_its_sampler_once():
+    from eval_toolkit._shared_draw import _Joint
+
+    y, a, b = _problem(20_000, 3, seed=5)
+    members = tuple(
+        kernel_statistic(name, y, (a, b), KernelOptions(), stratify=True, with_se=False)
+        for name in ("roc_auc", "average_precision")
+    )
+    shipped = _Joint(members).for_blocks()
+    assert shipped.members[0].draws is shipped.members[1].draws
+    alone = [len(pickle.dumps(m.for_blocks())) for m in members]
+    assert len(pickle.dumps(shipped)) < 0.75 * sum(alone)
+    block = (np.random.SeedSequence(3), 64)
+    np.testing.assert_array_equal(
+        _engine.run_block(shipped, block),
+        np.column_stack([_engine.run_block(m, block) for m in members]),
+    )
