@@ -36,7 +36,9 @@ from ._resample import (
     CellTable,
     block_sizes,
     build_cells,
+    joint_order,
     prime_heap,
+    stable_order,
 )
 from ._results import PairedBootstrapCI, seed_record
 from ._validation import Resampling, param_error
@@ -343,12 +345,16 @@ class Fold:
     starts: np.ndarray | None  # start of each arm cell's run; None = one joint cell each
 
     @classmethod
-    def build(cls, y: np.ndarray, key: np.ndarray, mult: np.ndarray) -> Fold:
-        """``y``, ``key``, ``mult``: per joint cell."""
-        perm = np.lexsort((key, y))
-        y_sorted, key_sorted = y[perm], key[perm]
+    def build(cls, y: np.ndarray, key: np.ndarray, mult: np.ndarray, order: np.ndarray) -> Fold:
+        """``y``, ``key``, ``mult``: per joint cell; ``order``: their (y, key) ranks.
+
+        ``order`` is :func:`~eval_toolkit._resample.joint_order` of the cells:
+        equal (y, key) pairs share a rank, and ranks sort as the pairs do.
+        """
+        perm = stable_order(order)
+        y_sorted, key_sorted, order_sorted = y[perm], key[perm], order[perm]
         new_run = np.ones(perm.shape[0], dtype=bool)
-        new_run[1:] = (y_sorted[1:] != y_sorted[:-1]) | (key_sorted[1:] != key_sorted[:-1])
+        new_run[1:] = order_sorted[1:] != order_sorted[:-1]
         starts = np.flatnonzero(new_run)
         mapping = np.empty(perm.shape[0], dtype=np.int64)
         mapping[perm] = np.cumsum(new_run) - 1
@@ -378,9 +384,16 @@ class Arm:
 
     @classmethod
     def build(
-        cls, name: str, y: np.ndarray, key: np.ndarray, mult: np.ndarray, opts: KernelOptions
+        cls,
+        name: str,
+        y: np.ndarray,
+        key: np.ndarray,
+        mult: np.ndarray,
+        order: np.ndarray,
+        opts: KernelOptions,
     ) -> Arm:
-        fold = Fold.build(y, key, mult)
+        """``y``, ``key``, ``mult``, ``order``: per joint cell, as :meth:`Fold.build`."""
+        fold = Fold.build(y, key, mult, order)
         kernel = make_kernel(
             name,
             fold.y,
@@ -526,17 +539,24 @@ def kernel_statistic(
     thresholded: bool = False,
     groups: np.ndarray | None = None,
     bounds: tuple[float, float] = (0.0, 1.0),
+    n_threads: int = 1,
 ) -> KernelStatistic:
     """Build the cells of (y, key_a[, key_b]) and one binary kernel per arm.
 
     ``thresholded``: the metric sees only ``score >= opts.threshold``, so
     scores on the same side of the threshold share a cell.  ``bounds``: the
-    metric's range (from the registry).
+    metric's range (from the registry).  ``n_threads``: for ranking the
+    columns (:func:`~eval_toolkit._resample.build_cells`).
     """
     keys = [cell_scores(s, threshold=opts.threshold) if thresholded else s for s in scores]
-    table, values = build_cells([y, *keys], y if stratify else None, groups)
+    table, values, ranks = build_cells(
+        [y, *keys], y if stratify else None, groups, n_threads=n_threads
+    )
     arms = tuple(
-        Arm.build(name, values[:, 0], values[:, 1 + i], table.mult, opts) for i in range(len(keys))
+        Arm.build(
+            name, values[:, 0], values[:, 1 + i], table.mult, joint_order(ranks, 1 + i), opts
+        )
+        for i in range(len(keys))
     )
     sampler = None
     if not with_se and ArmSampler.worth_it(table, len(arms)):
@@ -660,7 +680,7 @@ def generic_statistic(
     """The generic statistic; ``cell_columns`` (numeric, 1-D) define the cells
     when ``y`` or ``scores`` are not numeric vectors (class labels, matrices)."""
     columns = [y, *scores] if cell_columns is None else list(cell_columns)
-    table, _ = build_cells(columns, columns[0] if stratify else None, groups)
+    table, _, _ = build_cells(columns, columns[0] if stratify else None, groups)
     inverse = np.empty(table.n_samples, dtype=np.int64)
     for stratum in table.strata:
         inverse[stratum.samples] = stratum.cells

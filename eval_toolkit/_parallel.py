@@ -254,6 +254,19 @@ def effective_n_jobs(n_jobs: int, description: str) -> int:
     return n_jobs
 
 
+def caller_threads(n_jobs: int) -> int:
+    """Threads the caller may use for its own preparation of a job of ``n_jobs``.
+
+    ``n_jobs`` (as validated, -1 = all cores) capped at this machine's cores:
+    workers, local or on a cluster, start only once the caller has prepared
+    the work, so its cores are free meanwhile.  1 for ``n_jobs=1``.
+    """
+    import joblib
+
+    n_cores = joblib.cpu_count()
+    return n_cores if n_jobs < 0 else min(n_jobs, n_cores)
+
+
 def _hint_sequential(n_items: int, description: str) -> None:
     global _hint_emitted
     if n_items >= SEQUENTIAL_HINT_ITEMS and not _hint_emitted:

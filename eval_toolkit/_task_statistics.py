@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _engine
-from ._resample import build_cells
+from ._resample import build_cells, joint_order
 from ._tasks import TaskData
 from .metrics import ResolvedMetric
 
@@ -32,10 +32,12 @@ def build_statistic(
     stratify: bool,
     with_se: bool,
     groups: np.ndarray | None = None,
+    n_threads: int = 1,
 ):
     """Return the statistic the engine resamples (kernel or generic).
 
     ``groups``: cluster ids (dense codes) for the cluster bootstrap, or None.
+    ``n_threads``: threads that may rank the data's columns (kernel metrics).
     """
     spec = metric.spec
     if spec is None or not _kernel_applies(data, metric):
@@ -44,14 +46,15 @@ def build_statistic(
     if data.task == "binary":
         return _engine.kernel_statistic(spec.name, data.y, data.preds, opts, stratify=stratify,
                                         with_se=with_se, thresholded=spec.thresholded,
-                                        groups=groups, bounds=bounds)
+                                        groups=groups, bounds=bounds, n_threads=n_threads)
     columns = [data.y.astype(np.float64)]
     widths = []
     for pred in data.preds:
         block = pred.reshape(pred.shape[0], -1).astype(np.float64)
         columns += list(block.T)
         widths.append(block.shape[1])
-    table, values = build_cells(columns, data.y if stratify else None, groups)
+    table, values, ranks = build_cells(columns, data.y if stratify else None, groups,
+                                       n_threads=n_threads)
     options = {"n_bins": opts.n_bins, "n_classes": data.n_classes,
                "fixed_labels": data.fixed_labels, **metric.options}
     arms, start = [], 1
@@ -59,7 +62,8 @@ def build_statistic(
         y_cells, pred_cells = values[:, 0], values[:, start:start + width]
         start += width
         if width == 1 and data.task == "multiclass":
-            fold = _engine.Fold.build(y_cells, pred_cells[:, 0], table.mult)
+            fold = _engine.Fold.build(y_cells, pred_cells[:, 0], table.mult,
+                                      joint_order(ranks, start - width))
             # Fold keeps binary labels; the class code of each arm cell is that
             # of any joint cell mapped to it.
             y_arm = np.empty(fold.mult.shape[0], dtype=np.int64)

@@ -24,7 +24,7 @@ from . import _engine
 from ._checkpoint import CheckpointWarning
 from ._engine import DegenerateResampleWarning, SmallSampleWarning
 from ._intervals import CI_METHODS
-from ._parallel import WorkerDiedError
+from ._parallel import WorkerDiedError, caller_threads
 from ._results import BootstrapCI, MDEEstimate, PairedBootstrapCI, _std_error, seed_record
 from ._task_statistics import build_statistic
 from ._tasks import TaskData, task_data_iv
@@ -160,7 +160,8 @@ def problem_statistic(problem: Problem, opts: _engine.KernelOptions):
     """The engine's statistic for a validated problem (shared with ``_shared_draw``)."""
     return build_statistic(problem.data, problem.metric, opts, stratify=problem.stratify,
                            with_se=problem.resampling.method == "studentized",
-                           groups=problem.groups)
+                           groups=problem.groups,
+                           n_threads=caller_threads(problem.resampling.n_jobs))
 
 
 def check_problem_point(problem: Problem, point: float) -> None:

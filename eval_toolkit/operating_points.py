@@ -31,7 +31,7 @@ import numpy as np
 
 from . import _engine
 from ._parallel import parallel_map
-from ._resample import CellTable, build_cells
+from ._resample import CellTable, build_cells, joint_order
 from ._results import BootstrapCI, PairedBootstrapCI, _std_error
 from ._validation import (
     Resampling,
@@ -423,16 +423,18 @@ def op_point_statistic(
     test_groups: np.ndarray | None = None,
 ) -> OpPointStatistic:
     """Cells of both sets and each arm's folds, from validated labels and scores."""
-    val_table, val_values = build_cells(
+    val_table, val_values, val_ranks = build_cells(
         [val_y, *val_scores], val_y if stratify else None, val_groups
     )
-    test_table, test_values = build_cells(
+    test_table, test_values, test_ranks = build_cells(
         [test_y, *test_scores], test_y if stratify else None, test_groups
     )
     arms = []
     for i in range(len(val_scores)):
-        val_fold = _engine.Fold.build(val_values[:, 0], val_values[:, 1 + i], val_table.mult)
-        test_fold = _engine.Fold.build(test_values[:, 0], test_values[:, 1 + i], test_table.mult)
+        val_fold = _engine.Fold.build(val_values[:, 0], val_values[:, 1 + i], val_table.mult,
+                                      joint_order(val_ranks, 1 + i))
+        test_fold = _engine.Fold.build(test_values[:, 0], test_values[:, 1 + i],
+                                       test_table.mult, joint_order(test_ranks, 1 + i))
         arms.append(
             _ArmData(val_fold, test_fold, np.unique(val_fold.key), np.unique(test_fold.key))
         )

@@ -177,7 +177,7 @@ def test_joint_cell_counts_same_on_both_paths(stratify, monkeypatch):
     # the compiled path equals the numpy path, stratum after stratum.
     rng = np.random.default_rng(0)
     y, a = rng.random(5000) < 0.4, rng.random(5000)
-    table, _ = _resample.build_cells([y, a], y if stratify else None)
+    table, _, _ = _resample.build_cells([y, a], y if stratify else None)
     assert not any(s.uses_multinomial for s in table.strata)
     monkeypatch.setattr(_fast_path, "_loaded", _compiled)
     monkeypatch.setattr(_fast_path, "_tried", True)

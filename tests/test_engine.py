@@ -84,6 +84,6 @@ def test_check_resampling_rejects_a_truthy_string_for_progress():
 
 def test_table_cells_are_shared_by_the_arms(data):
     y, a, b = data
-    table, _ = build_cells([y, a, b], None)
+    table, _, _ = build_cells([y, a, b], None)
     stat = _statistics(y, a, b)["kernel"]
     assert stat.tables[0].n_cells == table.n_cells

@@ -371,3 +371,15 @@ def test_dask_backend_gives_same_results_as_sequential():
         worker_pids = set(client.run(os.getpid).values())
     assert out == ref
     assert set(pids) <= worker_pids
+
+
+def test_caller_threads_follow_n_jobs_capped_at_the_cores():
+    import joblib
+
+    from eval_toolkit._parallel import caller_threads
+
+    cores = joblib.cpu_count()
+    assert caller_threads(1) == 1
+    assert caller_threads(-1) == cores
+    assert caller_threads(10**6) == cores
+    assert caller_threads(2) == min(2, cores)

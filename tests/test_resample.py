@@ -271,3 +271,45 @@ def test_a_shared_draw_sends_its_sampler_once():
         _engine.run_block(shipped, block),
         np.column_stack([_engine.run_block(m, block) for m in members]),
     )
+
+
+@pytest.mark.parametrize("n_columns, levels", [(3, 7), (5, 40_000), (9, 3_000)])
+@pytest.mark.parametrize("n_threads", [1, 2])
+def test_build_cells_ranks_are_each_columns_dense_ranks(n_columns, levels, n_threads):
+    # Radices of 40,000 and 3,000 overflow the int64 row code within a few
+    # columns, so the code is re-densified on the way; the ranks must still
+    # be read back for every column.
+    rng = np.random.default_rng(n_columns)
+    n = 70_000  # above THREADED_RANKS_FROM: n_threads=2 ranks in threads
+    y = (rng.random(n) < 0.3).astype(np.float64)
+    columns = [y] + [rng.integers(0, levels, n) / levels for _ in range(n_columns - 1)]
+    table, values, ranks = _resample.build_cells(columns, None, n_threads=n_threads)
+    expected = np.unique(np.column_stack(columns), axis=0)
+    np.testing.assert_array_equal(values, expected)
+    for j in range(n_columns):
+        np.testing.assert_array_equal(ranks[:, j], np.unique(values[:, j], return_inverse=True)[1])
+    assert table.n_samples == n
+    single = _resample.build_cells(columns, None, n_threads=1)
+    np.testing.assert_array_equal(single[1], values)
+    np.testing.assert_array_equal(single[2], ranks)
+    assert all(
+        np.array_equal(s.cells, t.cells) for s, t in zip(single[0].strata, table.strata)
+    )
+
+
+@pytest.mark.parametrize("levels", [5, 30_000, 200_000])
+def test_joint_order_sorts_as_the_float_lexsort(levels):
+    # Fold.build sorts arm cells by integer ranks (a radix sort below 2**16
+    # values) where it used to lexsort the float (label, score) pairs.
+    rng = np.random.default_rng(levels)
+    n = 50_000
+    y = rng.integers(0, 3, n).astype(np.float64)
+    a = np.round(rng.random(n) * levels) / levels
+    a[rng.random(n) < 0.01] = -0.0  # -0.0 and 0.0 are the same score
+    b = rng.random(n)
+    _, values, ranks = _resample.build_cells([y, a, b], None)
+    for column in (1, 2):
+        order = _resample.joint_order(ranks, column)
+        np.testing.assert_array_equal(
+            _resample.stable_order(order), np.lexsort((values[:, column], values[:, 0]))
+        )
