@@ -49,8 +49,13 @@ class PeakRss:
 
     def _sample(self) -> None:
         me = psutil.Process()
+        mine = me.cmdline()
         for proc in [me, *me.children(recursive=True)]:
             try:
+                if proc.pid != me.pid and proc.cmdline() == mine:
+                    # Forked, not yet exec'd (a worker starting): its RSS is
+                    # the caller's pages, shared copy-on-write, not its own.
+                    continue
                 rss = proc.memory_info().rss
                 name = "caller" if proc.pid == me.pid else " ".join(proc.cmdline()[-3:])[-40:]
             except psutil.Error:

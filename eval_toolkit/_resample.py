@@ -349,14 +349,31 @@ def stable_order(order: np.ndarray) -> np.ndarray:
 
 
 def _rank(column: np.ndarray) -> tuple[int, np.ndarray]:
-    """Radix and dense rank of each value of a column (equal values, equal ranks)."""
+    """Radix and dense rank of each value of a column (equal values, equal ranks).
+
+    The inverse of ``np.unique(column, return_inverse=True)`` (values are
+    finite, validated at the boundary), with fewer temporaries: the sorted
+    copy is freed before the ranks are made, and ranks are int32 below 2**31
+    samples.  About 17 bytes per sample at the peak against numpy's 33, so
+    that two columns ranked at once in threads need what one needed before.
+    """
+    n = column.shape[0]
     if np.all((column == 0.0) | (column == 1.0)):
         # Labels and thresholded scores: the value is its rank (radix 2 even
         # if one value is absent; keys keep their order), without the
-        # O(n log n) sort of np.unique.
+        # O(n log n) sort.
         return 2, column.astype(np.int64)
-    level, code = np.unique(column, return_inverse=True)
-    return level.shape[0], code.reshape(-1)
+    order = np.argsort(column)
+    ordered = column[order]
+    new = np.empty(n, dtype=bool)
+    new[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
+    del ordered
+    ranks = np.cumsum(new, dtype=np.int32 if n < 2**31 else np.int64)
+    ranks -= 1
+    code = np.empty_like(ranks)
+    code[order] = ranks
+    return int(ranks[-1]) + 1, code  # n > 0: an empty column took the branch above
 
 
 def _ranked(columns: list[np.ndarray], n_threads: int) -> Iterator[tuple[int, np.ndarray]]:

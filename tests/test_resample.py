@@ -313,3 +313,20 @@ def test_joint_order_sorts_as_the_float_lexsort(levels):
         np.testing.assert_array_equal(
             _resample.stable_order(order), np.lexsort((values[:, column], values[:, 0]))
         )
+
+
+@pytest.mark.parametrize("kind", ["ties", "distinct", "signed_zeros", "tiny", "binary", "one"])
+def test_rank_is_numpys_unique_inverse(kind):
+    rng = np.random.default_rng(11)
+    column = {
+        "ties": np.round(rng.random(5000), 2),
+        "distinct": rng.standard_normal(5000),
+        "signed_zeros": np.where(rng.random(5000) < 0.5, -0.0, 0.0) + (rng.random(5000) < 0.1),
+        "tiny": rng.choice([5e-324, 1e-310, -5e-324, 0.0, 1e300], 5000),
+        "binary": (rng.random(5000) < 0.3).astype(np.float64),
+        "one": np.array([0.25]),
+    }[kind]
+    levels, inverse = np.unique(column, return_inverse=True)
+    radix, code = _resample._rank(column)
+    assert radix == (2 if kind == "binary" else levels.shape[0])
+    np.testing.assert_array_equal(code, inverse)
