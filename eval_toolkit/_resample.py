@@ -20,7 +20,6 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
-from types import ModuleType
 
 import numpy as np
 from scipy import sparse
@@ -137,10 +136,7 @@ class CellTable:
         if stratum.uses_multinomial:
             return self._multinomial_counts(rng, rows, stratum)
         n_s = stratum.samples.shape[0]
-        fast = compiled_kernels(rows * n_s)
-        if fast is None:
-            return count_cells(draw_positions(rng, rows, n_s), stratum.lookup, k)
-        return draw_and_count(fast, rng, rows, n_s, (stratum.lookup,), 0, (k,))[0]
+        return draw_and_count(rng, rows, n_s, (stratum.lookup,), 0, (k,))[0]
 
     def _multinomial_counts(
         self, rng: np.random.Generator, rows: int, stratum: Stratum
@@ -479,7 +475,6 @@ def drawn_pieces(
 
 
 def draw_and_count(
-    fast: ModuleType,
     rng: np.random.Generator,
     rows: int,
     n_s: int,
@@ -487,11 +482,20 @@ def draw_and_count(
     shift: int,
     widths: tuple[int, ...],
 ) -> list[np.ndarray]:
-    """Each arm's (rows, width) counts, drawn and counted piece by piece (compiled path).
+    """Draw a chunk of ``rows`` resamples of ``n_s`` positions; each arm's (rows, width) counts.
 
-    ``lookups`` and ``shift`` as in `ArmStratum`: one packed table
-    serving two arms when ``shift`` is set, else one table per arm.
+    ``lookups`` and ``shift`` as in `ArmStratum`: one packed table serving
+    two arms when ``shift`` is set, else one table per arm.  With the
+    compiled kernels (`compiled_kernels` decides from the size) positions are
+    drawn and counted piece by piece (`drawn_pieces`); else drawn at once and
+    counted by numpy.  The counts are the same either way.
     """
+    fast = compiled_kernels(rows * n_s)
+    if fast is None:
+        drawn = draw_positions(rng, rows, n_s)
+        if shift:
+            return count_pair(drawn, lookups[0], shift, widths)
+        return [count_cells(drawn, lookup, w) for lookup, w in zip(lookups, widths)]
     parts = [np.zeros((rows, w), dtype=np.int64) for w in widths]
     for row_slice, positions in drawn_pieces(rng, rows, n_s):
         if shift:
@@ -500,6 +504,36 @@ def draw_and_count(
             for lookup, part in zip(lookups, parts):
                 fast.count_one(positions, lookup, part[row_slice])
     return parts
+
+
+def count_pair(
+    drawn: np.ndarray, packed: np.ndarray, shift: int, widths: tuple[int, ...]
+) -> list[np.ndarray]:
+    """Two arms' (rows, width) counts from one packed lookup (numpy path; see `ArmStratum`)."""
+    (w0, w1), n_rows = widths, drawn.shape[0]
+    # Pieces of whole rows write each row once: no zeroing, no reading back.
+    whole_rows = drawn.shape[1] <= CACHE_ENTRIES
+    new = np.empty if whole_rows else np.zeros
+    out = [new((n_rows, w0), dtype=np.int64), new((n_rows, w1), dtype=np.int64)]
+    for rows, cols in pieces(drawn.shape):
+        piece = drawn[rows, cols]
+        both = np.take(packed, piece, mode="clip")  # positions are in range
+        r = np.arange(piece.shape[0], dtype=np.int64)[:, None]
+        if shift == 32:  # int64: shift both halves by their row offsets at once
+            both += r * w0 | (r * w1) << 32  # no carry: each half stays < 2**31
+        low = np.bitwise_and(both, (1 << shift) - 1, out=piece)  # the positions are spent
+        high = np.right_shift(both, shift, out=both if shift == 32 else None, dtype=np.int64)
+        if shift != 32 and piece.shape[0] > 1:
+            low += r * w0
+            high += r * w1
+        for total, cells, width in ((out[0], low, w0), (out[1], high, w1)):
+            size = piece.shape[0] * width
+            counted = np.bincount(cells.reshape(-1), minlength=size).reshape(-1, width)
+            if whole_rows:
+                total[rows] = counted
+            else:
+                total[rows] += counted
+    return out
 
 
 def count_cells(drawn: np.ndarray, lookup: np.ndarray, width: int) -> np.ndarray:
@@ -697,49 +731,15 @@ class ArmDraws:
         :meth:`CellTable.draw_counts` on the joint cells, folded per arm.
         """
         totals: list[np.ndarray] | None = None
-        for stratum in self.strata:
-            n_s, lookups, shift = stratum.n_samples, stratum.lookups, stratum.shift
-            if stratum.probabilities is not None:
-                joint = rng.multinomial(n_s, stratum.probabilities, size=rows)
-                parts = [fold_counts(joint, t, w) for t, w in zip(stratum.targets, self.widths)]
+        for s in self.strata:
+            if s.probabilities is not None:
+                joint = rng.multinomial(s.n_samples, s.probabilities, size=rows)
+                parts = [fold_counts(joint, t, w) for t, w in zip(s.targets, self.widths)]
             else:
-                fast = compiled_kernels(rows * n_s)
-                if fast is not None:
-                    parts = draw_and_count(fast, rng, rows, n_s, lookups, shift, self.widths)
-                elif shift:
-                    parts = self._count_pair(draw_positions(rng, rows, n_s), lookups[0], shift)
-                else:
-                    drawn = draw_positions(rng, rows, n_s)
-                    parts = [count_cells(drawn, lk, w) for lk, w in zip(lookups, self.widths)]
+                parts = draw_and_count(rng, rows, s.n_samples, s.lookups, s.shift, self.widths)
             totals = parts if totals is None else [t + p for t, p in zip(totals, parts)]
         assert totals is not None  # a table has at least one stratum
         return totals
-
-    def _count_pair(self, drawn: np.ndarray, packed: np.ndarray, shift: int) -> list[np.ndarray]:
-        (w0, w1), n_rows = self.widths, drawn.shape[0]
-        # Pieces of whole rows write each row once: no zeroing, no reading back.
-        whole_rows = drawn.shape[1] <= CACHE_ENTRIES
-        new = np.empty if whole_rows else np.zeros
-        out = [new((n_rows, w0), dtype=np.int64), new((n_rows, w1), dtype=np.int64)]
-        for rows, cols in pieces(drawn.shape):
-            piece = drawn[rows, cols]
-            both = np.take(packed, piece, mode="clip")  # positions are in range
-            r = np.arange(piece.shape[0], dtype=np.int64)[:, None]
-            if shift == 32:  # int64: shift both halves by their row offsets at once
-                both += r * w0 | (r * w1) << 32  # no carry: each half stays < 2**31
-            low = np.bitwise_and(both, (1 << shift) - 1, out=piece)  # the positions are spent
-            high = np.right_shift(both, shift, out=both if shift == 32 else None, dtype=np.int64)
-            if shift != 32 and piece.shape[0] > 1:
-                low += r * w0
-                high += r * w1
-            for total, cells, width in ((out[0], low, w0), (out[1], high, w1)):
-                size = piece.shape[0] * width
-                counted = np.bincount(cells.reshape(-1), minlength=size).reshape(-1, width)
-                if whole_rows:
-                    total[rows] = counted
-                else:
-                    total[rows] += counted
-        return out
 
 
 def block_sizes(n_resamples: int) -> list[int]:
