@@ -39,6 +39,19 @@ _BATCH = 4096
 
 
 @njit(**_JIT)
+def _gather(positions: np.ndarray, start: int, table: np.ndarray, cells: np.ndarray) -> int:
+    """``cells[:size] = table[positions[start:start + size]]`` for the batch at ``start``.
+
+    Returns ``size`` (at most `_BATCH`).  Kept apart from the counting loop
+    that follows it so that the lookups' cache misses overlap (see `_BATCH`).
+    """
+    size = min(cells.shape[0], positions.shape[0] - start)
+    for j in range(size):
+        cells[j] = table[positions[start + j]]
+    return size
+
+
+@njit(**_JIT)
 def count_one(drawn: np.ndarray, lookup: np.ndarray, out: np.ndarray) -> None:
     """Add to ``out[r, c]`` one for every ``c = lookup[drawn[r, j]]``.
 
@@ -56,9 +69,7 @@ def count_one(drawn: np.ndarray, lookup: np.ndarray, out: np.ndarray) -> None:
     for r in range(rows):
         row = out[r]
         for start in range(0, m, _BATCH):
-            size = min(_BATCH, m - start)
-            for j in range(size):
-                cells[j] = lookup[drawn[r, start + j]]
+            size = _gather(drawn[r], start, lookup, cells)
             for j in range(size):
                 row[cells[j]] += 1
 
@@ -88,9 +99,7 @@ def count_packed(
         row0 = out0[r]
         row1 = out1[r]
         for start in range(0, m, _BATCH):
-            size = min(_BATCH, m - start)
-            for j in range(size):
-                cells[j] = packed[drawn[r, start + j]]
+            size = _gather(drawn[r], start, packed, cells)
             for j in range(size):
                 row0[cells[j] & mask] += 1
                 row1[cells[j] >> shift] += 1
