@@ -178,19 +178,21 @@ def row_sum(x: np.ndarray) -> np.ndarray:
 
 
 def prefix_sums(v: np.ndarray) -> np.ndarray:
-    """Sums of the first ``i`` entries of a vector, for ``i = 0 .. len(v)`` (float64)."""
-    out = np.zeros(v.shape[0] + 1)
-    np.cumsum(v, out=out[1:])
-    return out
+    """Sums of the first ``i`` entries of a vector, for ``i = 0 .. len(v)`` (float64).
+
+    `padded_cumsum` of the vector as one row.
+    """
+    return padded_cumsum(np.asarray(v, dtype=np.float64)[np.newaxis])[0]
 
 
 def suffix_sums(v: np.ndarray) -> np.ndarray:
-    """Sums of the entries from ``i`` on, for ``i = 0 .. len(v)``.
+    """Sums of the entries from ``i`` on, for ``i = 0 .. len(v)`` (float64).
 
     Accumulated from the end rather than as ``total - prefix``, so that a
-    small suffix is not the difference of two large sums.
+    small suffix is not the difference of two large sums: `padded_suffix_sums`
+    of the vector as one row.
     """
-    return prefix_sums(v[::-1])[::-1]
+    return padded_suffix_sums(np.asarray(v, dtype=np.float64)[np.newaxis])[0]
 
 
 def divide_or_zero(num: np.ndarray, den: np.ndarray) -> np.ndarray:
