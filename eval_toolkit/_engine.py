@@ -345,12 +345,15 @@ class Fold:
     starts: np.ndarray | None  # start of each arm cell's run; None = one joint cell each
 
     @classmethod
-    def build(cls, y: np.ndarray, key: np.ndarray, mult: np.ndarray, order: np.ndarray) -> Fold:
-        """``y``, ``key``, ``mult``: per joint cell; ``order``: their (y, key) ranks.
+    def build(cls, values: np.ndarray, ranks: np.ndarray, column: int, mult: np.ndarray) -> Fold:
+        """One arm's fold of the joint cells of :func:`~eval_toolkit._resample.build_cells`.
 
-        ``order`` is :func:`~eval_toolkit._resample.joint_order` of the cells:
-        equal (y, key) pairs share a rank, and ranks sort as the pairs do.
+        ``values``, ``ranks``: its distinct rows and their ranks (label in
+        column 0, the arm's score in ``column``); ``mult``: their
+        multiplicities.  Arm cells are sorted by the integer (label, score)
+        rank (:func:`~eval_toolkit._resample.joint_order`).
         """
+        y, key, order = values[:, 0], values[:, column], joint_order(ranks, column)
         perm = stable_order(order)
         y_sorted, key_sorted, order_sorted = y[perm], key[perm], order[perm]
         new_run = np.ones(perm.shape[0], dtype=bool)
@@ -386,14 +389,14 @@ class Arm:
     def build(
         cls,
         name: str,
-        y: np.ndarray,
-        key: np.ndarray,
+        values: np.ndarray,
+        ranks: np.ndarray,
+        column: int,
         mult: np.ndarray,
-        order: np.ndarray,
         opts: KernelOptions,
     ) -> Arm:
-        """``y``, ``key``, ``mult``, ``order``: per joint cell, as :meth:`Fold.build`."""
-        fold = Fold.build(y, key, mult, order)
+        """The arm whose score is ``column`` of the joint cells, as :meth:`Fold.build`."""
+        fold = Fold.build(values, ranks, column, mult)
         kernel = make_kernel(
             name,
             fold.y,
@@ -553,10 +556,7 @@ def kernel_statistic(
         [y, *keys], y if stratify else None, groups, n_threads=n_threads
     )
     arms = tuple(
-        Arm.build(
-            name, values[:, 0], values[:, 1 + i], table.mult, joint_order(ranks, 1 + i), opts
-        )
-        for i in range(len(keys))
+        Arm.build(name, values, ranks, 1 + i, table.mult, opts) for i in range(len(keys))
     )
     sampler = None
     if not with_se and ArmSampler.worth_it(table, len(arms)):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _engine
-from ._resample import build_cells, joint_order
+from ._resample import build_cells
 from ._tasks import TaskData
 from .metrics import ResolvedMetric
 
@@ -62,8 +62,7 @@ def build_statistic(
         y_cells, pred_cells = values[:, 0], values[:, start:start + width]
         start += width
         if width == 1 and data.task == "multiclass":
-            fold = _engine.Fold.build(y_cells, pred_cells[:, 0], table.mult,
-                                      joint_order(ranks, start - width))
+            fold = _engine.Fold.build(values, ranks, start - width, table.mult)
             # Fold keeps binary labels; the class code of each arm cell is that
             # of any joint cell mapped to it.
             y_arm = np.empty(fold.mult.shape[0], dtype=np.int64)

@@ -31,7 +31,7 @@ import numpy as np
 
 from . import _engine
 from ._parallel import parallel_map
-from ._resample import CellTable, build_cells, joint_order
+from ._resample import CellTable, build_cells
 from ._results import BootstrapCI, PairedBootstrapCI, _std_error
 from ._validation import (
     Resampling,
@@ -431,10 +431,8 @@ def op_point_statistic(
     )
     arms = []
     for i in range(len(val_scores)):
-        val_fold = _engine.Fold.build(val_values[:, 0], val_values[:, 1 + i], val_table.mult,
-                                      joint_order(val_ranks, 1 + i))
-        test_fold = _engine.Fold.build(test_values[:, 0], test_values[:, 1 + i],
-                                       test_table.mult, joint_order(test_ranks, 1 + i))
+        val_fold = _engine.Fold.build(val_values, val_ranks, 1 + i, val_table.mult)
+        test_fold = _engine.Fold.build(test_values, test_ranks, 1 + i, test_table.mult)
         arms.append(
             _ArmData(val_fold, test_fold, np.unique(val_fold.key), np.unique(test_fold.key))
         )
