@@ -184,6 +184,28 @@ def test_paired_bootstrap_diff_n_jobs_reproducibility(binary_data):
         np.testing.assert_array_equal(one.distribution, two.distribution)
 
 
+def test_paired_bootstrap_diff_n_jobs_reproducibility_large_n(monkeypatch):
+    # From THREADED_RANKS_FROM samples on, n_jobs=2 also ranks the columns in
+    # two threads in the caller, and 128 resamples of 70,000 go to the
+    # workers (above IN_PROCESS_ENTRIES): same result as n_jobs=1.
+    from eval_toolkit import _engine, _resample
+
+    n = 70_000
+    assert n >= _resample.THREADED_RANKS_FROM and 128 * n > _engine.IN_PROCESS_ENTRIES
+    rng = np.random.default_rng(12)
+    y = (rng.random(n) < 0.3).astype(int)
+    a = np.round(rng.random(n) * 0.7 + 0.3 * y, 3)
+    b = rng.random(n) * 0.6 + 0.4 * y
+    threads = []
+    ranked = _resample._ranked
+    monkeypatch.setattr(_resample, "_ranked", lambda cols, k: threads.append(k) or ranked(cols, k))
+    one = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=128, method="bca", n_jobs=1)
+    two = paired_bootstrap_diff(y, a, b, "roc_auc", n_resamples=128, method="bca", n_jobs=2)
+    assert threads == [1, 2]
+    assert one == two
+    np.testing.assert_array_equal(one.distribution, two.distribution)
+
+
 def test_paired_bootstrap_ece_diff_n_jobs_reproducibility(binary_data):
     y, a, b = binary_data
     variants = [("plugin", "uniform"), ("plugin", "quantile"), ("debiased", "uniform")]
